@@ -1,0 +1,79 @@
+/*
+ * codec.h - Avro in the Confluent wire format, both ways.
+ *
+ * Frame: byte 0 = magic 0, bytes 1-4 = schema id (big-endian), Avro body.
+ * Reader schemas are this build's schemas/ (embedded at build time).
+ * Writer schemas are found by id: first the local manifest
+ * (schemas/manifest.json, which also lists older/newer versions), then the
+ * Schema Registry when one is configured. A writer one version ahead or
+ * behind is resolved against the reader schema, with reader defaults filled
+ * for fields the writer lacks.
+ */
+#ifndef LEADROUTER_CODEC_H
+#define LEADROUTER_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leadrouter/event.h"
+
+typedef struct lr_codec_s lr_codec_t;
+
+/* Largest message the decoder accepts (bytes); larger is a bad message. */
+#define LR_CODEC_MAX_MESSAGE (256 * 1024)
+
+typedef enum lr_codec_err_e {
+        LR_CODEC_OK = 0,
+        LR_CODEC_ERR_FRAME = -1,     /* not Confluent-framed / too short */
+        LR_CODEC_ERR_SCHEMA_ID = -2, /* unknown schema id */
+        LR_CODEC_ERR_DECODE = -3,    /* undecodable Avro */
+        LR_CODEC_ERR_INVALID = -4,   /* missing field / out of range / wrong record */
+        LR_CODEC_ERR_TOO_LARGE = -5, /* oversized message or field */
+        LR_CODEC_ERR_REGISTRY = -6,  /* registry unreachable: retriable */
+        LR_CODEC_ERR_ENCODE = -7,
+} lr_codec_err_t;
+
+/* registry_url may be NULL. Returns NULL and fills errstr on failure. */
+lr_codec_t *lr_codec_new(const char *registry_url, char *errstr,
+                         size_t errstr_size);
+void lr_codec_free(lr_codec_t *codec);
+
+/* Schema id this build writes for a record kind (from the manifest). */
+int32_t lr_codec_schema_id(const lr_codec_t *codec, lr_event_kind_t kind);
+
+/* Decodes one framed message expected to be of input record `kind`
+ * (LR_EV_LEAD_CREATED, LR_EV_CALL_OUTCOME or LR_EV_REP_STATUS) into *ev
+ * (which the caller zeroes first and later lr_event_clear()s; on error *ev
+ * holds nothing). On error errstr says, for a person, what is wrong, e.g.
+ * "missing required field lead_id" or "score 140 out of range 0..100". */
+lr_codec_err_t lr_codec_decode(lr_codec_t *codec, lr_event_kind_t kind,
+                               const void *buf, size_t len, lr_event_t *ev,
+                               char *errstr, size_t errstr_size);
+
+/* Encodes an output record as a framed message into a malloc()ed buffer. */
+lr_codec_err_t lr_codec_encode_assigned(lr_codec_t *codec,
+                                        const lr_assigned_t *a, void **buf,
+                                        size_t *len, char *errstr,
+                                        size_t errstr_size);
+lr_codec_err_t lr_codec_encode_tier_changed(lr_codec_t *codec,
+                                            const lr_tier_changed_t *t,
+                                            void **buf, size_t *len,
+                                            char *errstr, size_t errstr_size);
+
+/* Encodes one event given as a JSON object (the form `produce` reads and
+ * `generate` writes) with the reader schema of `kind`. Timestamps may be
+ * integers (ms) or ISO-8601 UTC strings; enums are symbol strings; optional
+ * fields are plain values or null. *tenant_id receives a malloc()ed copy of
+ * the tenant_id field for use as the message key. */
+lr_codec_err_t lr_codec_encode_json(lr_codec_t *codec, lr_event_kind_t kind,
+                                    const char *json, void **buf, size_t *len,
+                                    char **tenant_id, char *errstr,
+                                    size_t errstr_size);
+
+/* Decodes a framed message of any known kind to a JSON object string
+ * (malloc()ed), for tests and tools. */
+lr_codec_err_t lr_codec_to_json(lr_codec_t *codec, lr_event_kind_t kind,
+                                const void *buf, size_t len, char **json,
+                                char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * event.h - the decoded input events of SPEC §2 and the output records.
+ *
+ * The codec fills an lr_event_t from Avro; the worker hands it to the store.
+ * Every string an lr_event_t holds is owned by it and released by
+ * lr_event_clear(); absent optional fields are NULL / has_* = 0.
+ */
+#ifndef LEADROUTER_EVENT_H
+#define LEADROUTER_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum lr_event_kind_e {
+        LR_EV_LEAD_CREATED = 0,
+        LR_EV_CALL_OUTCOME,
+        LR_EV_REP_STATUS,
+        LR_EV_LEAD_ASSIGNED,    /* output */
+        LR_EV_REP_TIER_CHANGED, /* output */
+        LR_EV__CNT
+} lr_event_kind_t;
+
+/* Avro enum CallOutcomeType, in schema order. */
+typedef enum lr_outcome_e {
+        LR_OUTCOME_NO_ANSWER = 0,
+        LR_OUTCOME_CONNECTED,
+        LR_OUTCOME_MEETING_BOOKED,
+        LR_OUTCOME_OPPORTUNITY_CREATED,
+        LR_OUTCOME_CLOSED_WON,
+        LR_OUTCOME_CLOSED_LOST,
+        LR_OUTCOME_DISQUALIFIED,
+        LR_OUTCOME__CNT
+} lr_outcome_t;
+
+/* Avro enum RepPresence, in schema order. */
+typedef enum lr_presence_e {
+        LR_PRESENCE_AVAILABLE = 0,
+        LR_PRESENCE_BUSY,
+        LR_PRESENCE_IN_MEETING,
+        LR_PRESENCE_OUT_OF_OFFICE,
+        LR_PRESENCE_OFFLINE,
+        LR_PRESENCE_DEPARTED,
+        LR_PRESENCE__CNT
+} lr_presence_t;
+
+const char *lr_event_kind_name(lr_event_kind_t kind); /* "LeadCreated" ... */
+const char *lr_outcome_name(lr_outcome_t o);          /* "CLOSED_WON" ... */
+const char *lr_presence_name(lr_presence_t p);        /* "IN_MEETING" ... */
+int lr_outcome_parse(const char *s);  /* -1 if unknown */
+int lr_presence_parse(const char *s); /* -1 if unknown */
+
+typedef struct lr_kv_s {
+        char *key;
+        char *value;
+} lr_kv_t;
+
+typedef struct lr_lead_created_s {
+        int64_t created_at;
+        int32_t score;
+        int32_t tier; /* 0 = absent */
+        char *account_id, *region, *timezone, *source;
+        int has_contact_after;
+        int64_t contact_after;
+        lr_kv_t *attributes;
+        size_t attributes_cnt;
+} lr_lead_created_t;
+
+typedef struct lr_call_outcome_s {
+        char *rep_id;
+        int64_t occurred_at;
+        lr_outcome_t outcome;
+        int32_t duration_seconds;
+        int has_deal_value;
+        int64_t deal_value_cents;
+} lr_call_outcome_t;
+
+typedef struct lr_rep_status_s {
+        char *rep_id;
+        int64_t occurred_at;
+        lr_presence_t status;
+        int has_until;
+        int64_t until;
+        char *display_name, *team, *timezone, *working_hours;
+        char **regions; /* NULL when absent */
+        size_t regions_cnt;
+        int has_hired_at;
+        int64_t hired_at;
+        int has_max_open_leads;
+        int32_t max_open_leads;
+} lr_rep_status_t;
+
+/* One decoded input event. lead_id is set for LeadCreated and CallOutcome. */
+typedef struct lr_event_s {
+        lr_event_kind_t kind;
+        char *event_id;
+        char *tenant_id;
+        char *lead_id;
+        union {
+                lr_lead_created_t lead;
+                lr_call_outcome_t call;
+                lr_rep_status_t rep;
+        } u;
+} lr_event_t;
+
+/* Event time of an input event, in ms since the epoch. */
+int64_t lr_event_time(const lr_event_t *ev);
+
+/* Frees everything the event owns and zeroes it; safe on a zeroed event. */
+void lr_event_clear(lr_event_t *ev);
+
+/* A better-ranked rep passed over, and why (SPEC §2 LeadAssigned.skipped). */
+typedef struct lr_skip_s {
+        char *rep_id;
+        char *why;
+} lr_skip_t;
+
+/* LeadAssigned (output). Owned strings; lr_assigned_clear() frees them. */
+typedef struct lr_assigned_s {
+        char *event_id;
+        char *tenant_id;
+        char *lead_id;
+        char *rep_id;
+        int64_t decided_at;
+        int32_t attempt;
+        char *reason; /* AssignReason symbol, e.g. "RANKED" */
+        char *strategy;
+        int32_t lead_tier;
+        int32_t rep_tier;
+        int32_t rep_rank;
+        double rep_score;
+        int64_t wait_ms;
+        lr_skip_t *skipped;
+        size_t skipped_cnt;
+        char *explanation;
+        char *policy_version;
+        char *source_topic;
+        int32_t source_partition;
+        int64_t source_offset;
+} lr_assigned_t;
+
+void lr_assigned_clear(lr_assigned_t *a);
+
+/* RepTierChanged (output). */
+typedef struct lr_tier_changed_s {
+        char *event_id;
+        char *tenant_id;
+        char *rep_id;
+        int32_t from_tier;
+        int32_t to_tier;
+        double composite;
+        double tier_mean;
+        int64_t decided_at;
+        char *reason;
+} lr_tier_changed_t;
+
+void lr_tier_changed_clear(lr_tier_changed_t *t);
+
+#endif

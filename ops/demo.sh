@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The main job, on a fresh Debian 12 machine: installs what is missing,
+# builds, starts a local redis-server and the dev broker, loads a generated
+# 90-day history of a 40-rep org, routes a fresh day of leads with the
+# worker, and shows the assignments with their reasons and the scorecard.
+# Everything it starts is stopped at the end.  Usage: bash ops/demo.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash ops/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" --target leadrouter
+LR=$root/build/leadrouter
+
+TENANT=${TENANT:-demo}
+REPS=${REPS:-40}
+LEADS=${LEADS:-400}
+SEED=${SEED:-7}
+TODAY=$(date -u +%F)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+rport=$(free_port)
+redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --dir "$work" \
+  --logfile "$work/redis.log" & pids+=($!)
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
+
+"$LR" dev-broker --partitions 4 >"$work/broker.out" 2>"$work/broker.log" & pids+=($!)
+until [ -s "$work/broker.out" ]; do sleep 0.1; done
+BROKERS=$(head -1 "$work/broker.out")
+echo "== redis-server on 127.0.0.1:$rport, dev broker at $BROKERS"
+
+cat >"$work/worker.yaml" <<YAML
+kafka:
+  bootstrap.servers: $BROKERS
+redis:
+  url: redis://127.0.0.1:$rport/0
+YAML
+"$LR" run --config "$work/worker.yaml" 2>"$work/worker.log" & pids+=($!)
+worker=$!
+
+applied() { redis-cli -p "$rport" exists "lr:{$TENANT}:e:$1"; }
+
+echo "== generating and loading a 90-day history of a $REPS-rep org"
+"$LR" generate --tenant "$TENANT" --reps "$REPS" --days 90 --seed "$SEED" --end "$TODAY" >"$work/history.jsonl"
+echo "   $(wc -l <"$work/history.jsonl") events"
+"$LR" produce --brokers "$BROKERS" <"$work/history.jsonl"
+last=$(tail -1 "$work/history.jsonl" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["event"]["event_id"])')
+until [ "$(applied "$last")" = 1 ]; do
+  kill -0 "$worker" 2>/dev/null || { cat "$work/worker.log"; exit 1; }
+  sleep 0.5
+done
+echo "   history applied"
+
+echo "== routing a fresh day ($TODAY) of $LEADS leads"
+"$LR" generate --tenant "$TENANT" --reps "$REPS" --days 0 --seed "$SEED" --end "$TODAY" \
+  --fresh-day "$LEADS" >"$work/today.jsonl"
+"$LR" produce --brokers "$BROKERS" <"$work/today.jsonl"
+/usr/bin/python3 "$root/ops/show_assignments.py" "$BROKERS" "$LEADS" "$work/worker.log"
+
+echo "== scorecard of $TENANT as of $TODAY"
+"$LR" scorecard --tenant "$TENANT" --set "redis.url=redis://127.0.0.1:$rport/0"

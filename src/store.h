@@ -1,0 +1,109 @@
+/*
+ * store.h - the Redis state of leadrouter (hiredis + the Redis Functions
+ * library in src/functions.lua, embedded at build time).
+ *
+ * Every state change is one FCALL that is idempotent per input event_id:
+ * a redelivered event changes nothing and returns the decisions it produced
+ * the first time, so they can be re-published as they were. Batches are
+ * pipelined. A connection error fails the whole batch with -1; because each
+ * call is idempotent the caller simply retries the batch after reconnecting.
+ */
+#ifndef LR_STORE_H
+#define LR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leadrouter/event.h"
+#include "leadrouter/policy.h"
+#include "leadrouter/rank.h"
+
+typedef struct lr_store_s lr_store_t;
+
+/* url: redis://[:password@]host:port[/db] (password also from the
+ * environment variable LEADROUTER_REDIS_PASSWORD). ns: key prefix. */
+lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
+                         size_t errstr_size);
+void lr_store_free(lr_store_t *st);
+
+/* (Re)connects if needed and makes sure the Functions library of this build
+ * is loaded (FUNCTION LOAD REPLACE only when the loaded version differs).
+ * 0 or -1 with errstr. Cheap when already connected. */
+int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size);
+
+/* One input event to apply. */
+typedef struct lr_store_op_s {
+        const lr_event_t *ev;
+        const lr_policy_t *policy;
+        int lead_tier; /* LeadCreated: from lr_policy_lead_tier() */
+        const char *source_topic;
+        int32_t source_partition;
+        int64_t source_offset;
+} lr_store_op_t;
+
+typedef enum lr_store_status_e {
+        LR_STORE_APPLIED = 0,   /* state changed (decisions may be empty) */
+        LR_STORE_DUPLICATE = 1, /* seen before: decisions are the recorded ones */
+        LR_STORE_NEED_RANK = 2, /* tenant has no ranking for need_day yet:
+                                 * nothing was applied; install one, retry */
+        LR_STORE_REJECTED = 3,  /* the event is invalid for the state (e.g. an
+                                 * outcome for a departed rep's ...): reason in
+                                 * errstr, goes to the dead-letter topic */
+} lr_store_status_t;
+
+typedef struct lr_store_result_s {
+        lr_store_status_t status;
+        int32_t need_day;
+        char errstr[256];
+        /* Decisions to publish, in order. explanation and policy_version are
+         * left NULL: the worker fills them. */
+        lr_assigned_t *decisions;
+        size_t decisions_cnt;
+} lr_store_result_t;
+
+void lr_store_result_clear(lr_store_result_t *r);
+
+/* Applies ops[0..n) in one pipeline; results[i] answers ops[i].
+ * Returns 0, or -1 on a connection/protocol error (errstr), in which case
+ * the caller reconnects and retries the same batch. */
+int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
+                   lr_store_result_t *results, char *errstr,
+                   size_t errstr_size);
+
+/* A rep as read for ranking and the scorecard. */
+typedef struct lr_store_rep_s {
+        char *rep_id;
+        int tier;
+        int64_t handled;
+        int active;
+        char status[16];   /* current presence symbol */
+        int64_t open_leads;
+        lr_bucket_t *buckets;
+        size_t buckets_cnt;
+} lr_store_rep_t;
+
+/* All reps of a tenant (sorted by rep_id) with their buckets of days
+ * [from_day, to_day]. */
+int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
+                       int32_t to_day, lr_store_rep_t **reps, size_t *cnt,
+                       char *errstr, size_t errstr_size);
+void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt);
+
+/* Day of the tenant's installed ranking, or -1 when none. */
+int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
+                      char *errstr, size_t errstr_size);
+
+/* Installs the ranking for `day` (composite and rank per rep, and new_tier
+ * when evaluate_tiers) atomically, only if the tenant's installed ranking is
+ * older. *installed = 1 when this call installed it (the caller then
+ * publishes the tier changes), 0 if another worker got there first.
+ * Also prunes bucket fields older than day - window_days. */
+int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
+                          const lr_rep_rank_t *reps, int cnt,
+                          int evaluate_tiers, const lr_policy_t *p,
+                          int *installed, char *errstr, size_t errstr_size);
+
+/* Deletes every key of the namespace (tests, simulate). */
+int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size);
+
+#endif

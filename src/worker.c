@@ -1,0 +1,774 @@
+/*
+ * worker.c - the consume-transform-produce loop (the shape of librdkafka's
+ * examples/transactions.c).
+ *
+ * One batch at a time: poll up to worker.batch_size messages (without
+ * waiting once the queue is drained, so a light load sees small batches and
+ * low latency), decode them, apply them to Redis in one pipeline, publish
+ * the decisions, tier changes and dead letters, then commit the batch's
+ * offsets. With kafka.transactional.id the outputs and the offsets commit in
+ * one Kafka transaction; the offsets are also committed the ordinary way
+ * because the dev broker does not store transactional offset commits.
+ *
+ * Why this is exactly-once for Redis state: every Redis function is
+ * idempotent per event_id and returns the decisions it recorded, so
+ * anything redelivered after a crash (offsets not yet committed) changes
+ * nothing and re-publishes the same decisions with the same event_id.
+ *
+ * Errors: a bad message goes to the dead-letter topic; Redis unreachable
+ * pauses the assigned partitions and retries the same batch with backoff,
+ * committing nothing until it has been applied; a fatal Kafka error or a
+ * failed delivery ends the process non-zero without committing the batch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "dev_broker.h"
+#include "explain.h"
+#include "kafka.h"
+#include "leadrouter/codec.h"
+#include "log.h"
+#include "snapshot.h"
+#include "store.h"
+#include "strmap.h"
+#include "timeutil.h"
+#include "worker.h"
+
+#define LR_BACKOFF_MIN_MS 100
+#define LR_BACKOFF_MAX_MS 5000
+
+typedef struct lr_worker_s {
+        const lr_config_t *cfg;
+        volatile sig_atomic_t *stop;
+        lr_codec_t *codec;
+        lr_store_t *store;
+        rd_kafka_t *consumer;
+        rd_kafka_t *producer;
+        lr_dev_broker_t *broker; /* kafka.bootstrap.servers: embedded */
+        lr_strmap_t *rankday;    /* tenant -> day of its installed ranking */
+        int transactional;
+        int paused; /* partitions paused while Redis is unreachable */
+        int fatal;
+        char fatal_reason[512];
+        /* counters, logged every LR_STATS_INTERVAL_MS */
+        int64_t n_events, n_decisions, n_tier_changes, n_dead, n_dups;
+        int64_t stats_at;
+} lr_worker_t;
+
+#define LR_STATS_INTERVAL_MS 10000
+
+/* Per-batch working set: msgs[i] decodes into evs[i]; ops/results are the
+ * decoded ones, op_msg[k] their message index. */
+typedef struct lr_batch_s {
+        rd_kafka_message_t **msgs;
+        size_t cnt;
+        lr_event_t *evs;
+        char (*bad)[256]; /* dead-letter reason, "" when decoded */
+        lr_store_op_t *ops;
+        size_t *op_msg;
+        lr_store_result_t *results;
+        size_t ops_cnt;
+} lr_batch_t;
+
+static void lr_worker_sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+                ;
+}
+
+/* --- Kafka callbacks ----------------------------------------------------*/
+
+static void lr_worker_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                               void *opaque) {
+        lr_worker_t *w = opaque;
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                char fatal[256];
+                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s: %s",
+                         rd_kafka_name(rk), fatal);
+                w->fatal = 1;
+                return;
+        }
+        lr_warn("kafka", "%s: %s", rd_kafka_name(rk), reason);
+}
+
+static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                            void *opaque) {
+        lr_worker_t *w = opaque;
+        if (!m->err)
+                return;
+        /* The idempotent producer has retried up to message.timeout.ms:
+         * the batch cannot be committed. */
+        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                 "delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
+                 rd_kafka_err2str(m->err));
+        w->fatal = 1;
+}
+
+static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t *parts,
+                                   void *opaque) {
+        lr_worker_t *w = opaque;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                lr_info("worker", "assigned %d partition(s)", parts->cnt);
+                rd_kafka_assign(rk, parts);
+                if (w->paused)
+                        rd_kafka_pause_partitions(rk, parts);
+        } else {
+                lr_info("worker", "revoked %d partition(s)", parts->cnt);
+                rd_kafka_assign(rk, NULL);
+        }
+}
+
+/* --- Redis availability -------------------------------------------------*/
+
+static void lr_worker_pause(lr_worker_t *w, int pause) {
+        rd_kafka_topic_partition_list_t *parts;
+        if (w->paused == pause ||
+            rd_kafka_assignment(w->consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        if (pause)
+                rd_kafka_pause_partitions(w->consumer, parts);
+        else
+                rd_kafka_resume_partitions(w->consumer, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+        w->paused = pause;
+}
+
+/* Waits until Redis answers again, keeping the consumer in the group
+ * (poll serves rebalances and heartbeats; the partitions are paused so no
+ * new message arrives). Logs once when it goes and once when it is back.
+ * Returns -1 if asked to stop meanwhile. */
+static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
+        int backoff = LR_BACKOFF_MIN_MS;
+        int64_t since = lr_mono_ms();
+        char errstr[512];
+
+        lr_warn("worker",
+                "Redis unavailable (%s): consumption paused, nothing "
+                "committed, retrying",
+                why);
+        lr_worker_pause(w, 1);
+        for (;;) {
+                rd_kafka_message_t *m;
+                if (*w->stop || w->fatal)
+                        return -1;
+                while ((m = rd_kafka_consumer_poll(w->consumer, 0))) {
+                        /* Fetched before the pause: rewind so it is
+                         * fetched again after the resume. */
+                        if (!m->err) {
+                                rd_kafka_topic_partition_list_t *l =
+                                    rd_kafka_topic_partition_list_new(1);
+                                rd_kafka_topic_partition_list_add(
+                                    l, rd_kafka_topic_name(m->rkt),
+                                    m->partition)
+                                    ->offset = m->offset;
+                                rd_kafka_error_t *e =
+                                    rd_kafka_seek_partitions(w->consumer, l,
+                                                             5000);
+                                if (e)
+                                        rd_kafka_error_destroy(e);
+                                rd_kafka_topic_partition_list_destroy(l);
+                        }
+                        rd_kafka_message_destroy(m);
+                }
+                lr_worker_sleep_ms(backoff);
+                if (!lr_store_connect(w->store, errstr, sizeof(errstr)))
+                        break;
+                backoff = backoff * 2 > LR_BACKOFF_MAX_MS ? LR_BACKOFF_MAX_MS
+                                                           : backoff * 2;
+        }
+        lr_info("worker", "Redis is back after %lld ms: resuming",
+                (long long)(lr_mono_ms() - since));
+        lr_worker_pause(w, 0);
+        return 0;
+}
+
+/* --- Publishing ---------------------------------------------------------*/
+
+static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
+                             size_t keylen, void *val, size_t vallen,
+                             int free_val, rd_kafka_headers_t *hdrs) {
+        rd_kafka_resp_err_t err;
+        for (;;) {
+                err = rd_kafka_producev(
+                    w->producer, RD_KAFKA_V_TOPIC(w->cfg->topics[topic]),
+                    RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(val, vallen),
+                    RD_KAFKA_V_MSGFLAGS(free_val ? RD_KAFKA_MSG_F_FREE
+                                                 : RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(w->producer, 10);
+        }
+        if (err) {
+                if (hdrs)
+                        rd_kafka_headers_destroy(hdrs);
+                if (free_val)
+                        free(val);
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "produce to %s failed: %s", w->cfg->topics[topic],
+                         rd_kafka_err2str(err));
+                w->fatal = 1;
+                return -1;
+        }
+        return 0;
+}
+
+static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
+        char errstr[256];
+        const char *version;
+        void *buf;
+        size_t len;
+
+        lr_config_policy(w->cfg, a->tenant_id, &version);
+        if (!a->policy_version)
+                a->policy_version = strdup(version);
+        if (!a->explanation)
+                a->explanation = lr_explain(a);
+        if (lr_codec_encode_assigned(w->codec, a, &buf, &len, errstr,
+                                     sizeof(errstr))) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "encoding decision %s: %s", a->event_id, errstr);
+                w->fatal = 1;
+                return;
+        }
+        if (!lr_worker_produce(w, LR_TOPIC_LEAD_ASSIGNED, a->tenant_id,
+                               strlen(a->tenant_id), buf, len, 1, NULL))
+                w->n_decisions++;
+}
+
+static void lr_worker_publish_tier_changes(lr_worker_t *w,
+                                           lr_tier_changed_t *tc, size_t cnt) {
+        char errstr[256];
+        void *buf;
+        size_t len, i;
+
+        for (i = 0; i < cnt; i++) {
+                lr_info("worker", "tenant %s: %s tier %d -> %d (%s)",
+                        tc[i].tenant_id, tc[i].rep_id, tc[i].from_tier,
+                        tc[i].to_tier, tc[i].reason);
+                if (lr_codec_encode_tier_changed(w->codec, &tc[i], &buf, &len,
+                                                 errstr, sizeof(errstr))) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "encoding tier change: %s", errstr);
+                        w->fatal = 1;
+                        return;
+                }
+                if (!lr_worker_produce(w, LR_TOPIC_REP_TIER_CHANGED,
+                                       tc[i].tenant_id,
+                                       strlen(tc[i].tenant_id), buf, len, 1,
+                                       NULL))
+                        w->n_tier_changes++;
+        }
+}
+
+/* The original key and value, unchanged, with the reason in headers. */
+static void lr_worker_dead_letter(lr_worker_t *w, const rd_kafka_message_t *m,
+                                  const char *reason) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(4);
+        char part[16], off[24];
+
+        snprintf(part, sizeof(part), "%d", (int)m->partition);
+        snprintf(off, sizeof(off), "%lld", (long long)m->offset);
+        rd_kafka_header_add(h, "error", -1, reason, -1);
+        rd_kafka_header_add(h, "source_topic", -1, rd_kafka_topic_name(m->rkt),
+                            -1);
+        rd_kafka_header_add(h, "source_partition", -1, part, -1);
+        rd_kafka_header_add(h, "source_offset", -1, off, -1);
+        lr_warn("worker", "dead letter %s [%d] @%lld: %s",
+                rd_kafka_topic_name(m->rkt), (int)m->partition,
+                (long long)m->offset, reason);
+        if (!lr_worker_produce(w, LR_TOPIC_DEAD_LETTER, m->key, m->key_len,
+                               m->payload, m->len, 0, h))
+                w->n_dead++;
+}
+
+/* --- Applying a batch to Redis -----------------------------------------*/
+
+static int lr_worker_ensure_rank(lr_worker_t *w, const char *tenant,
+                                 int32_t day) {
+        const lr_policy_t *p = lr_config_policy(w->cfg, tenant, NULL);
+        lr_tier_changed_t *tc;
+        size_t tc_cnt;
+        char errstr[512];
+
+        while (lr_snapshot_ensure(w->store, tenant, day, p, &tc, &tc_cnt,
+                                  errstr, sizeof(errstr))) {
+                if (lr_worker_wait_redis(w, errstr))
+                        return -1;
+        }
+        lr_worker_publish_tier_changes(w, tc, tc_cnt);
+        lr_snapshot_changes_free(tc, tc_cnt);
+        lr_strmap_set(w->rankday, tenant, day);
+        return 0;
+}
+
+/* 1 if the tenant's ranking is older than the op's day (cache first). */
+static int lr_worker_needs_rank(lr_worker_t *w, const lr_store_op_t *op,
+                                int *failed) {
+        int64_t cached;
+        int32_t day = lr_day_of(lr_event_time(op->ev)), have;
+        char errstr[512];
+
+        if (lr_strmap_get(w->rankday, op->ev->tenant_id, &cached))
+                return day > cached;
+        while (lr_store_rank_day(w->store, op->ev->tenant_id, &have, errstr,
+                                 sizeof(errstr))) {
+                if (lr_worker_wait_redis(w, errstr)) {
+                        *failed = 1;
+                        return 0;
+                }
+        }
+        lr_strmap_set(w->rankday, op->ev->tenant_id, have);
+        return day > have;
+}
+
+/* Applies ops [0, n): in segments split where a tenant enters a new day
+ * (its ranking for that day is installed first, after the events before
+ * it), retrying a segment whole while Redis is unreachable. */
+static int lr_worker_apply(lr_worker_t *w, lr_batch_t *b) {
+        size_t i = 0, k, j, n = b->ops_cnt;
+        int failed = 0;
+        char errstr[512];
+
+        while (i < n) {
+                if (lr_worker_needs_rank(w, &b->ops[i], &failed) &&
+                    lr_worker_ensure_rank(w, b->ops[i].ev->tenant_id,
+                                          lr_day_of(lr_event_time(b->ops[i].ev))))
+                        return -1;
+                if (failed)
+                        return -1;
+                for (k = i + 1; k < n; k++) {
+                        if (lr_worker_needs_rank(w, &b->ops[k], &failed))
+                                break;
+                        if (failed)
+                                return -1;
+                }
+                while (lr_store_apply(w->store, &b->ops[i], k - i,
+                                      &b->results[i], errstr, sizeof(errstr))) {
+                        if (lr_worker_wait_redis(w, errstr))
+                                return -1;
+                }
+                /* Another worker may have moved a tenant's day meanwhile. */
+                for (j = i; j < k; j++)
+                        if (b->results[j].status == LR_STORE_NEED_RANK)
+                                break;
+                if (j < k) {
+                        int32_t day = b->results[j].need_day;
+                        size_t r;
+                        for (r = j; r < k; r++)
+                                lr_store_result_clear(&b->results[r]);
+                        if (lr_worker_ensure_rank(w, b->ops[j].ev->tenant_id,
+                                                  day))
+                                return -1;
+                        i = j;
+                        continue;
+                }
+                i = k;
+        }
+        return 0;
+}
+
+/* --- The batch ----------------------------------------------------------*/
+
+static lr_event_kind_t lr_worker_topic_event(int topic) {
+        return topic == LR_TOPIC_LEAD_CREATED   ? LR_EV_LEAD_CREATED
+               : topic == LR_TOPIC_CALL_OUTCOME ? LR_EV_CALL_OUTCOME
+                                                : LR_EV_REP_STATUS;
+}
+
+static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
+        size_t i;
+        for (i = 0; i < b->cnt; i++) {
+                rd_kafka_message_t *m = b->msgs[i];
+                int topic = lr_config_topic_kind(w->cfg,
+                                                 rd_kafka_topic_name(m->rkt));
+                lr_codec_err_t err;
+                int backoff = LR_BACKOFF_MIN_MS;
+
+                for (;;) {
+                        err = lr_codec_decode(
+                            w->codec, lr_worker_topic_event(topic), m->payload,
+                            m->len, &b->evs[i], b->bad[i], sizeof(b->bad[i]));
+                        if (err != LR_CODEC_ERR_REGISTRY)
+                                break;
+                        lr_warn("worker", "schema registry: %s; retrying",
+                                b->bad[i]);
+                        if (*w->stop)
+                                return -1;
+                        lr_worker_sleep_ms(backoff);
+                        backoff = backoff * 2 > LR_BACKOFF_MAX_MS
+                                      ? LR_BACKOFF_MAX_MS
+                                      : backoff * 2;
+                }
+                if (err != LR_CODEC_OK) {
+                        if (!b->bad[i][0])
+                                snprintf(b->bad[i], sizeof(b->bad[i]),
+                                         "undecodable message");
+                        continue;
+                }
+                b->bad[i][0] = '\0';
+                {
+                        lr_store_op_t *op = &b->ops[b->ops_cnt];
+                        lr_event_t *ev    = &b->evs[i];
+                        op->ev            = ev;
+                        op->policy = lr_config_policy(w->cfg, ev->tenant_id,
+                                                      NULL);
+                        op->lead_tier =
+                            ev->kind == LR_EV_LEAD_CREATED
+                                ? lr_policy_lead_tier(op->policy,
+                                                      ev->u.lead.tier,
+                                                      ev->u.lead.score)
+                                : 0;
+                        op->source_topic     = rd_kafka_topic_name(m->rkt);
+                        op->source_partition = m->partition;
+                        op->source_offset    = m->offset;
+                        b->op_msg[b->ops_cnt++] = i;
+                }
+        }
+        return 0;
+}
+
+static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
+        size_t i, k = 0, d;
+        for (i = 0; i < b->cnt; i++) {
+                lr_store_result_t *r;
+                if (b->bad[i][0]) {
+                        lr_worker_dead_letter(w, b->msgs[i], b->bad[i]);
+                        continue;
+                }
+                r = &b->results[k++];
+                w->n_events++;
+                if (r->status == LR_STORE_REJECTED) {
+                        lr_worker_dead_letter(w, b->msgs[i], r->errstr);
+                        continue;
+                }
+                if (r->status == LR_STORE_DUPLICATE)
+                        w->n_dups++;
+                for (d = 0; d < r->decisions_cnt; d++)
+                        lr_worker_publish_decision(w, &r->decisions[d]);
+        }
+}
+
+/* The next offset of every partition in the batch. */
+static rd_kafka_topic_partition_list_t *lr_worker_offsets(const lr_batch_t *b) {
+        rd_kafka_topic_partition_list_t *l =
+            rd_kafka_topic_partition_list_new((int)b->cnt);
+        size_t i;
+        for (i = 0; i < b->cnt; i++) {
+                const rd_kafka_message_t *m = b->msgs[i];
+                rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
+                    l, rd_kafka_topic_name(m->rkt), m->partition);
+                if (!p)
+                        p = rd_kafka_topic_partition_list_add(
+                            l, rd_kafka_topic_name(m->rkt), m->partition);
+                if (m->offset + 1 > p->offset)
+                        p->offset = m->offset + 1;
+        }
+        return l;
+}
+
+static void lr_worker_commit_offsets(lr_worker_t *w,
+                                     rd_kafka_topic_partition_list_t *offsets) {
+        rd_kafka_resp_err_t err = rd_kafka_commit(w->consumer, offsets, 0);
+        /* After a rebalance the new owner re-reads from the last commit;
+         * redelivered events are no-ops, so a lost commit costs only time. */
+        if (err)
+                lr_warn("worker", "offset commit: %s", rd_kafka_err2str(err));
+}
+
+/* Transactional end of batch: outputs and offsets in one transaction.
+ * Returns 0, or -1 when the transaction was aborted (the caller rewinds). */
+static int lr_worker_commit_txn(lr_worker_t *w,
+                                rd_kafka_topic_partition_list_t *offsets) {
+        rd_kafka_consumer_group_metadata_t *cgmd =
+            rd_kafka_consumer_group_metadata(w->consumer);
+        rd_kafka_error_t *e;
+
+        e = rd_kafka_send_offsets_to_transaction(w->producer, offsets, cgmd,
+                                                 -1);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        if (!e)
+                e = rd_kafka_commit_transaction(w->producer, -1);
+        if (!e)
+                return 0;
+        if (rd_kafka_error_txn_requires_abort(e)) {
+                lr_warn("worker", "transaction aborted: %s",
+                        rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                e = rd_kafka_abort_transaction(w->producer, -1);
+                if (e) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "abort transaction: %s",
+                                 rd_kafka_error_string(e));
+                        w->fatal = 1;
+                        rd_kafka_error_destroy(e);
+                }
+                return -1;
+        }
+        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                 "commit transaction: %s", rd_kafka_error_string(e));
+        w->fatal = 1;
+        rd_kafka_error_destroy(e);
+        return -1;
+}
+
+/* After an aborted transaction: back to the committed offsets, so the
+ * batch is consumed again (its Redis effects are already recorded and are
+ * re-published as they were). */
+static void lr_worker_rewind(lr_worker_t *w) {
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_error_t *e;
+        if (rd_kafka_assignment(w->consumer, &parts))
+                return;
+        if (!rd_kafka_committed(w->consumer, parts, 10000)) {
+                int i;
+                for (i = 0; i < parts->cnt; i++)
+                        if (parts->elems[i].offset < 0)
+                                parts->elems[i].offset =
+                                    RD_KAFKA_OFFSET_BEGINNING;
+                if ((e = rd_kafka_seek_partitions(w->consumer, parts, 10000)))
+                        rd_kafka_error_destroy(e);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
+static void lr_worker_batch_clear(lr_batch_t *b) {
+        size_t i;
+        for (i = 0; i < b->cnt; i++) {
+                rd_kafka_message_destroy(b->msgs[i]);
+                lr_event_clear(&b->evs[i]);
+        }
+        for (i = 0; i < b->ops_cnt; i++)
+                lr_store_result_clear(&b->results[i]);
+        b->cnt     = 0;
+        b->ops_cnt = 0;
+}
+
+/* Polls until batch_size messages or the queue is empty. */
+static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
+        int timeout = 100;
+        while ((int)b->cnt < max && !*w->stop && !w->fatal) {
+                rd_kafka_message_t *m =
+                    rd_kafka_consumer_poll(w->consumer, timeout);
+                if (!m)
+                        break;
+                timeout = 0;
+                if (m->err) {
+                        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                lr_warn("worker", "consumer: %s",
+                                        rd_kafka_message_errstr(m));
+                        rd_kafka_message_destroy(m);
+                        continue;
+                }
+                memset(&b->evs[b->cnt], 0, sizeof(b->evs[b->cnt]));
+                b->msgs[b->cnt++] = m;
+        }
+}
+
+static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
+        rd_kafka_topic_partition_list_t *offsets;
+        rd_kafka_error_t *e;
+        int r = 0;
+
+        if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
+                return -1; /* stopping: nothing is committed */
+        if (w->transactional && (e = rd_kafka_begin_transaction(w->producer))) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "begin transaction: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                w->fatal = 1;
+                return -1;
+        }
+        lr_worker_publish(w, b);
+        offsets = lr_worker_offsets(b);
+        if (w->transactional) {
+                if (!w->fatal && lr_worker_commit_txn(w, offsets)) {
+                        if (!w->fatal)
+                                lr_worker_rewind(w);
+                        r = -1;
+                }
+        } else {
+                rd_kafka_flush(w->producer, -1);
+        }
+        if (!w->fatal && !r)
+                lr_worker_commit_offsets(w, offsets);
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return w->fatal ? -1 : 0;
+}
+
+/* --- Set-up and the loop ------------------------------------------------*/
+
+static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
+        const lr_config_t *cfg = w->cfg;
+        const char *bootstrap  = cfg->bootstrap_servers;
+        rd_kafka_conf_t *conf;
+        rd_kafka_topic_partition_list_t *topics;
+        rd_kafka_resp_err_t err;
+        char err2[256];
+        int t;
+
+        if (!strcmp(bootstrap, "embedded")) {
+                if (!(w->broker = lr_dev_broker_new(1, 4, errstr, errstr_size)))
+                        return -1;
+                bootstrap = lr_dev_broker_bootstraps(w->broker);
+                lr_info("worker", "embedded dev broker at %s", bootstrap);
+        }
+        if (!(w->codec = lr_codec_new(cfg->registry_url, errstr, errstr_size)))
+                return -1;
+        if (!(w->store = lr_store_new(cfg->redis_url, cfg->redis_namespace,
+                                      errstr, errstr_size)))
+                return -1;
+        while (lr_store_connect(w->store, err2, sizeof(err2))) {
+                lr_warn("worker", "Redis at %s: %s; retrying", cfg->redis_url,
+                        err2);
+                if (*w->stop)
+                        return -1;
+                lr_worker_sleep_ms(1000);
+        }
+        w->rankday = lr_strmap_new();
+
+        if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
+                                       errstr, errstr_size)))
+                return -1;
+        rd_kafka_conf_set_opaque(conf, w);
+        rd_kafka_conf_set_error_cb(conf, lr_worker_error_cb);
+        rd_kafka_conf_set_dr_msg_cb(conf, lr_worker_dr_cb);
+        w->transactional = lr_config_get(cfg, "kafka.transactional.id") != NULL;
+        if (!(w->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err2,
+                                         sizeof(err2)))) {
+                snprintf(errstr, errstr_size, "producer: %s", err2);
+                return -1;
+        }
+        if (w->transactional) {
+                rd_kafka_error_t *e =
+                    rd_kafka_init_transactions(w->producer, 60000);
+                if (e) {
+                        snprintf(errstr, errstr_size,
+                                 "kafka.transactional.id: init transactions: "
+                                 "%s",
+                                 rd_kafka_error_string(e));
+                        rd_kafka_error_destroy(e);
+                        return -1;
+                }
+        }
+
+        if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_CONSUMER, bootstrap,
+                                       errstr, errstr_size)))
+                return -1;
+        rd_kafka_conf_set_opaque(conf, w);
+        rd_kafka_conf_set_error_cb(conf, lr_worker_error_cb);
+        rd_kafka_conf_set_rebalance_cb(conf, lr_worker_rebalance_cb);
+        if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2,
+                                         sizeof(err2)))) {
+                snprintf(errstr, errstr_size, "consumer: %s", err2);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(w->consumer);
+        topics = rd_kafka_topic_partition_list_new(3);
+        for (t = LR_TOPIC_LEAD_CREATED; t <= LR_TOPIC_REP_STATUS; t++)
+                rd_kafka_topic_partition_list_add(topics, cfg->topics[t],
+                                                  RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(w->consumer, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err) {
+                snprintf(errstr, errstr_size, "subscribe: %s",
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
+static void lr_worker_destroy(lr_worker_t *w) {
+        if (w->consumer) {
+                rd_kafka_consumer_close(w->consumer);
+                rd_kafka_destroy(w->consumer);
+        }
+        if (w->producer) {
+                rd_kafka_flush(w->producer, 10000);
+                rd_kafka_destroy(w->producer);
+        }
+        lr_strmap_free(w->rankday);
+        lr_store_free(w->store);
+        lr_codec_free(w->codec);
+        lr_dev_broker_free(w->broker);
+}
+
+static void lr_worker_stats(lr_worker_t *w, int force) {
+        int64_t now = lr_mono_ms();
+        if (!force && now - w->stats_at < LR_STATS_INTERVAL_MS)
+                return;
+        w->stats_at = now;
+        lr_info("worker",
+                "events %lld (duplicates %lld), decisions %lld, tier changes "
+                "%lld, dead letters %lld",
+                (long long)w->n_events, (long long)w->n_dups,
+                (long long)w->n_decisions, (long long)w->n_tier_changes,
+                (long long)w->n_dead);
+}
+
+int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
+        lr_worker_t w;
+        lr_batch_t b;
+        char errstr[512];
+        int n = cfg->batch_size, rc = 0;
+
+        memset(&w, 0, sizeof(w));
+        memset(&b, 0, sizeof(b));
+        w.cfg      = cfg;
+        w.stop     = stop;
+        w.stats_at = lr_mono_ms();
+        b.msgs     = calloc((size_t)n, sizeof(*b.msgs));
+        b.evs      = calloc((size_t)n, sizeof(*b.evs));
+        b.bad      = calloc((size_t)n, sizeof(*b.bad));
+        b.ops      = calloc((size_t)n, sizeof(*b.ops));
+        b.op_msg   = calloc((size_t)n, sizeof(*b.op_msg));
+        b.results  = calloc((size_t)n, sizeof(*b.results));
+
+        if (lr_worker_init(&w, errstr, sizeof(errstr))) {
+                if (!*stop) {
+                        lr_error("worker", "start-up failed: %s", errstr);
+                        rc = 1;
+                }
+                goto done;
+        }
+        lr_info("worker", "running: group %s, topics %s, %s, %s; Redis %s "
+                "(namespace %s)%s",
+                cfg->group_id, cfg->topics[LR_TOPIC_LEAD_CREATED],
+                cfg->topics[LR_TOPIC_CALL_OUTCOME],
+                cfg->topics[LR_TOPIC_REP_STATUS], cfg->redis_url,
+                cfg->redis_namespace,
+                w.transactional ? ", transactional" : "");
+        while (!*stop && !w.fatal) {
+                lr_worker_collect(&w, &b, n);
+                if (b.cnt)
+                        lr_worker_process(&w, &b);
+                lr_worker_batch_clear(&b);
+                lr_worker_stats(&w, 0);
+        }
+        if (w.fatal) {
+                lr_error("worker", "fatal: %s; exiting without committing the "
+                         "current batch",
+                         w.fatal_reason);
+                rc = 1;
+        }
+        lr_worker_stats(&w, 1);
+done:
+        lr_worker_batch_clear(&b);
+        lr_worker_destroy(&w);
+        free(b.msgs);
+        free(b.evs);
+        free(b.bad);
+        free(b.ops);
+        free(b.op_msg);
+        free(b.results);
+        if (!rc)
+                lr_info("worker", "stopped");
+        return rc;
+}

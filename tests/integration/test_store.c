@@ -1,0 +1,1044 @@
+/*
+ * test_store.c - the store (store.c + functions.lua) against a real
+ * redis-server: idempotency, need_rank, presence at event time, capacity,
+ * tiers and their fallback order, tie-breaks, skipped reasons, the queue,
+ * outcome attribution and metric buckets, DEPARTED, ranking installs and
+ * reloading the Functions library.
+ *
+ * Uses LR_TEST_REDIS_URL when set, else starts its own redis-server on a
+ * free loopback port and shuts it down at the end. Each test works in its
+ * own namespace and flushes it afterwards.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "check.h"
+#include "embedded.h"
+#include "store.h"
+#include "timeutil.h"
+
+static char g_url[128];
+static char g_host[64] = "127.0.0.1";
+static int g_port;
+static int g_own_server;
+static redisContext *g_raw; /* for looking at keys directly */
+static lr_policy_t g_pol;
+static int32_t D; /* the first test day: 2026-11-27 */
+
+static const char *TOPIC = "lead-created";
+
+/* ---- server and helpers ------------------------------------------------ */
+
+static int free_port(void) {
+        struct sockaddr_in a;
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+            getsockname(fd, (struct sockaddr *)&a, &len)) {
+                perror("free_port");
+                exit(2);
+        }
+        port = ntohs(a.sin_port);
+        close(fd);
+        return port;
+}
+
+static void server_start(void) {
+        const char *env = getenv("LR_TEST_REDIS_URL");
+        char cmd[512];
+        int i;
+
+        if (env && *env) {
+                snprintf(g_url, sizeof(g_url), "%s", env);
+                if (sscanf(env, "redis://%63[^:/]:%d", g_host, &g_port) != 2) {
+                        fprintf(stderr, "cannot read host:port of %s\n", env);
+                        exit(2);
+                }
+        } else {
+                g_port = free_port();
+                g_own_server = 1;
+                snprintf(cmd, sizeof(cmd),
+                         "redis-server --port %d --bind 127.0.0.1 --save '' "
+                         "--appendonly no --daemonize yes --logfile "
+                         "/tmp/lr-test-store-%d.log --pidfile "
+                         "/tmp/lr-test-store-%d.pid",
+                         g_port, g_port, g_port);
+                if (system(cmd)) {
+                        fprintf(stderr, "cannot start: %s\n", cmd);
+                        exit(2);
+                }
+                snprintf(g_url, sizeof(g_url), "redis://127.0.0.1:%d/0",
+                         g_port);
+        }
+        for (i = 0; i < 100; i++) {
+                g_raw = redisConnect(g_host, g_port);
+                if (g_raw && !g_raw->err)
+                        break;
+                if (g_raw)
+                        redisFree(g_raw);
+                g_raw = NULL;
+                usleep(50000);
+        }
+        if (!g_raw) {
+                fprintf(stderr, "redis at %s:%d does not answer\n", g_host,
+                        g_port);
+                exit(2);
+        }
+        if (sscanf(g_url, "redis://%*[^/]/%d", &i) == 1 && i) {
+                redisReply *r = redisCommand(g_raw, "SELECT %d", i);
+                freeReplyObject(r);
+        }
+}
+
+static void server_stop(void) {
+        if (g_own_server) {
+                redisReply *r = redisCommand(g_raw, "SHUTDOWN NOSAVE");
+                if (r)
+                        freeReplyObject(r);
+        }
+        redisFree(g_raw);
+}
+
+static redisReply *raw(const char *fmt, const char *a, const char *b) {
+        redisReply *r = redisCommand(g_raw, fmt, a, b);
+        if (!r) {
+                fprintf(stderr, "raw redis command failed: %s\n",
+                        g_raw->errstr);
+                exit(2);
+        }
+        return r;
+}
+
+/* HGET <ns>:{<tenant>}:<key> field as an integer, -1 when absent. */
+static long long hget_int(const char *ns, const char *tenant, const char *key,
+                          const char *field) {
+        char k[256];
+        redisReply *r;
+        long long v;
+        snprintf(k, sizeof(k), "%s:{%s}:%s", ns, tenant, key);
+        r = raw("HGET %s %s", k, field);
+        v = r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+        freeReplyObject(r);
+        return v;
+}
+
+static long long zcard(const char *ns, const char *tenant, const char *key) {
+        char k[256];
+        redisReply *r;
+        long long v;
+        snprintf(k, sizeof(k), "%s:{%s}:%s", ns, tenant, key);
+        r = raw("ZCARD %s", k, NULL);
+        v = r->integer;
+        freeReplyObject(r);
+        return v;
+}
+
+static int64_t at(int32_t day, int hh, int mm) {
+        return (int64_t)day * LR_MS_PER_DAY + (hh * 60 + mm) * 60000LL;
+}
+
+static lr_store_t *store_open(const char *ns) {
+        char err[256];
+        lr_store_t *st = lr_store_new(g_url, ns, err, sizeof(err));
+        if (!st || lr_store_connect(st, err, sizeof(err))) {
+                fprintf(stderr, "store %s: %s\n", g_url, err);
+                exit(2);
+        }
+        return st;
+}
+
+static void store_close(lr_store_t *st) {
+        char err[256];
+        CHECK(lr_store_flush_namespace(st, err, sizeof(err)) == 0);
+        lr_store_free(st);
+}
+
+static lr_event_t ev_lead(const char *eid, const char *tenant,
+                          const char *lead, int64_t t) {
+        lr_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.kind = LR_EV_LEAD_CREATED;
+        ev.event_id = (char *)eid;
+        ev.tenant_id = (char *)tenant;
+        ev.lead_id = (char *)lead;
+        ev.u.lead.created_at = t;
+        ev.u.lead.score = 60;
+        return ev;
+}
+
+static lr_event_t ev_status(const char *eid, const char *tenant,
+                            const char *rep, int64_t t, lr_presence_t p,
+                            int64_t until) {
+        lr_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.kind = LR_EV_REP_STATUS;
+        ev.event_id = (char *)eid;
+        ev.tenant_id = (char *)tenant;
+        ev.u.rep.rep_id = (char *)rep;
+        ev.u.rep.occurred_at = t;
+        ev.u.rep.status = p;
+        ev.u.rep.has_until = until > 0;
+        ev.u.rep.until = until;
+        return ev;
+}
+
+static lr_event_t ev_call(const char *eid, const char *tenant, const char *rep,
+                          const char *lead, int64_t t, lr_outcome_t o,
+                          int64_t value) {
+        lr_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.kind = LR_EV_CALL_OUTCOME;
+        ev.event_id = (char *)eid;
+        ev.tenant_id = (char *)tenant;
+        ev.lead_id = (char *)lead;
+        ev.u.call.rep_id = (char *)rep;
+        ev.u.call.occurred_at = t;
+        ev.u.call.outcome = o;
+        ev.u.call.has_deal_value = value >= 0;
+        ev.u.call.deal_value_cents = value;
+        return ev;
+}
+
+static lr_store_op_t op_of(const lr_event_t *ev, int lead_tier) {
+        lr_store_op_t op;
+        memset(&op, 0, sizeof(op));
+        op.ev = ev;
+        op.policy = &g_pol;
+        op.lead_tier = lead_tier;
+        op.source_topic = TOPIC;
+        op.source_partition = 2;
+        op.source_offset = 1234567890123LL;
+        return op;
+}
+
+/* Applies one event; r receives the result (clear it after use). */
+static lr_store_status_t apply(lr_store_t *st, const lr_event_t *ev,
+                               int lead_tier, lr_store_result_t *r) {
+        lr_store_op_t op = op_of(ev, lead_tier);
+        char err[256];
+        if (lr_store_apply(st, &op, 1, r, err, sizeof(err))) {
+                fprintf(stderr, "lr_store_apply: %s\n", err);
+                exit(2);
+        }
+        if (r->status == LR_STORE_REJECTED)
+                fprintf(stderr, "rejected %s: %s\n", ev->event_id, r->errstr);
+        return r->status;
+}
+
+/* Applies an event that must be applied and make no decision. */
+static void apply_quiet(lr_store_t *st, const lr_event_t *ev) {
+        lr_store_result_t r;
+        CHECK_INT(apply(st, ev, 3, &r), LR_STORE_APPLIED);
+        CHECK_INT(r.decisions_cnt, 0);
+        lr_store_result_clear(&r);
+}
+
+static void status(lr_store_t *st, const char *tenant, const char *rep,
+                   int64_t t, lr_presence_t p, int64_t until) {
+        char eid[128];
+        lr_event_t ev;
+        snprintf(eid, sizeof(eid), "st-%s-%lld-%d", rep, (long long)t, p);
+        ev = ev_status(eid, tenant, rep, t, p, until);
+        apply_quiet(st, &ev);
+}
+
+static void status_max_open(lr_store_t *st, const char *tenant,
+                            const char *rep, int64_t t, int max_open) {
+        char eid[128];
+        lr_event_t ev;
+        snprintf(eid, sizeof(eid), "st-%s-%lld-max", rep, (long long)t);
+        ev = ev_status(eid, tenant, rep, t, LR_PRESENCE_AVAILABLE, 0);
+        ev.u.rep.has_max_open_leads = 1;
+        ev.u.rep.max_open_leads = max_open;
+        apply_quiet(st, &ev);
+}
+
+/* Creates a lead of tier lt at t; returns the number of decisions and
+ * keeps the first one's rep_id, reason and skipped list in r. */
+static size_t lead(lr_store_t *st, const char *tenant, const char *lead_id,
+                   int64_t t, int lt, lr_store_result_t *r) {
+        char eid[128];
+        lr_event_t ev;
+        snprintf(eid, sizeof(eid), "ev-%s", lead_id);
+        ev = ev_lead(eid, tenant, lead_id, t);
+        CHECK_INT(apply(st, &ev, lt, r), LR_STORE_APPLIED);
+        return r->decisions_cnt;
+}
+
+static void call_outcome(lr_store_t *st, const char *tenant, const char *rep,
+                         const char *lead_id, int64_t t, lr_outcome_t o,
+                         int64_t value, lr_store_result_t *r) {
+        char eid[128];
+        lr_event_t ev;
+        snprintf(eid, sizeof(eid), "call-%s-%s-%lld-%d", rep, lead_id,
+                 (long long)t, o);
+        ev = ev_call(eid, tenant, rep, lead_id, t, o, value);
+        CHECK_INT(apply(st, &ev, 0, r), LR_STORE_APPLIED);
+}
+
+/* Installs a ranking for day: reps ids[i] with comps[i], rank i+1, tier
+ * tiers[i] (evaluate on). */
+static int install(lr_store_t *st, const char *tenant, int32_t day, int n,
+                   const char **ids, const double *comps, const int *tiers) {
+        lr_rep_rank_t rr[16];
+        int i, installed = -1;
+        char err[256];
+        memset(rr, 0, sizeof(rr));
+        for (i = 0; i < n; i++) {
+                rr[i].rep_id = ids[i];
+                rr[i].composite = comps[i];
+                rr[i].rank = i + 1;
+                rr[i].tier = 3;
+                rr[i].new_tier = tiers[i];
+                rr[i].active = 1;
+        }
+        if (lr_store_install_rank(st, tenant, day, rr, n, 1, &g_pol,
+                                  &installed, err, sizeof(err))) {
+                fprintf(stderr, "install: %s\n", err);
+                exit(2);
+        }
+        return installed;
+}
+
+static int install_empty(lr_store_t *st, const char *tenant, int32_t day) {
+        return install(st, tenant, day, 0, NULL, NULL, NULL);
+}
+
+static void check_skipped(const lr_assigned_t *d, const char *expect) {
+        char got[512] = "";
+        size_t i;
+        for (i = 0; i < d->skipped_cnt; i++) {
+                size_t l = strlen(got);
+                snprintf(got + l, sizeof(got) - l, "%s%s:%s", i ? "," : "",
+                         d->skipped[i].rep_id, d->skipped[i].why);
+        }
+        CHECK_STR(got, expect);
+}
+
+static void check_same_decision(const lr_assigned_t *a,
+                                const lr_assigned_t *b) {
+        CHECK_STR(a->event_id, b->event_id);
+        CHECK_STR(a->rep_id, b->rep_id);
+        CHECK_STR(a->lead_id, b->lead_id);
+        CHECK_STR(a->reason, b->reason);
+        CHECK_INT(a->decided_at, b->decided_at);
+        CHECK_INT(a->attempt, b->attempt);
+        CHECK_INT(a->rep_rank, b->rep_rank);
+        CHECK_NEAR(a->rep_score, b->rep_score, 0);
+        CHECK_INT(a->wait_ms, b->wait_ms);
+        CHECK_INT(a->skipped_cnt, b->skipped_cnt);
+        CHECK_INT(a->source_offset, b->source_offset);
+}
+
+static const lr_store_rep_t *find_rep(const lr_store_rep_t *reps, size_t cnt,
+                                      const char *id) {
+        size_t i;
+        for (i = 0; i < cnt; i++)
+                if (!strcmp(reps[i].rep_id, id))
+                        return &reps[i];
+        return NULL;
+}
+
+static const lr_bucket_t *find_bucket(const lr_store_rep_t *rep,
+                                      int32_t day) {
+        size_t i;
+        for (i = 0; rep && i < rep->buckets_cnt; i++)
+                if (rep->buckets[i].day == day)
+                        return &rep->buckets[i];
+        return NULL;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_need_rank_and_idempotency(void) {
+        const char *ns = "lrtest-store-idem", *tn = "acme";
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r, r2, r3;
+        lr_event_t ev = ev_lead("e-l1", tn, "L1", at(D, 10, 0));
+        lr_event_t ev2 = ev_lead("e-l1-again", tn, "L1", at(D, 10, 1));
+        lr_event_t evn = ev_lead("e-l9", tn, "L9", at(D + 1, 0, 0));
+        int32_t day = 0;
+        char err[256], key[64];
+
+        CHECK(lr_store_rank_day(st, tn, &day, err, sizeof(err)) == 0);
+        CHECK_INT(day, -1);
+        CHECK_INT(apply(st, &ev, 3, &r), LR_STORE_NEED_RANK);
+        CHECK_INT(r.need_day, D);
+        lr_store_result_clear(&r);
+        CHECK_INT(hget_int(ns, tn, "lead:L1", "created_at"), -1);
+
+        CHECK_INT(install_empty(st, tn, D), 1);
+        CHECK_INT(install_empty(st, tn, D), 0);
+        CHECK_INT(install_empty(st, tn, D - 1), 0);
+        CHECK(lr_store_rank_day(st, tn, &day, err, sizeof(err)) == 0);
+        CHECK_INT(day, D);
+
+        status(st, tn, "r1", at(D, 9, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(apply(st, &ev, 3, &r), LR_STORE_APPLIED);
+        CHECK_INT(r.decisions_cnt, 1);
+        if (r.decisions_cnt == 1) {
+                const lr_assigned_t *d = &r.decisions[0];
+                CHECK_STR(d->event_id, "e-l1#1");
+                CHECK_STR(d->tenant_id, tn);
+                CHECK_STR(d->lead_id, "L1");
+                CHECK_STR(d->rep_id, "r1");
+                CHECK_STR(d->reason, "RANKED");
+                CHECK_STR(d->strategy, "ranked");
+                CHECK_INT(d->decided_at, at(D, 10, 0));
+                CHECK_INT(d->attempt, 1);
+                CHECK_INT(d->lead_tier, 3);
+                CHECK_INT(d->rep_tier, 3);
+                CHECK_INT(d->rep_rank, 1);
+                CHECK_NEAR(d->rep_score, 0, 0);
+                CHECK_INT(d->wait_ms, 0);
+                CHECK_INT(d->skipped_cnt, 0);
+                CHECK_STR(d->source_topic, TOPIC);
+                CHECK_INT(d->source_partition, 2);
+                CHECK_INT(d->source_offset, 1234567890123LL);
+                CHECK(d->explanation == NULL && d->policy_version == NULL);
+        }
+        /* The same event again, and another event for the same lead. */
+        CHECK_INT(apply(st, &ev, 3, &r2), LR_STORE_DUPLICATE);
+        CHECK_INT(r2.decisions_cnt, 1);
+        CHECK_INT(apply(st, &ev2, 3, &r3), LR_STORE_DUPLICATE);
+        CHECK_INT(r3.decisions_cnt, 1);
+        if (r.decisions_cnt == 1 && r2.decisions_cnt == 1 &&
+            r3.decisions_cnt == 1) {
+                check_same_decision(&r.decisions[0], &r2.decisions[0]);
+                check_same_decision(&r.decisions[0], &r3.decisions[0]);
+        }
+        lr_store_result_clear(&r);
+        lr_store_result_clear(&r2);
+        lr_store_result_clear(&r3);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 1);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "handled"), 1);
+        snprintf(key, sizeof(key), "%d:n3", D);
+        CHECK_INT(hget_int(ns, tn, "m:r1", key), 1);
+
+        /* The next day needs its ranking first. */
+        CHECK_INT(apply(st, &evn, 3, &r), LR_STORE_NEED_RANK);
+        CHECK_INT(r.need_day, D + 1);
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_presence_at_event_time(void) {
+        const char *ns = "lrtest-store-presence";
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+
+        /* In a meeting until 10:30: a lead at 10:00 waits. */
+        install_empty(st, "a", D);
+        status(st, "a", "r1", at(D, 9, 0), LR_PRESENCE_IN_MEETING,
+               at(D, 10, 30));
+        CHECK_INT(lead(st, "a", "L1", at(D, 10, 0), 3, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(zcard(ns, "a", "queue"), 1);
+
+        /* The meeting ended at 09:30: the lead at 10:00 is r1's. */
+        install_empty(st, "b", D);
+        status(st, "b", "r1", at(D, 9, 0), LR_PRESENCE_IN_MEETING,
+               at(D, 9, 30));
+        CHECK_INT(lead(st, "b", "L1", at(D, 10, 0), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r1");
+        lr_store_result_clear(&r);
+
+        /* Out of order: r1 is AVAILABLE from 10:05, which is processed
+         * before the lead of 10:00: at 10:00 r1 was still in the meeting.
+         * The lead of 10:10 first drains the waiting one. */
+        install_empty(st, "c", D);
+        status(st, "c", "r1", at(D, 9, 0), LR_PRESENCE_IN_MEETING,
+               at(D, 10, 30));
+        status(st, "c", "r1", at(D, 10, 5), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(lead(st, "c", "L1", at(D, 10, 0), 3, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(lead(st, "c", "L2", at(D, 10, 10), 3, &r), 2);
+        if (r.decisions_cnt == 2) {
+                CHECK_STR(r.decisions[0].lead_id, "L1");
+                CHECK_STR(r.decisions[0].reason, "QUEUED");
+                CHECK_INT(r.decisions[0].wait_ms, 10 * 60000);
+                CHECK_INT(r.decisions[0].decided_at, at(D, 10, 10));
+                CHECK_STR(r.decisions[0].event_id, "ev-L1#1");
+                CHECK_STR(r.decisions[1].lead_id, "L2");
+                CHECK_STR(r.decisions[1].reason, "RANKED");
+        }
+        lr_store_result_clear(&r);
+
+        /* A rep never given a status is OFFLINE. */
+        install_empty(st, "d", D);
+        call_outcome(st, "d", "r1", "X1", at(D, 8, 0),
+                     LR_OUTCOME_CONNECTED, -1, &r);
+        lr_store_result_clear(&r);
+        CHECK_INT(lead(st, "d", "L1", at(D, 10, 0), 3, &r), 0);
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_capacity(void) {
+        const char *ns = "lrtest-store-capacity", *tn = "t";
+        const char *ids[] = {"r1", "r2"};
+        const double comps[] = {0.9, 0.5};
+        const int tiers[] = {3, 3};
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+
+        install_empty(st, tn, D);
+        status_max_open(st, tn, "r1", at(D, 9, 0), 1);
+        status(st, tn, "r2", at(D, 9, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(install(st, tn, D + 1, 2, ids, comps, tiers), 1);
+        CHECK_INT(lead(st, tn, "L1", at(D + 1, 9, 0), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r1");
+        CHECK_INT(r.decisions[0].rep_rank, 1);
+        CHECK_NEAR(r.decisions[0].rep_score, 0.9, 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(lead(st, tn, "L2", at(D + 1, 9, 1), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r2");
+        CHECK_INT(r.decisions[0].rep_rank, 2);
+        check_skipped(&r.decisions[0], "r1:AT_CAPACITY");
+        lr_store_result_clear(&r);
+        call_outcome(st, tn, "r1", "L1", at(D + 1, 9, 30),
+                     LR_OUTCOME_CLOSED_LOST, -1, &r);
+        CHECK_INT(r.decisions_cnt, 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 0);
+        CHECK_INT(lead(st, tn, "L3", at(D + 1, 9, 40), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r1");
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_tiers_and_fallback(void) {
+        const char *ns = "lrtest-store-tiers", *tn = "t";
+        const char *ids[] = {"c", "a", "b"};
+        const double comps[] = {0.9, 0.8, 0.7};
+        const int tiers[] = {3, 1, 2};
+        int32_t d = D + 1;
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+
+        install_empty(st, tn, D);
+        status(st, tn, "a", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "b", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "c", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(install(st, tn, d, 3, ids, comps, tiers), 1);
+        CHECK_INT(hget_int(ns, tn, "rep:a", "tier"), 1);
+
+        CHECK_INT(lead(st, tn, "L1", at(d, 9, 0), 2, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "b");
+        CHECK_STR(r.decisions[0].reason, "RANKED");
+        CHECK_INT(r.decisions[0].rep_tier, 2);
+        CHECK_INT(r.decisions[0].rep_rank, 3);
+        check_skipped(&r.decisions[0], "c:TIER,a:TIER");
+        lr_store_result_clear(&r);
+
+        /* Lead tier 2, no tier-2 rep: tier 1 before tier 3. */
+        status(st, tn, "b", at(d, 9, 1), LR_PRESENCE_BUSY, at(d, 12, 0));
+        CHECK_INT(lead(st, tn, "L2", at(d, 9, 2), 2, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "a");
+        CHECK_STR(r.decisions[0].reason, "FALLBACK_TIER");
+        CHECK_INT(r.decisions[0].lead_tier, 2);
+        CHECK_INT(r.decisions[0].rep_tier, 1);
+        check_skipped(&r.decisions[0], "c:TIER");
+        lr_store_result_clear(&r);
+
+        /* Lead tier 3 finds its tier. */
+        CHECK_INT(lead(st, tn, "L3", at(d, 9, 3), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "c");
+        CHECK_STR(r.decisions[0].reason, "RANKED");
+        CHECK_INT(r.decisions[0].skipped_cnt, 0);
+        lr_store_result_clear(&r);
+
+        /* Lead tier 3 without tier 3: tier 2 before tier 1. */
+        status(st, tn, "b", at(d, 9, 4), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "c", at(d, 9, 4), LR_PRESENCE_OUT_OF_OFFICE, 0);
+        CHECK_INT(lead(st, tn, "L4", at(d, 9, 5), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "b");
+        CHECK_STR(r.decisions[0].reason, "FALLBACK_TIER");
+        check_skipped(&r.decisions[0], "c:OUT_OF_OFFICE,a:TIER");
+        lr_store_result_clear(&r);
+
+        /* Lead tier 1 without tier 1: tier 2 before tier 3. */
+        status(st, tn, "c", at(d, 9, 6), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "a", at(d, 9, 6), LR_PRESENCE_IN_MEETING, 0);
+        CHECK_INT(lead(st, tn, "L5", at(d, 9, 7), 1, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "b");
+        CHECK_STR(r.decisions[0].reason, "FALLBACK_TIER");
+        check_skipped(&r.decisions[0], "c:TIER,a:IN_MEETING");
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_tie_break(void) {
+        const char *ns = "lrtest-store-tie", *tn = "t";
+        const char *ids[] = {"rb", "ra"};
+        const double comps[] = {0.5, 0.5};
+        const int tiers[] = {3, 3};
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+        const char *expect[] = {"ra", "rb", "ra"};
+        char id[8];
+        int i;
+
+        install_empty(st, tn, D);
+        status(st, tn, "rb", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "ra", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(install(st, tn, D + 1, 2, ids, comps, tiers), 1);
+        /* Equal composites: fewer leads today, then rep_id. */
+        for (i = 0; i < 3; i++) {
+                snprintf(id, sizeof(id), "L%d", i);
+                CHECK_INT(lead(st, tn, id, at(D + 1, 9, i), 3, &r), 1);
+                CHECK_STR(r.decisions[0].rep_id, expect[i]);
+                CHECK_INT(r.decisions[0].skipped_cnt, 0);
+                lr_store_result_clear(&r);
+        }
+        /* A new day: ra (2 yesterday) and rb (1) both have 0 today. */
+        CHECK_INT(install(st, tn, D + 2, 2, ids, comps, tiers), 1);
+        CHECK_INT(lead(st, tn, "L9", at(D + 2, 9, 0), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "ra");
+        lr_store_result_clear(&r);
+
+        /* Reps new since the ranking follow it, by rep_id, composite 0. */
+        status(st, tn, "n2", at(D + 2, 9, 1), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "n1", at(D + 2, 9, 1), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "ra", at(D + 2, 9, 1), LR_PRESENCE_OFFLINE, 0);
+        status(st, tn, "rb", at(D + 2, 9, 1), LR_PRESENCE_OFFLINE, 0);
+        CHECK_INT(lead(st, tn, "L10", at(D + 2, 9, 2), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "n1");
+        CHECK_INT(r.decisions[0].rep_rank, 3);
+        CHECK_NEAR(r.decisions[0].rep_score, 0, 0);
+        check_skipped(&r.decisions[0], "rb:OFFLINE,ra:OFFLINE");
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_skipped_reasons(void) {
+        const char *ns = "lrtest-store-skipped", *tn = "t";
+        const char *ids[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
+        const double comps[] = {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2};
+        const int tiers[] = {3, 3, 3, 3, 2, 3, 3, 3};
+        int32_t d = D + 1;
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+        int i;
+
+        install_empty(st, tn, D);
+        for (i = 0; i < 8; i++)
+                if (i != 2)
+                        status(st, tn, ids[i], at(D, 8, 0),
+                               LR_PRESENCE_AVAILABLE, 0);
+        call_outcome(st, tn, "r2", "X", at(D, 8, 0), LR_OUTCOME_NO_ANSWER, -1,
+                     &r);
+        lr_store_result_clear(&r);
+        status_max_open(st, tn, "r3", at(D, 8, 1), 0);
+        CHECK_INT(install(st, tn, d, 8, ids, comps, tiers), 1);
+        status(st, tn, "r0", at(d, 8, 0), LR_PRESENCE_DEPARTED, 0);
+        status(st, tn, "r1", at(d, 8, 0), LR_PRESENCE_IN_MEETING,
+               at(d, 11, 0));
+        status(st, tn, "r5", at(d, 8, 0), LR_PRESENCE_BUSY, at(d, 11, 0));
+        status(st, tn, "r6", at(d, 8, 0), LR_PRESENCE_OUT_OF_OFFICE, 0);
+        CHECK_INT(lead(st, tn, "L1", at(d, 9, 0), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r7");
+        CHECK_INT(r.decisions[0].rep_rank, 8);
+        check_skipped(&r.decisions[0], "r1:IN_MEETING,r2:OFFLINE,"
+                                       "r3:AT_CAPACITY,r4:TIER,r5:BUSY,"
+                                       "r6:OUT_OF_OFFICE");
+        lr_store_result_clear(&r);
+        store_close(st);
+}
+
+static void test_queue_and_drain(void) {
+        const char *ns = "lrtest-store-queue", *tn = "t";
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+
+        install_empty(st, tn, D);
+        status_max_open(st, tn, "r1", at(D, 8, 0), 2);
+        status(st, tn, "r1", at(D, 8, 1), LR_PRESENCE_OFFLINE, 0);
+        CHECK_INT(lead(st, tn, "A", at(D, 10, 0), 2, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(lead(st, tn, "B", at(D, 9, 50), 3, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(lead(st, tn, "C", at(D, 10, 5), 2, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK_INT(zcard(ns, tn, "queue"), 3);
+
+        /* Better lead tier first, then oldest; capacity 2. */
+        {
+                lr_event_t ev = ev_status("back", tn, "r1", at(D, 10, 30),
+                                          LR_PRESENCE_AVAILABLE, 0);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
+        }
+        CHECK_INT(r.decisions_cnt, 2);
+        if (r.decisions_cnt == 2) {
+                CHECK_STR(r.decisions[0].lead_id, "A");
+                CHECK_STR(r.decisions[0].event_id, "ev-A#1");
+                CHECK_STR(r.decisions[0].reason, "QUEUED");
+                CHECK_INT(r.decisions[0].decided_at, at(D, 10, 30));
+                CHECK_INT(r.decisions[0].wait_ms, 30 * 60000);
+                CHECK_INT(r.decisions[0].lead_tier, 2);
+                CHECK_INT(r.decisions[0].rep_tier, 3);
+                CHECK_STR(r.decisions[0].source_topic, TOPIC);
+                CHECK_INT(r.decisions[0].source_offset, 1234567890123LL);
+                CHECK_STR(r.decisions[1].lead_id, "C");
+                CHECK_INT(r.decisions[1].wait_ms, 25 * 60000);
+        }
+        lr_store_result_clear(&r);
+        CHECK_INT(zcard(ns, tn, "queue"), 1);
+
+        /* Closing A frees a seat: B goes in the outcome's decisions. */
+        call_outcome(st, tn, "r1", "A", at(D, 11, 0), LR_OUTCOME_CLOSED_WON,
+                     1000, &r);
+        CHECK_INT(r.decisions_cnt, 1);
+        if (r.decisions_cnt == 1) {
+                CHECK_STR(r.decisions[0].lead_id, "B");
+                CHECK_STR(r.decisions[0].reason, "QUEUED");
+                CHECK_INT(r.decisions[0].wait_ms, 70 * 60000);
+        }
+        lr_store_result_clear(&r);
+        CHECK_INT(zcard(ns, tn, "queue"), 0);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 2);
+        store_close(st);
+}
+
+static void test_outcomes_and_buckets(void) {
+        const char *ns = "lrtest-store-outcomes", *tn = "t";
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+        lr_store_rep_t *reps = NULL;
+        size_t cnt = 0;
+        const lr_store_rep_t *r1, *r2;
+        const lr_bucket_t *b;
+        char err[256];
+
+        install_empty(st, tn, D + 2);
+        status(st, tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(lead(st, tn, "L1", at(D, 9, 0), 3, &r), 1);
+        lr_store_result_clear(&r);
+        /* First call 30 minutes after assignment: speed to lead. */
+        call_outcome(st, tn, "r1", "L1", at(D, 9, 30), LR_OUTCOME_NO_ANSWER,
+                     -1, &r);
+        lr_store_result_clear(&r);
+        call_outcome(st, tn, "r1", "L1", at(D + 1, 10, 0),
+                     LR_OUTCOME_OPPORTUNITY_CREATED, -1, &r);
+        lr_store_result_clear(&r);
+        call_outcome(st, tn, "r1", "L1", at(D + 2, 9, 0),
+                     LR_OUTCOME_CLOSED_WON, 500000, &r);
+        lr_store_result_clear(&r);
+        /* After close only the call counts. */
+        call_outcome(st, tn, "r1", "L1", at(D + 2, 10, 0),
+                     LR_OUTCOME_CLOSED_LOST, -1, &r);
+        lr_store_result_clear(&r);
+
+        /* An unknown lead's outcome attributes it (history import). */
+        call_outcome(st, tn, "r2", "U1", at(D + 1, 12, 0),
+                     LR_OUTCOME_CONNECTED, -1, &r);
+        lr_store_result_clear(&r);
+        CHECK_INT(hget_int(ns, tn, "rep:r2", "open"), 1);
+        call_outcome(st, tn, "r2", "U1", at(D + 2, 12, 0),
+                     LR_OUTCOME_DISQUALIFIED, -1, &r);
+        lr_store_result_clear(&r);
+
+        /* A lead of r1's, closed by r2: moved to r2 from then on. */
+        CHECK_INT(lead(st, tn, "L2", at(D + 2, 8, 0), 3, &r), 1);
+        CHECK_STR(r.decisions[0].rep_id, "r1");
+        lr_store_result_clear(&r);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 1);
+        call_outcome(st, tn, "r2", "L2", at(D + 2, 14, 0),
+                     LR_OUTCOME_CLOSED_LOST, -1, &r);
+        lr_store_result_clear(&r);
+
+        CHECK(lr_store_read_reps(st, tn, D, D + 2, &reps, &cnt, err,
+                                 sizeof(err)) == 0);
+        CHECK_INT(cnt, 2);
+        r1 = find_rep(reps, cnt, "r1");
+        r2 = find_rep(reps, cnt, "r2");
+        CHECK(r1 && r2 && r1 < r2); /* sorted by rep_id */
+        if (r1 && r2) {
+                CHECK_INT(r1->tier, 3);
+                CHECK_INT(r1->active, 1);
+                CHECK_STR(r1->status, "AVAILABLE");
+                CHECK_INT(r1->handled, 2);
+                CHECK_INT(r1->open_leads, 0);
+                CHECK_INT(r1->buckets_cnt, 3);
+                b = find_bucket(r1, D);
+                CHECK(b != NULL);
+                if (b) {
+                        CHECK_INT(b->n[3], 1);
+                        CHECK_INT(b->c[3], 1); /* cohort of assignment */
+                        CHECK_INT(b->x[3], 0);
+                        CHECK_INT(b->calls, 1);
+                        CHECK_NEAR(b->stl_minutes_sum, 30, 1e-9);
+                        CHECK_INT(b->stl_n, 1);
+                }
+                b = find_bucket(r1, D + 1);
+                CHECK(b && b->calls == 1 && b->c[3] == 0 && b->stl_n == 0);
+                b = find_bucket(r1, D + 2);
+                CHECK(b != NULL);
+                if (b) {
+                        CHECK_INT(b->n[3], 1); /* L2 */
+                        CHECK_INT(b->calls, 2);
+                        CHECK_INT(b->won, 1);
+                        CHECK_INT(b->lost, 0);
+                        CHECK_INT(b->won_value_cents, 500000);
+                        CHECK_NEAR(b->cycle_days_sum, 2.0, 1e-9);
+                        CHECK_INT(b->cycle_n, 1);
+                }
+
+                CHECK_STR(r2->status, "OFFLINE");
+                CHECK_INT(r2->handled, 2);
+                CHECK_INT(r2->open_leads, 0);
+                b = find_bucket(r2, D + 1);
+                CHECK(b != NULL);
+                if (b) {
+                        CHECK_INT(b->n[0], 1); /* U1: unknown lead tier */
+                        CHECK_INT(b->x[0], 1);
+                        CHECK_INT(b->calls, 1);
+                        CHECK_INT(b->stl_n, 0);
+                }
+                b = find_bucket(r2, D + 2);
+                CHECK(b != NULL);
+                if (b) {
+                        CHECK_INT(b->n[3], 1); /* L2, attributed */
+                        CHECK_INT(b->x[3], 1);
+                        CHECK_INT(b->lost, 1);
+                        CHECK_INT(b->cycle_n, 1); /* L2 lost, from 14:00 */
+                        CHECK_NEAR(b->cycle_days_sum, 0, 1e-9);
+                        CHECK_INT(b->calls, 2);
+                        CHECK_INT(b->stl_n, 1); /* L2's first touch */
+                        CHECK_NEAR(b->stl_minutes_sum, 360, 1e-9);
+                }
+        }
+        lr_store_reps_free(reps, cnt);
+        reps = NULL;
+
+        /* The window is honoured. */
+        CHECK(lr_store_read_reps(st, tn, D + 1, D + 1, &reps, &cnt, err,
+                                 sizeof(err)) == 0);
+        r1 = find_rep(reps, cnt, "r1");
+        CHECK(r1 && r1->buckets_cnt == 1 && r1->buckets[0].day == D + 1);
+        lr_store_reps_free(reps, cnt);
+        store_close(st);
+}
+
+static void test_departed(void) {
+        const char *ns = "lrtest-store-departed", *tn = "t";
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+        lr_store_rep_t *reps = NULL;
+        size_t cnt = 0;
+        char err[256];
+
+        install_empty(st, tn, D);
+        status(st, tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        status(st, tn, "r1", at(D, 9, 0), LR_PRESENCE_DEPARTED, 0);
+        status(st, tn, "r1", at(D, 10, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(lead(st, tn, "L1", at(D, 11, 0), 3, &r), 0);
+        lr_store_result_clear(&r);
+        CHECK(lr_store_read_reps(st, tn, D, D, &reps, &cnt, err,
+                                 sizeof(err)) == 0);
+        CHECK_INT(cnt, 1);
+        if (cnt == 1) {
+                CHECK_INT(reps[0].active, 0);
+                CHECK_STR(reps[0].status, "DEPARTED");
+        }
+        lr_store_reps_free(reps, cnt);
+        CHECK_INT(zcard(ns, tn, "pres:r1"), 3);
+        CHECK_INT(zcard(ns, tn, "unranked"), 0);
+        store_close(st);
+}
+
+static void test_rank_install(void) {
+        const char *ns = "lrtest-store-rank", *tn = "t";
+        const char *ids[] = {"r1"};
+        const double comps[] = {0.25};
+        const int tiers[] = {1};
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+        char key[128];
+        redisReply *rep;
+        lr_rep_rank_t rr;
+        int installed = -1;
+        char err[256];
+
+        g_pol.window_days = 90;
+        install_empty(st, tn, D);
+        /* History from long ago, then a ranking that prunes it. */
+        call_outcome(st, tn, "r1", "old", at(D - 100, 9, 0),
+                     LR_OUTCOME_CONNECTED, -1, &r);
+        lr_store_result_clear(&r);
+        call_outcome(st, tn, "r1", "new", at(D - 10, 9, 0),
+                     LR_OUTCOME_CONNECTED, -1, &r);
+        lr_store_result_clear(&r);
+        snprintf(key, sizeof(key), "%d:calls", D - 100);
+        CHECK_INT(hget_int(ns, tn, "m:r1", key), 1);
+        CHECK_INT(install(st, tn, D + 1, 1, ids, comps, tiers), 1);
+        CHECK_INT(hget_int(ns, tn, "m:r1", key), -1);
+        snprintf(key, sizeof(key), "%d:calls", D - 10);
+        CHECK_INT(hget_int(ns, tn, "m:r1", key), 1);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
+
+        /* Older or equal days are not installed; evaluate 0 keeps tiers. */
+        CHECK_INT(install(st, tn, D + 1, 1, ids, comps, (int[]){2}), 0);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
+        memset(&rr, 0, sizeof(rr));
+        rr.rep_id = "r1";
+        rr.rank = 1;
+        rr.tier = 1;
+        rr.new_tier = 3;
+        CHECK(lr_store_install_rank(st, tn, D + 2, &rr, 1, 0, &g_pol,
+                                    &installed, err, sizeof(err)) == 0);
+        CHECK_INT(installed, 1);
+        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
+        snprintf(key, sizeof(key), "%s:{%s}:snap", ns, tn);
+        rep = raw("GET %s", key, NULL);
+        snprintf(key, sizeof(key), "{\"day\":%d,\"reps\":[[\"r1\",0,1]]}",
+                 D + 2);
+        CHECK_STR(rep->str, key);
+        freeReplyObject(rep);
+        store_close(st);
+}
+
+static void test_batch_and_rejects(void) {
+        const char *ns = "lrtest-store-batch", *tn = "t";
+        lr_store_t *st = store_open(ns);
+        lr_event_t ev[5];
+        lr_store_op_t ops[5];
+        lr_store_result_t res[5];
+        char key[128], err[256];
+        redisReply *rep;
+        int i;
+
+        install_empty(st, tn, D);
+        snprintf(key, sizeof(key), "%s:{%s}:rep:broken", ns, tn);
+        rep = raw("SET %s x", key, NULL);
+        freeReplyObject(rep);
+        ev[0] = ev_status("b0", tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE,
+                          0);
+        ev[1] = ev_status("b1", tn, "broken", at(D, 8, 0),
+                          LR_PRESENCE_AVAILABLE, 0);
+        ev[2] = ev_lead("b2", tn, "L1", at(D, 9, 0));
+        ev[3] = ev_lead("b3", tn, "L2", at(D, 9, 0));
+        ev[4] = ev_lead("b4", tn, "L3", at(D, 9, 0));
+        ev[4].kind = LR_EV_LEAD_ASSIGNED;
+        for (i = 0; i < 5; i++)
+                ops[i] = op_of(&ev[i], 3);
+        ops[3].lead_tier = 7; /* beyond the policy's 3 tiers */
+        CHECK(lr_store_apply(st, ops, 5, res, err, sizeof(err)) == 0);
+        CHECK_INT(res[0].status, LR_STORE_APPLIED);
+        CHECK_INT(res[1].status, LR_STORE_REJECTED);
+        CHECK(strstr(res[1].errstr, "WRONGTYPE") != NULL);
+        CHECK_INT(res[2].status, LR_STORE_APPLIED);
+        CHECK_INT(res[2].decisions_cnt, 1);
+        CHECK_INT(res[3].status, LR_STORE_REJECTED);
+        CHECK_INT(res[4].status, LR_STORE_REJECTED);
+        for (i = 0; i < 5; i++)
+                lr_store_result_clear(&res[i]);
+        store_close(st);
+}
+
+static void test_library_reload(void) {
+        const char *ns = "lrtest-store-reload", *tn = "t";
+        const lr_embedded_t *code = lr_embedded_find("functions.lua");
+        lr_store_t *st = store_open(ns), *st2;
+        lr_event_t ev = ev_status("s1", tn, "r1", at(D, 8, 0),
+                                  LR_PRESENCE_AVAILABLE, 0);
+        lr_store_op_t op = op_of(&ev, 3);
+        lr_store_result_t r;
+        redisReply *rep;
+        char err[256];
+
+        install_empty(st, tn, D);
+        rep = raw(g_own_server ? "FUNCTION FLUSH" : "FUNCTION DELETE leadrouter",
+                  NULL, NULL);
+        freeReplyObject(rep);
+        CHECK(lr_store_apply(st, &op, 1, &r, err, sizeof(err)) == -1);
+        CHECK(strstr(err, "Function not found") != NULL);
+        CHECK(lr_store_connect(st, err, sizeof(err)) == 0);
+        CHECK(lr_store_apply(st, &op, 1, &r, err, sizeof(err)) == 0);
+        CHECK_INT(r.status, LR_STORE_APPLIED);
+        lr_store_result_clear(&r);
+        rep = raw("FUNCTION LIST LIBRARYNAME leadrouter WITHCODE", NULL, NULL);
+        CHECK(rep->type == REDIS_REPLY_ARRAY && rep->elements == 1);
+        freeReplyObject(rep);
+
+        /* Another version loaded under our name is replaced on connect. */
+        if (g_own_server) {
+                rep = raw("FUNCTION LOAD REPLACE %s",
+                          "#!lua name=leadrouter\n"
+                          "redis.register_function('lr_status', "
+                          "function() return 'old' end)",
+                          NULL);
+                freeReplyObject(rep);
+                st2 = store_open(ns);
+                rep = raw("FUNCTION LIST LIBRARYNAME leadrouter WITHCODE",
+                          NULL, NULL);
+                CHECK(rep->type == REDIS_REPLY_ARRAY && rep->elements == 1);
+                if (rep->elements == 1 && rep->element[0]->elements >= 8) {
+                        const redisReply *c = rep->element[0]->element[7];
+                        CHECK(code && c->len == code->len &&
+                              !memcmp(c->str, code->data, c->len));
+                }
+                freeReplyObject(rep);
+                CHECK(lr_store_apply(st2, &op, 1, &r, err, sizeof(err)) == 0);
+                CHECK_INT(r.status, LR_STORE_DUPLICATE);
+                lr_store_result_clear(&r);
+                lr_store_free(st2);
+        }
+        store_close(st);
+}
+
+static void test_url(void) {
+        char err[256];
+        lr_store_t *st;
+        CHECK(lr_store_new("http://x", "ns", err, sizeof(err)) == NULL);
+        CHECK(strstr(err, "redis://") != NULL);
+        CHECK(lr_store_new("redis://h:99999", "ns", err, sizeof(err)) ==
+              NULL);
+        CHECK(lr_store_new("redis://h:1/x", "ns", err, sizeof(err)) == NULL);
+        st = lr_store_new("redis://:p%40ss@127.0.0.1:1/3", "ns", err,
+                          sizeof(err));
+        CHECK(st != NULL);
+        /* Nothing listens on port 1: connecting fails, cleanly. */
+        CHECK(st && lr_store_connect(st, err, sizeof(err)) == -1);
+        lr_store_free(st);
+}
+
+int main(void) {
+        int64_t ms;
+        if (lr_iso8601_parse("2026-11-27", &ms)) {
+                fprintf(stderr, "lr_iso8601_parse failed\n");
+                return 2;
+        }
+        D = lr_day_of(ms);
+        lr_policy_defaults(&g_pol);
+        server_start();
+
+        test_url();
+        test_need_rank_and_idempotency();
+        test_presence_at_event_time();
+        test_capacity();
+        test_tiers_and_fallback();
+        test_tie_break();
+        test_skipped_reasons();
+        test_queue_and_drain();
+        test_outcomes_and_buckets();
+        test_departed();
+        test_rank_install();
+        test_batch_and_rejects();
+        test_library_reload();
+
+        server_stop();
+        CHECK_DONE();
+}

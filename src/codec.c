@@ -13,6 +13,7 @@
  * defaults from the .avsc (avro-c does not keep defaults). Finally the
  * field values are checked against the ranges of SPEC §2/§4.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -402,49 +403,36 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
         schemas = json_object_get(c->manifest, "schemas");
         writes  = json_object_get(c->manifest, "writes");
 
-        json_object_foreach(schemas, idstr, file) {
-                char *end;
-                long id   = strtol(idstr, &end, 10);
-                text      = embedded_text(json_string_value(file) ?
-                                              json_string_value(file) : "",
-                                          &len);
-                if (*end || id < 0 || id > INT32_MAX || !text) {
+        /* The reader schema of each record is the one this build writes. */
+        for (k = 0; k < LR_EV__CNT; k++) {
+                codec_reader_t *rd = &c->reader[k];
+                const char *kname  = lr_event_kind_name(k);
+                json_int_t id = json_integer_value(json_object_get(writes, kname));
+                char key[24];
+                const char *name;
+
+                snprintf(key, sizeof(key), "%lld", (long long)id);
+                name = json_string_value(json_object_get(schemas, key));
+                text = name ? embedded_text(name, &len) : NULL;
+                if (!text || id <= 0 || id > INT32_MAX) {
                         snprintf(errstr, errstr_size,
-                                 "schemas/manifest.json: bad entry \"%s\"",
-                                 idstr);
+                                 "schemas/manifest.json: no embedded schema "
+                                 "written for %s",
+                                 kname);
                         return -1;
                 }
-                /* Readers first: resolving an entry needs them. */
-                for (k = 0; k < LR_EV__CNT; k++) {
-                        json_t *w = json_object_get(writes,
-                                                    lr_event_kind_name(k));
-                        if (json_integer_value(w) != id)
-                                continue;
-                        c->reader[k].write_id = (int32_t)id;
-                        c->reader[k].json     = json_loadb(text, len, 0, &jerr);
-                        if (!c->reader[k].json ||
-                            avro_schema_from_json_length(
-                                text, len, &c->reader[k].schema) ||
-                            schema_kind(c->reader[k].schema) != k ||
-                            !(c->reader[k].cls = avro_generic_class_from_schema(
-                                  c->reader[k].schema))) {
-                                snprintf(errstr, errstr_size,
-                                         "embedded schema %s (id %ld) is not "
-                                         "a valid %s schema",
-                                         json_string_value(file), id,
-                                         lr_event_kind_name(k));
-                                return -1;
-                        }
+                rd->write_id = (int32_t)id;
+                rd->json     = json_loadb(text, len, 0, &jerr);
+                if (!rd->json ||
+                    avro_schema_from_json_length(text, len, &rd->schema) ||
+                    schema_kind(rd->schema) != k ||
+                    !(rd->cls = avro_generic_class_from_schema(rd->schema))) {
+                        snprintf(errstr, errstr_size,
+                                 "embedded schema %s is not a valid %s schema",
+                                 name, kname);
+                        return -1;
                 }
         }
-        for (k = 0; k < LR_EV__CNT; k++)
-                if (!c->reader[k].cls) {
-                        snprintf(errstr, errstr_size,
-                                 "schemas/manifest.json: no schema written "
-                                 "for %s",
-                                 lr_event_kind_name(k));
-                        return -1;
-                }
         if (reader_enums_check(&c->reader[LR_EV_CALL_OUTCOME], "outcome",
                                LR_OUTCOME__CNT, outcome_name_i, errstr,
                                errstr_size) ||
@@ -453,11 +441,23 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
                                errstr_size))
                 return -1;
 
+        /* Every id of the manifest, current and other versions. */
         json_object_foreach(schemas, idstr, file) {
                 codec_entry_t *e;
-                text = embedded_text(json_string_value(file), &len);
-                e    = entry_new(c, (int32_t)strtol(idstr, NULL, 10), text,
-                                 len);
+                char *end;
+                long id = strtol(idstr, &end, 10);
+
+                text = json_string_value(file)
+                           ? embedded_text(json_string_value(file), &len)
+                           : NULL;
+                if (*end || end == idstr || id <= 0 || id > INT32_MAX ||
+                    !text) {
+                        snprintf(errstr, errstr_size,
+                                 "schemas/manifest.json: bad entry \"%s\"",
+                                 idstr);
+                        return -1;
+                }
+                e = entry_new(c, (int32_t)id, text, len);
                 if (!e || entry_add(c, e)) {
                         entry_free(e);
                         snprintf(errstr, errstr_size, "out of memory");
@@ -526,81 +526,78 @@ int32_t lr_codec_schema_id(const lr_codec_t *c, lr_event_kind_t kind) {
  * Decoding
  */
 
-/* Reads body (scanned already) as entry's writer schema into out, a value
- * of the reader schema, filling defaults for fields the writer lacks. */
-static lr_codec_err_t read_body(lr_codec_t *c, const codec_entry_t *e,
+/* Copies the fields of a value of the cut-down reader schema into out, a
+ * value of the full reader schema, and sets the others to their defaults. */
+static lr_codec_err_t fill_reader(const codec_reader_t *rd,
+                                  avro_value_t *projected, avro_value_t *out,
+                                  char *errstr, size_t errstr_size) {
+        size_t i, n = avro_schema_record_size(rd->schema);
+        lr_codec_err_t err = LR_CODEC_OK;
+
+        for (i = 0; !err && i < n; i++) {
+                const char *name =
+                    avro_schema_record_field_name(rd->schema, (int)i);
+                avro_value_t dst, src;
+                json_t *f;
+
+                avro_value_get_by_index(out, i, &dst, NULL);
+                if (!avro_value_get_by_name(projected, name, &src, NULL)) {
+                        if (avro_value_copy(&dst, &src)) {
+                                snprintf(errstr, errstr_size, "field %s: %s",
+                                         name, avro_strerror());
+                                err = LR_CODEC_ERR_DECODE;
+                        }
+                        continue;
+                }
+                f   = lr_avro_json_field(rd->json, name);
+                err = lr_avro_from_json(&dst, json_object_get(f, "default"),
+                                        json_object_get(f, "type"), name,
+                                        errstr, errstr_size);
+        }
+        return err;
+}
+
+/* Reads body (scanned already) written with e's writer schema into out, a
+ * value of the reader schema. */
+static lr_codec_err_t read_body(const lr_codec_t *c, const codec_entry_t *e,
                                 const void *body, size_t len,
                                 avro_value_t *out, char *errstr,
                                 size_t errstr_size) {
-        codec_reader_t *rd = &c->reader[e->kind];
+        avro_value_t target = *out, resolved;
+        lr_codec_err_t err  = LR_CODEC_OK;
         avro_reader_t reader;
-        avro_value_t resolved, projected;
-        lr_codec_err_t err = LR_CODEC_OK;
         int rc;
-        size_t i, n;
 
-        reader = avro_reader_memory(body, (int64_t)len);
-        if (!reader) {
+        if (e->projected &&
+            avro_generic_value_new(e->projected_cls, &target)) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return LR_CODEC_ERR_DECODE;
         }
-        if (!e->resolver) {
+        reader = avro_reader_memory(body, (int64_t)len);
+        if (!reader) {
+                rc = ENOMEM;
+        } else if (!e->resolver) {
                 rc = avro_value_read(reader, out);
-                avro_reader_free(reader);
-                goto done;
-        }
-        if (e->projected) {
-                if (avro_generic_value_new(e->projected_cls, &projected)) {
-                        avro_reader_free(reader);
-                        snprintf(errstr, errstr_size, "out of memory");
-                        return LR_CODEC_ERR_DECODE;
-                }
-        } else {
-                projected = *out;
-        }
-        rc = avro_resolved_writer_new_value(e->resolver, &resolved);
-        if (!rc) {
-                avro_resolved_writer_set_dest(&resolved, &projected);
+        } else if (!(rc = avro_resolved_writer_new_value(e->resolver,
+                                                          &resolved))) {
+                avro_resolved_writer_set_dest(&resolved, &target);
                 rc = avro_value_read(reader, &resolved);
                 avro_value_decref(&resolved);
         }
-        avro_reader_free(reader);
-        if (rc || !e->projected) {
-                if (e->projected)
-                        avro_value_decref(&projected);
-                goto done;
-        }
+        if (reader)
+                avro_reader_free(reader);
 
-        n = avro_schema_record_size(rd->schema);
-        for (i = 0; !err && i < n; i++) {
-                const char *name = avro_schema_record_field_name(rd->schema,
-                                                                 (int)i);
-                avro_value_t dst, src;
-                avro_value_get_by_index(out, i, &dst, NULL);
-                if (!avro_value_get_by_name(&projected, name, &src, NULL)) {
-                        if (avro_value_copy(&dst, &src)) {
-                                snprintf(errstr, errstr_size,
-                                         "field %s: %s", name,
-                                         avro_strerror());
-                                err = LR_CODEC_ERR_DECODE;
-                        }
-                } else {
-                        json_t *f = lr_avro_json_field(rd->json, name);
-                        err       = lr_avro_from_json(
-                            &dst, json_object_get(f, "default"),
-                            json_object_get(f, "type"), name, errstr,
-                            errstr_size);
-                }
-        }
-        avro_value_decref(&projected);
-        return err;
-done:
         if (rc) {
                 snprintf(errstr, errstr_size, "undecodable Avro body: %s",
                          avro_strerror());
-                return LR_CODEC_ERR_DECODE;
+                err = LR_CODEC_ERR_DECODE;
+        } else if (e->projected) {
+                err = fill_reader(&c->reader[e->kind], &target, out, errstr,
+                                  errstr_size);
         }
-        return LR_CODEC_OK;
+        if (e->projected)
+                avro_value_decref(&target);
+        return err;
 }
 
 /* Decodes a framed message of kind into *out, a new value of kind's reader

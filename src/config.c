@@ -125,6 +125,12 @@ int lr_config_set(lr_config_t *cfg, const char *assignment, char *errstr,
         return lr_config_put(cfg, key, eq + 1, errstr, errstr_size);
 }
 
+/* The dotted key of `key` under `prefix`. */
+static void lr_yaml_key(char *full, size_t size, const char *prefix,
+                        const char *key) {
+        snprintf(full, size, "%s%s%s", prefix, *prefix ? "." : "", key);
+}
+
 /* YAML flattening: a stack of key prefixes while walking mappings; a
  * sequence of scalars is joined with commas. */
 int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
@@ -186,10 +192,9 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
                         seqbuf[0] = '\0';
                         break;
                 case YAML_SEQUENCE_END_EVENT: {
-                        char full[512];
+                        char full[800];
                         in_seq = 0;
-                        snprintf(full, sizeof(full), "%s%s%s", prefix,
-                                 *prefix ? "." : "", key);
+                        lr_yaml_key(full, sizeof(full), prefix, key);
                         if (lr_config_put(cfg, full, seqbuf, errstr,
                                           errstr_size))
                                 r = -1, done = 1;
@@ -206,9 +211,8 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
                                 snprintf(key, sizeof(key), "%s", s);
                                 expect_key[depth] = 0;
                         } else {
-                                char full[512];
-                                snprintf(full, sizeof(full), "%s%s%s", prefix,
-                                         *prefix ? "." : "", key);
+                                char full[800];
+                                lr_yaml_key(full, sizeof(full), prefix, key);
                                 if (lr_config_put(cfg, full, s, errstr,
                                                   errstr_size))
                                         r = -1, done = 1;

@@ -11,20 +11,37 @@ Everything is in event time; nothing reads the clock.
 
 KEYS[1] is the tenant prefix P = "<ns>:{<tenant>}" (one hash slot per
 tenant). Under it:
-  :reps         SET of rep ids          :unranked  ZSET (score 0) of reps not
-  :rep:<rep>    HASH rep state/profile             in the installed ranking
-  :pres:<rep>   ZSET presence history   :m:<rep>   HASH "<day>:<counter>"
-  :lead:<lead>  HASH lead state         :queue     ZSET waiting leads
-  :e:<event_id> decision refs (dedup)   :snap, :rankday  installed ranking
+  :reps         HASH rep_id -> routing state of the rep, MessagePack values
+                active tier handled open max_open tday tn st st_at until
+                composite composite_text (max_open nil = policy default;
+                tn: leads assigned on day tday; st/st_at/until: presence);
+                read it with lr_reps
+  :rep:<rep>    HASH profile: name team regions tz hours hired_at
+  :pres:<rep>   ZSET presence history "<at>|<status>|<until>|<event_id>"
+  :m:<rep>      HASH metric counters "<day>:<counter>" (see rank.h)
+  :order        ZSET the installed ranking, score = rank (1..n)
+  :tier:<T>     ZSET the same, the reps of tier T only
+  :unranked     ZSET (score 0) reps created since the ranking was installed
+  :rankday      day of the installed ranking
+  :lead:<lead>  HASH lead state; d<attempt> = the decision JSON
+  :queue        ZSET waiting leads, score lead_tier * 1e13 + created_at
+  :e:<event_id> JSON array "<lead_id>#<attempt>" of the event's decisions
+Routing state is packed into one hash so that a decision reads the reps it
+needs a chunk at a time and writes every rep it changed in one HSET;
+MessagePack because Lua's number parsing and formatting (strtod/printf)
+dominate the cost of a text format. Numbers going into keys and replies are
+formatted with %d, never by concatenating a Lua number (that is %.14g).
 Replies are JSON text: {"status":"applied"|"duplicate","decisions":[...]},
 {"status":"need_rank","need_day":D} or {"status":"rejected","error":"..."}.
 Input is validated before the first write: Redis does not roll a function
 back when it fails halfway.
 ]]
 
--- While the library loads no global is reachable (not even math or
--- redis.call): these locals are bound by entry() at each call.
-local call, floor, fmt, find, concat, jdec, jenc
+-- No global is reachable while the library loads (not even math or
+-- redis.call), and a global read in a call goes through a metamethod:
+-- entry() binds these once, at the first call.
+local call, floor, fmt, find, match, concat, jenc, jdec, unpack_, mpack,
+      munpack, tonumber, tostring, min, huge
 
 local MS_PER_DAY = 86400000
 local HISTORY_KEEP = 32
@@ -32,6 +49,7 @@ local SKIPPED_MAX = 32
 local DRAIN_MAX = 1000
 local MAX_TIERS = 9
 local QUEUE_TIER_SCALE = 1e13
+local CHUNK = 16 -- reps read per round trip while choosing
 
 local PRESENCE = { AVAILABLE = true, BUSY = true, IN_MEETING = true,
                    OUT_OF_OFFICE = true, OFFLINE = true, DEPARTED = true }
@@ -42,6 +60,7 @@ local OUTCOME = { NO_ANSWER = true, CONNECTED = true, MEETING_BOOKED = true,
                   CLOSED_LOST = true, DISQUALIFIED = true }
 local CONVERTS = { OPPORTUNITY_CREATED = true, CLOSED_WON = true }
 local TERMINAL = { CLOSED_WON = true, CLOSED_LOST = true, DISQUALIFIED = true }
+local PROFILE = { 'name', 'team', 'regions', 'tz', 'hours', 'hired_at' }
 
 local function day_of(ms)
         return floor(ms / MS_PER_DAY)
@@ -56,7 +75,7 @@ end
 
 -- Shortest text that reads back as the same double.
 local function jnum(x)
-        if x ~= x or x == math.huge or x == -math.huge then
+        if x ~= x or x == huge or x == -huge then
                 return '0'
         end
         local s = fmt('%.15g', x)
@@ -74,24 +93,85 @@ local function rejected(msg)
         return '{"status":"rejected","error":' .. jstr(msg) .. '}'
 end
 
--- Common arguments of the event functions, validated.
-local function policy_args(a, i)
-        local tiers, maxdef, ttl = tonumber(a[i]), tonumber(a[i + 1]),
-                                   tonumber(a[i + 3])
-        if not tiers or tiers < 1 or tiers > MAX_TIERS or not maxdef or
-            not ttl or ttl < 1 or not a[i + 2] then
+local function chunked(cmd, key, list)
+        for i = 1, #list, 1000 do
+                call(cmd, key, unpack_(list, i, min(i + 999, #list)))
+        end
+end
+
+-- ---- rep routing state ----------------------------------------------------
+
+local function rs_parse(s)
+        local a, tier, handled, open, maxo, tday, tn, st, st_at, untl, comp,
+              comp_s = munpack(s)
+        if not tn then
+                error('corrupt rep state')
+        end
+        return { active = a == 1, tier = tier, handled = handled,
+                 open = open, maxo = maxo, tday = tday, tn = tn, st = st,
+                 st_at = st_at, untl = untl, comp = comp or 0,
+                 comp_s = comp_s }
+end
+
+local function rs_pack(r)
+        return mpack(r.active and 1 or 0, r.tier, r.handled, r.open, r.maxo,
+                     r.tday, r.tn, r.st, r.st_at, r.untl, r.comp, r.comp_s)
+end
+
+-- The state of rep id, read at most once per call; raw: its packed text
+-- when already fetched (false: absent). nil for an unknown rep.
+local function rep_get(cx, id, raw)
+        local r = cx.reps[id]
+        if r then
+                return r
+        end
+        if raw == nil then
+                raw = call('HGET', cx.P .. ':reps', id)
+        end
+        if not raw then
                 return nil
         end
-        return { tiers = tiers, maxdef = maxdef, strategy = a[i + 2],
-                 ttl = floor(ttl) }
+        r = rs_parse(raw)
+        cx.reps[id] = r
+        return r
 end
+
+-- Marks r to be written back by finish().
+local function rep_dirty(cx, id, r)
+        if not r.dirty then
+                r.dirty = true
+                cx.dirty[#cx.dirty + 1] = id
+        end
+end
+
+-- A rep exists from its first event of any kind, in the bottom tier.
+local function rep_ensure(cx, id)
+        local r = rep_get(cx, id)
+        if not r then
+                r = { active = true, tier = cx.tiers, handled = 0, open = 0,
+                      tn = 0, comp = 0 }
+                cx.reps[id] = r
+                rep_dirty(cx, id, r)
+                call('ZADD', cx.P .. ':unranked', 0, id)
+        end
+        return r
+end
+
+local function open_dec(cx, id, r)
+        if r.open > 0 then
+                r.open = r.open - 1
+                rep_dirty(cx, id, r)
+        end
+end
+
+-- ---- call context -----------------------------------------------------------
 
 -- Decisions recorded for a processed event, as a duplicate reply.
 local function replay(P, refs)
         local list = jdec(refs)
         local out, n = {}, 0
         for i = 1, #list do
-                local lead, attempt = string.match(list[i], '^(.*)#(%d+)$')
+                local lead, attempt = match(list[i], '^(.*)#(%d+)$')
                 local d = lead and call('HGET', P .. ':lead:' .. lead,
                                         'd' .. attempt)
                 if d then
@@ -101,6 +181,18 @@ local function replay(P, refs)
         end
         return '{"status":"duplicate","decisions":[' .. concat(out, ',') ..
             ']}'
+end
+
+-- Common policy arguments of the event functions, validated.
+local function policy_args(a, i)
+        local tiers, maxdef, ttl = tonumber(a[i]), tonumber(a[i + 1]),
+                                   tonumber(a[i + 3])
+        if not tiers or tiers < 1 or tiers > MAX_TIERS or not maxdef or
+            not ttl or ttl < 1 or not a[i + 2] then
+                return nil
+        end
+        return { tiers = tiers, maxdef = maxdef, strategy = a[i + 2],
+                 ttl = floor(ttl) }
 end
 
 -- Steps 1-2 of every event: dedup and the ranking check. Returns the call
@@ -117,55 +209,32 @@ local function begin(P, eid, tenant, t, pol)
                 return nil, fmt('{"status":"need_rank","need_day":%d}', day)
         end
         return { P = P, ekey = ekey, tenant = tenant, t = t, day = day,
+                 day_s = fmt('%d', day), t_s = fmt('%d', t),
                  tiers = pol.tiers, maxdef = pol.maxdef,
-                 strategy = pol.strategy, ttl = pol.ttl,
-                 reps = {}, out = {}, refs = {} }
+                 strategy = pol.strategy, ttl_s = fmt('%d', pol.ttl),
+                 reps = {}, dirty = {}, out = {}, refs = {}, lists = {} }
 end
 
--- Records the dedup key and answers "applied" with the decisions made.
+-- Writes the reps changed, records the dedup key and answers "applied".
 local function finish(cx)
+        local d, f = cx.dirty, {}
+        for i = 1, #d do
+                f[2 * i - 1] = d[i]
+                f[2 * i] = rs_pack(cx.reps[d[i]])
+        end
+        if #f > 0 then
+                chunked('HSET', cx.P .. ':reps', f)
+        end
         local refs, q = cx.refs, {}
         for i = 1, #refs do
                 q[i] = jstr(refs[i])
         end
-        call('SET', cx.ekey, '[' .. concat(q, ',') .. ']', 'EX', cx.ttl)
+        call('SET', cx.ekey, '[' .. concat(q, ',') .. ']', 'EX', cx.ttl_s)
         return '{"status":"applied","decisions":[' .. concat(cx.out, ',') ..
             ']}'
 end
 
--- A rep exists from its first event of any kind, in the bottom tier.
-local function rep_ensure(cx, rep)
-        local rk = cx.P .. ':rep:' .. rep
-        if call('HSETNX', rk, 'tier', cx.tiers) == 1 then
-                call('HSET', rk, 'active', 1, 'handled', 0, 'open', 0)
-                call('SADD', cx.P .. ':reps', rep)
-                call('ZADD', cx.P .. ':unranked', 0, rep)
-        end
-        return rk
-end
-
-local function open_dec(rk)
-        if call('HINCRBY', rk, 'open', -1) < 0 then
-                call('HSET', rk, 'open', 0)
-        end
-end
-
--- Routing state of a rep, read once per call and kept current by assign().
-local function rep_load(cx, id)
-        local r = cx.reps[id]
-        if r then
-                return r
-        end
-        local v = call('HMGET', cx.P .. ':rep:' .. id, 'active', 'tier', 'st',
-                       'st_at', 'until', 'open', 'max_open', 'tday', 'tn')
-        r = { active = v[1] == '1', tier = tonumber(v[2]) or cx.tiers,
-              st = v[3] or nil, st_at = tonumber(v[4]),
-              untl = tonumber(v[5]), open = tonumber(v[6]) or 0,
-              max_open = tonumber(v[7]) or cx.maxdef,
-              tday = tonumber(v[8]), tn = tonumber(v[9]) or 0 }
-        cx.reps[id] = r
-        return r
-end
+-- ---- choosing a rep ---------------------------------------------------------
 
 -- Presence of a rep at the call's event time: the current status when it
 -- is not newer than t, else the history entry in force at t.
@@ -175,10 +244,10 @@ local function presence(cx, id, r)
         if r.st_at and r.st_at <= t then
                 st, untl = r.st, r.untl
         elseif r.st_at then
-                local h = call('ZREVRANGEBYSCORE', cx.P .. ':pres:' .. id, t,
-                               '-inf', 'LIMIT', 0, 1)
+                local h = call('ZREVRANGEBYSCORE', cx.P .. ':pres:' .. id,
+                               cx.t_s, '-inf', 'LIMIT', 0, 1)
                 if h[1] then
-                        local s, u = string.match(h[1], '^[^|]*|([^|]*)|([^|]*)|')
+                        local s, u = match(h[1], '^[^|]*|([^|]*)|([^|]*)|')
                         st, untl = s, tonumber(u)
                 end
         end
@@ -191,22 +260,83 @@ local function presence(cx, id, r)
         return st
 end
 
--- Reps in ranking order: {rep_id, composite, rank}; the installed ranking,
--- then reps new since, by rep_id, with composite 0.
-local function rank_order(cx)
-        local o = cx.order
-        if o then
-                return o
+-- Why rep r cannot take a lead at the call's event time (presence symbol
+-- or AT_CAPACITY), or nil when it can. Departed reps are not asked.
+local function unavailable(cx, id, r)
+        local p = r.pres
+        if not p then
+                p = presence(cx, id, r)
+                r.pres = p
         end
-        local s = call('GET', cx.P .. ':snap')
-        o = s and jdec(s).reps or {}
-        local n = #o
-        local news = call('ZRANGE', cx.P .. ':unranked', 0, -1)
-        for i = 1, #news do
-                o[n + i] = { news[i], 0, n + i }
+        if p ~= 'AVAILABLE' then
+                return p
         end
-        cx.order = o
-        return o
+        if r.open >= (r.maxo or cx.maxdef) then
+                return 'AT_CAPACITY'
+        end
+        return nil
+end
+
+-- A ranking (ZSET key, score = rank) read a chunk per round trip:
+-- l.id[i], l.raw[i] (packed state), l.pos[i] (rank). The reps new since
+-- the ranking form one more list, cx.unranked, by rep_id.
+local function list_fill(cx, l, key)
+        local n, ids, z = l.n, {}, nil
+        if key then
+                z = call('ZRANGE', key, n, n + CHUNK - 1, 'WITHSCORES')
+                for j = 1, #z / 2 do
+                        ids[j] = z[2 * j - 1]
+                        l.pos[n + j] = tonumber(z[2 * j])
+                end
+        else
+                ids = call('ZRANGE', cx.P .. ':unranked', n, n + CHUNK - 1)
+        end
+        l.done = #ids < CHUNK
+        if #ids > 0 then
+                local v = call('HMGET', cx.P .. ':reps', unpack_(ids))
+                for j = 1, #ids do
+                        l.id[n + j] = ids[j]
+                        l.raw[n + j] = v[j]
+                end
+                l.n = n + #ids
+        end
+end
+
+local function list_new()
+        return { n = 0, id = {}, raw = {}, pos = {} }
+end
+
+-- Entry i of ranking `key` followed by the unranked reps (whose composite
+-- is 0): rep_id, packed state, rank (for an unranked rep: number ranked +
+-- its place). nil past the end.
+local function ranking_at(cx, key, i)
+        local l = cx.lists[key]
+        if not l then
+                l = list_new()
+                cx.lists[key] = l
+        end
+        while i > l.n and not l.done do
+                list_fill(cx, l, key)
+        end
+        if i <= l.n then
+                return l.id[i], l.raw[i], l.pos[i]
+        end
+        local u = cx.unranked
+        if not u then
+                u = list_new()
+                cx.unranked = u
+        end
+        local j = i - l.n
+        while j > u.n and not u.done do
+                list_fill(cx, u, nil)
+        end
+        if j > u.n then
+                return nil
+        end
+        if not cx.nranked then
+                cx.nranked = call('ZCARD', cx.P .. ':order')
+        end
+        return u.id[j], u.raw[j], cx.nranked + j
 end
 
 local function assigned_today(cx, r)
@@ -216,7 +346,7 @@ local function assigned_today(cx, r)
         return 0
 end
 
--- Whether candidate (r, id) beats the current best b of its tier.
+-- Whether candidate (r, id) beats b, the best so far of its tier.
 local function beats(cx, r, id, comp, b)
         if comp ~= b.comp then
                 return comp > b.comp
@@ -228,72 +358,83 @@ local function beats(cx, r, id, comp, b)
         return id < b.id
 end
 
--- The rep for a lead of tier lt at the call's event time, or nil.
-local function choose(cx, lt)
-        local order = rank_order(cx)
-        local best = {}
-        -- why[i]: why rep i cannot take the lead, or its tier when it can.
-        local why = {}
-        for i = 1, #order do
-                local e = order[i]
-                local comp = e[2]
-                local b = best[lt]
-                if b and comp < b.comp then
+-- The best candidate of tier T: the highest composite; ties -> fewer leads
+-- assigned today, then rep_id. Reads tier T's ranking in rank order and
+-- stops once the best is settled. nil when T has no candidate.
+local function tier_best(cx, T)
+        local key = cx.P .. ':tier:' .. T
+        local b
+        local i = 0
+        while true do
+                i = i + 1
+                local id, raw, rank = ranking_at(cx, key, i)
+                if not id then
                         break
                 end
-                local id = e[1]
-                local r = rep_load(cx, id)
-                if r.active then
-                        local p = r.pres
-                        if not p then
-                                p = presence(cx, id, r)
-                                r.pres = p
-                        end
-                        if p ~= 'AVAILABLE' then
-                                why[i] = p
-                        elseif r.open >= r.max_open then
-                                why[i] = 'AT_CAPACITY'
-                        else
-                                local tier = r.tier
-                                why[i] = tier
-                                local cb = best[tier]
-                                if not cb or beats(cx, r, id, comp, cb) then
-                                        best[tier] = { i = i, id = id, r = r,
-                                                       comp = comp,
-                                                       rank = e[3] }
-                                end
-                        end
-                end
-        end
-        local pick = best[lt]
-        local d = 1
-        while not pick and d < MAX_TIERS do
-                pick = best[lt - d] or best[lt + d]
-                d = d + 1
-        end
-        if not pick then
-                return nil
-        end
-        -- Better-ranked reps passed over; same-tier candidates before the
-        -- pick only lost the tie-break and are not listed.
-        local sk, k = {}, 0
-        for i = 1, pick.i - 1 do
-                local w = why[i]
-                if w and w ~= pick.r.tier then
-                        if type(w) == 'number' then
-                                w = 'TIER'
-                        end
-                        k = k + 1
-                        sk[k] = '{"rep_id":' .. jstr(order[i][1]) ..
-                            ',"why":"' .. w .. '"}'
-                        if k == SKIPPED_MAX then
+                local r = rep_get(cx, id, raw)
+                if r and r.tier == T then
+                        local comp = r.comp
+                        if b and comp < b.comp then
                                 break
                         end
+                        if r.active and not unavailable(cx, id, r) and
+                            (not b or beats(cx, r, id, comp, b)) then
+                                b = { id = id, r = r, comp = comp,
+                                      rank = rank }
+                        end
                 end
         end
-        pick.skipped = sk
+        return b
+end
+
+-- The better-ranked reps passed over for pick, and why (at most
+-- SKIPPED_MAX, in rank order). Same-tier candidates ranked before the pick
+-- only lost the tie-break and are not listed.
+local function skipped(cx, pick)
+        local key = cx.P .. ':order'
+        local sk, k, i = {}, 0, 0
+        if pick.rank == 1 then
+                return sk
+        end
+        while k < SKIPPED_MAX do
+                i = i + 1
+                local id, raw, rank = ranking_at(cx, key, i)
+                if not id or rank >= pick.rank then
+                        break
+                end
+                local r = rep_get(cx, id, raw)
+                if r and r.active then
+                        local w = unavailable(cx, id, r)
+                        if not w and r.tier ~= pick.r.tier then
+                                w = 'TIER'
+                        end
+                        if w then
+                                k = k + 1
+                                sk[k] = '{"rep_id":' .. jstr(id) ..
+                                    ',"why":"' .. w .. '"}'
+                        end
+                end
+        end
+        return sk
+end
+
+-- The rep for a lead of tier lt at the call's event time, or nil: the best
+-- of the lead's tier, else of the nearest tier, the better one first.
+local function choose(cx, lt)
+        local pick = tier_best(cx, lt)
+        local d = 1
+        while not pick and (lt - d >= 1 or lt + d <= cx.tiers) do
+                pick = (lt - d >= 1 and tier_best(cx, lt - d)) or
+                       (lt + d <= cx.tiers and tier_best(cx, lt + d)) or nil
+                d = d + 1
+        end
+        if pick then
+                pick.skipped = skipped(cx, pick)
+        end
         return pick
 end
+
+-- ---- leads ------------------------------------------------------------------
 
 local function lead_load(P, lead_id)
         local v = call('HMGET', P .. ':lead:' .. lead_id, 'tier', 'created_at',
@@ -305,6 +446,7 @@ local function lead_load(P, lead_id)
                  attempt = tonumber(v[7]) or 0 }
 end
 
+-- Gives the lead to pick.r: decision JSON, lead and rep state, cohort.
 local function assign(cx, lead_id, L, pick, reason)
         local P, t, day, r, id = cx.P, cx.t, cx.day, pick.r, pick.id
         local attempt = L.attempt + 1
@@ -315,14 +457,15 @@ local function assign(cx, lead_id, L, pick, reason)
                         wait = 0
                 end
         end
-        local d = '{"event_id":' .. jstr(L.eid .. '#' .. attempt) ..
+        local d = '{"event_id":' .. jstr(L.eid .. fmt('#%d', attempt)) ..
             ',"tenant_id":' .. jstr(cx.tenant) ..
             ',"lead_id":' .. jstr(lead_id) ..
             ',"rep_id":' .. jstr(id) ..
             fmt(',"decided_at":%d,"attempt":%d,"reason":"%s","strategy":',
                 t, attempt, reason) .. jstr(cx.strategy) ..
             fmt(',"lead_tier":%d,"rep_tier":%d,"rep_rank":%d,"rep_score":',
-                L.tier, r.tier, pick.rank) .. jnum(pick.comp) ..
+                L.tier, r.tier, pick.rank) ..
+            (pick.comp ~= 0 and (r.comp_s or jnum(pick.comp)) or '0') ..
             fmt(',"wait_ms":%d,"skipped":[', wait) ..
             concat(pick.skipped, ',') ..
             '],"source_topic":' .. jstr(L.st) ..
@@ -330,22 +473,31 @@ local function assign(cx, lead_id, L, pick, reason)
             ',"source_offset":' .. L.so .. '}'
 
         r.open = r.open + 1
+        r.handled = r.handled + 1
         if r.tday == day then
                 r.tn = r.tn + 1
         else
                 r.tday, r.tn = day, 1
         end
-        local rk = P .. ':rep:' .. id
-        call('HSET', rk, 'open', r.open, 'tday', day, 'tn', r.tn)
-        call('HINCRBY', rk, 'handled', 1)
-        call('HINCRBY', P .. ':m:' .. id, fmt('%d:n%d', day, L.tier), 1)
-        call('HSET', P .. ':lead:' .. lead_id, 'rep', id, 'at', t, 't0', t,
-             'day', day, 'cls', L.tier, 'state', 'assigned',
-             'attempt', attempt, 'd' .. attempt, d)
+        rep_dirty(cx, id, r)
+        local tier_s, att_s = fmt('%d', L.tier), fmt('%d', attempt)
+        call('HINCRBY', P .. ':m:' .. id, cx.day_s .. ':n' .. tier_s, 1)
+        local lk = P .. ':lead:' .. lead_id
+        if L.new then
+                call('HSET', lk, 'rep', id, 'at', cx.t_s, 't0', cx.t_s,
+                     'day', cx.day_s, 'cls', tier_s, 'state', 'assigned',
+                     'attempt', att_s, 'd' .. att_s, d,
+                     'created_at', L.created_s, 'tier', tier_s, 'eid', L.eid,
+                     'st', L.st, 'sp', L.sp, 'so', L.so)
+        else
+                call('HSET', lk, 'rep', id, 'at', cx.t_s, 't0', cx.t_s,
+                     'day', cx.day_s, 'cls', tier_s, 'state', 'assigned',
+                     'attempt', att_s, 'd' .. att_s, d)
+        end
         L.attempt = attempt
         local n = #cx.out + 1
         cx.out[n] = d
-        cx.refs[n] = lead_id .. '#' .. attempt
+        cx.refs[n] = lead_id .. fmt('#%d', attempt)
 end
 
 -- Assigns waiting leads, best first, while a rep can take them.
@@ -368,6 +520,8 @@ local function drain(cx)
         return false
 end
 
+-- ---- the functions ------------------------------------------------------------
+
 -- lr_lead P; event_id tenant lead_id created_at lead_tier src_topic
 -- src_partition src_offset tiers max_open_default strategy dedup_ttl_s
 local function lr_lead(keys, a)
@@ -375,7 +529,7 @@ local function lr_lead(keys, a)
         local eid, tenant, lead_id = a[1], a[2], a[3]
         local t, lt = tonumber(a[4]), tonumber(a[5])
         local pol = policy_args(a, 9)
-        if not (P and eid and tenant and lead_id and t and pol) then
+        if not (P and eid and tenant and lead_id and t and pol and a[6]) then
                 return rejected('lr_lead: bad arguments')
         end
         if not lt or lt < 1 or lt > MAX_TIERS or lt ~= floor(lt) then
@@ -396,17 +550,19 @@ local function lr_lead(keys, a)
         if v[1] then
                 return '{"status":"duplicate","decisions":[]}'
         end
-        call('HSET', lk, 'state', 'queued', 'created_at', t, 'tier', lt,
-             'eid', eid, 'st', a[6], 'sp', a[7], 'so', a[8], 'attempt', 0)
-        local L = { tier = lt, created_at = t, eid = eid, st = a[6],
-                    sp = a[7], so = a[8], attempt = 0 }
+        local L = { tier = lt, created_at = t, created_s = a[4], eid = eid,
+                    st = a[6], sp = a[7], so = a[8], attempt = 0, new = true }
         -- Leads already waiting go first; if some still wait, no rep is free.
         local pick = drain(cx) and choose(cx, lt)
         if pick then
                 assign(cx, lead_id, L, pick,
                        pick.r.tier == lt and 'RANKED' or 'FALLBACK_TIER')
         else
-                call('ZADD', P .. ':queue', lt * QUEUE_TIER_SCALE + t, lead_id)
+                call('HSET', lk, 'state', 'queued', 'created_at', a[4],
+                     'tier', a[5], 'eid', eid, 'st', a[6], 'sp', a[7],
+                     'so', a[8], 'attempt', '0')
+                call('ZADD', P .. ':queue',
+                     fmt('%d', lt * QUEUE_TIER_SCALE + t), lead_id)
         end
         return finish(cx)
 end
@@ -432,17 +588,17 @@ local function lr_outcome(keys, a)
         if not cx then
                 return reply
         end
-        local rk = rep_ensure(cx, rep)
+        local r = rep_ensure(cx, rep)
         local lk = P .. ':lead:' .. lead_id
         local mk = P .. ':m:' .. rep
-        local day = cx.day
+        local day = cx.day_s
         local v = call('HMGET', lk, 'state', 'rep', 'cls', 'day', 'at', 't0',
                        'touched', 'conv', 'closed', 'tier')
         call('HINCRBY', mk, day .. ':calls', 1)
         -- Outcomes after close only count the call.
         if v[9] ~= '1' then
-                local cls, lday, at, t0 = tonumber(v[3]) or 0, v[4],
-                                          tonumber(v[5]), tonumber(v[6])
+                local cls, lday, at, t0 = v[3] or '0', v[4], tonumber(v[5]),
+                                          tonumber(v[6])
                 local conv = v[8] == '1'
                 local lf, n = {}, 0
                 local function set(f, x)
@@ -451,28 +607,30 @@ local function lr_outcome(keys, a)
                 end
                 if v[2] ~= rep then
                         -- Attribution (history import, manual reassignment):
-                        -- the lead is this rep's from now, a new entry in
-                        -- the rep's cohort of today.
-                        if v[2] and v[1] ~= 'queued' then
-                                open_dec(P .. ':rep:' .. v[2])
-                        end
+                        -- the lead is this rep's from now, a new entry in its
+                        -- cohort of today.
                         if v[1] == 'queued' then
                                 call('ZREM', P .. ':queue', lead_id)
+                        elseif v[2] then
+                                local prev = rep_get(cx, v[2])
+                                if prev then
+                                        open_dec(cx, v[2], prev)
+                                end
                         end
-                        cls, lday, t0, conv = tonumber(v[10]) or 0, day, t,
-                                              false
+                        cls, lday, t0, conv = v[10] or '0', day, t, false
                         set('rep', rep)
                         set('cls', cls)
                         set('day', day)
-                        set('t0', t)
-                        set('conv', 0)
+                        set('t0', cx.t_s)
+                        set('conv', '0')
                         set('state', 'attributed')
-                        call('HINCRBY', rk, 'open', 1)
-                        call('HINCRBY', rk, 'handled', 1)
-                        call('HINCRBY', mk, fmt('%d:n%d', day, cls), 1)
+                        r.open = r.open + 1
+                        r.handled = r.handled + 1
+                        rep_dirty(cx, rep, r)
+                        call('HINCRBY', mk, day .. ':n' .. cls, 1)
                 end
                 if v[7] ~= '1' then
-                        set('touched', 1)
+                        set('touched', '1')
                         if at then
                                 local m = (t - at) / 60000
                                 call('HINCRBYFLOAT', mk, day .. ':sts',
@@ -482,12 +640,12 @@ local function lr_outcome(keys, a)
                 end
                 if CONVERTS[oc] and not conv then
                         conv = true
-                        set('conv', 1)
+                        set('conv', '1')
                         call('HINCRBY', mk, lday .. ':c' .. cls, 1)
                 end
                 if TERMINAL[oc] then
-                        set('closed', 1)
-                        open_dec(rk)
+                        set('closed', '1')
+                        open_dec(cx, rep, r)
                         if not conv then
                                 call('HINCRBY', mk, lday .. ':x' .. cls, 1)
                         end
@@ -507,15 +665,12 @@ local function lr_outcome(keys, a)
                         end
                 end
                 if n > 0 then
-                        call('HSET', lk, unpack(lf))
+                        call('HSET', lk, unpack_(lf))
                 end
         end
         drain(cx)
         return finish(cx)
 end
-
-local PROFILE = { 'name', 'team', 'regions', 'tz', 'hours', 'hired_at',
-                  'max_open' }
 
 -- lr_status P; event_id tenant rep_id occurred_at status until|""
 -- display_name team regions_json timezone working_hours hired_at
@@ -524,9 +679,10 @@ local PROFILE = { 'name', 'team', 'regions', 'tz', 'hours', 'hired_at',
 local function lr_status(keys, a)
         local P = keys[1]
         local eid, tenant, rep = a[1], a[2], a[3]
-        local t, status, untl = tonumber(a[4]), a[5], a[6]
+        local t, status, untl, maxo = tonumber(a[4]), a[5], a[6], a[13]
         local pol = policy_args(a, 14)
-        if not (P and eid and tenant and rep and t and untl and pol) then
+        if not (P and eid and tenant and rep and t and untl and maxo and
+                pol) then
                 return rejected('lr_status: bad arguments')
         end
         if not PRESENCE[status] then
@@ -535,61 +691,47 @@ local function lr_status(keys, a)
         if untl ~= '' and not is_int(untl) then
                 return rejected('bad until: ' .. untl)
         end
-        for i = 7, 13 do
-                if not a[i] then
-                        return rejected('lr_status: bad arguments')
-                end
-        end
         if (a[12] ~= '' and not is_int(a[12])) or
-            (a[13] ~= '' and not is_int(a[13])) then
+            (maxo ~= '' and not find(maxo, '^%d+$')) then
                 return rejected('bad hired_at/max_open_leads')
         end
         local cx, reply = begin(P, eid, tenant, t, pol)
         if not cx then
                 return reply
         end
-        local rk = rep_ensure(cx, rep)
+        local r = rep_ensure(cx, rep)
         local hk = P .. ':pres:' .. rep
-        call('ZADD', hk, t, fmt('%d|%s|%s|%s', t, status, untl, eid))
+        call('ZADD', hk, a[4], a[4] .. '|' .. status .. '|' .. untl .. '|' .. eid)
         call('ZREMRANGEBYRANK', hk, 0, -(HISTORY_KEEP + 1))
-        local v = call('HMGET', rk, 'st_at', 'departed')
-        local f, n = {}, 0
-        local function set(k, x)
-                f[n + 1], f[n + 2] = k, x
-                n = n + 2
-        end
         -- A departed rep stays departed; later statuses are history only.
-        if v[2] ~= '1' then
+        if r.active then
                 if status == 'DEPARTED' then
-                        set('active', 0)
-                        set('departed', 1)
-                        set('st', status)
-                        set('st_at', t)
-                        set('until', '')
+                        r.active = false
+                        r.st, r.st_at, r.untl = status, t, nil
                         call('ZREM', P .. ':unranked', rep)
-                elseif not tonumber(v[1]) or t >= tonumber(v[1]) then
-                        set('st', status)
-                        set('st_at', t)
-                        set('until', untl)
+                        rep_dirty(cx, rep, r)
+                elseif not r.st_at or t >= r.st_at then
+                        r.st, r.st_at, r.untl = status, t, tonumber(untl)
+                        rep_dirty(cx, rep, r)
                 end
         end
+        if maxo ~= '' then
+                r.maxo = tonumber(maxo)
+                rep_dirty(cx, rep, r)
+        end
+        local f, n = {}, 0
         for i = 1, #PROFILE do
                 local x = a[6 + i]
                 if x ~= '' then
-                        set(PROFILE[i], x)
+                        f[n + 1], f[n + 2] = PROFILE[i], x
+                        n = n + 2
                 end
         end
         if n > 0 then
-                call('HSET', rk, unpack(f))
+                call('HSET', P .. ':rep:' .. rep, unpack_(f))
         end
         drain(cx)
         return finish(cx)
-end
-
-local function chunked(cmd, key, list)
-        for i = 1, #list, 1000 do
-                call(cmd, key, unpack(list, i, math.min(i + 999, #list)))
-        end
 end
 
 -- lr_rank_install P; tenant day evaluate(0/1) prune_before_day, then per
@@ -601,56 +743,80 @@ local function lr_rank_install(keys, a)
         if not P or not day or not prune or (#a - 4) % 4 ~= 0 then
                 return rejected('lr_rank_install: bad arguments')
         end
-        local reps, ranked = {}, {}
+        local reps, ids, order, ranked = {}, {}, {}, {}
         for i = 5, #a, 4 do
                 local e = { id = a[i], comp = tonumber(a[i + 1]),
-                            rank = tonumber(a[i + 2]),
+                            rank = tonumber(a[i + 2]), rank_s = a[i + 2],
                             tier = tonumber(a[i + 3]) }
                 if not e.comp or not e.rank or not e.tier then
                         return rejected('lr_rank_install: bad rep ' .. a[i])
                 end
                 reps[#reps + 1] = e
+                ids[#ids + 1] = e.id
                 if e.rank >= 1 then
-                        ranked[#ranked + 1] = e
+                        order[#order + 1] = a[i + 2]
+                        order[#order + 1] = e.id
+                        ranked[#ranked + 1] = e.id
                 end
         end
         local rankday = tonumber(call('GET', P .. ':rankday'))
         if rankday and rankday >= day then
                 return '{"installed":false}'
         end
-        table.sort(ranked, function(x, y)
-                if x.rank ~= y.rank then
-                        return x.rank < y.rank
-                end
-                return x.id < y.id
-        end)
-        local s = {}
-        for i = 1, #ranked do
-                local e = ranked[i]
-                s[i] = '[' .. jstr(e.id) .. ',' .. jnum(e.comp) .. ',' ..
-                    fmt('%d', e.rank) .. ']'
+        local rk = P .. ':reps'
+        local tiers = {}
+        call('DEL', P .. ':order')
+        for T = 1, MAX_TIERS do
+                tiers[T] = {}
+                call('DEL', P .. ':tier:' .. T)
         end
-        call('SET', P .. ':snap',
-             fmt('{"day":%d,"reps":[', day) .. concat(s, ',') .. ']}')
-        call('SET', P .. ':rankday', day)
-        local ids = {}
-        for i = 1, #reps do
-                local e = reps[i]
-                ids[i] = e.id
-                if evaluate and e.tier >= 1 and
-                    call('SISMEMBER', P .. ':reps', e.id) == 1 then
-                        call('HSET', P .. ':rep:' .. e.id, 'tier', e.tier)
+        chunked('ZADD', P .. ':order', order)
+        chunked('ZREM', P .. ':unranked', ranked)
+        local f, gone = {}, {}
+        for i = 1, #reps, 1000 do
+                local v = call('HMGET', rk,
+                               unpack_(ids, i, min(i + 999, #ids)))
+                for j = 1, #v do
+                        local e = reps[i + j - 1]
+                        if v[j] then
+                                local r = rs_parse(v[j])
+                                if e.rank >= 1 then
+                                        r.comp, r.comp_s = e.comp, jnum(e.comp)
+                                else
+                                        r.comp, r.comp_s = 0, nil
+                                end
+                                if evaluate and e.tier >= 1 and
+                                    e.tier <= MAX_TIERS then
+                                        r.tier = e.tier
+                                end
+                                f[#f + 1] = e.id
+                                f[#f + 1] = rs_pack(r)
+                                if e.rank < 1 and not r.active then
+                                        gone[#gone + 1] = e.id
+                                end
+                                local tl = tiers[r.tier]
+                                if e.rank >= 1 and tl then
+                                        tl[#tl + 1] = e.rank_s
+                                        tl[#tl + 1] = e.id
+                                end
+                        end
                 end
         end
-        chunked('ZREM', P .. ':unranked', ids)
-        local all = call('SMEMBERS', P .. ':reps')
+        chunked('HSET', rk, f)
+        for T = 1, MAX_TIERS do
+                chunked('ZADD', P .. ':tier:' .. T, tiers[T])
+        end
+        -- An active rep left unranked keeps its place after the ranking.
+        chunked('ZREM', P .. ':unranked', gone)
+        call('SET', P .. ':rankday', a[2])
+        local all = call('HKEYS', rk)
         for i = 1, #all do
                 local mk = P .. ':m:' .. all[i]
                 local old = {}
                 local fields = call('HKEYS', mk)
                 for j = 1, #fields do
-                        local d = tonumber(string.match(fields[j], '^(%-?%d+):'))
-                        if d and d < prune then
+                        local fd = tonumber(match(fields[j], '^(%-?%d+):'))
+                        if fd and fd < prune then
                                 old[#old + 1] = fields[j]
                         end
                 end
@@ -659,11 +825,30 @@ local function lr_rank_install(keys, a)
         return '{"installed":true}'
 end
 
+-- lr_reps P: every rep as [rep_id, active, tier, handled, open, status],
+-- status "" when never given.
+local function lr_reps(keys, a)
+        local all = call('HGETALL', keys[1] .. ':reps')
+        local out = {}
+        for i = 1, #all, 2 do
+                local act, tier, handled, open, _, _, _, st = munpack(all[i + 1])
+                out[#out + 1] = { all[i], act, tier, handled, open, st or '' }
+        end
+        return out
+end
+
 local function entry(fn)
         return function(keys, args)
-                call, floor, fmt, find = redis.call, math.floor,
-                                         string.format, string.find
-                concat, jdec, jenc = table.concat, cjson.decode, cjson.encode
+                if not call then
+                        call, floor, fmt = redis.call, math.floor, string.format
+                        find, match = string.find, string.match
+                        concat, jenc, jdec = table.concat, cjson.encode,
+                                             cjson.decode
+                        unpack_, mpack, munpack = unpack, cmsgpack.pack,
+                                                  cmsgpack.unpack
+                        tonumber, tostring = _G.tonumber, _G.tostring
+                        min, huge = math.min, math.huge
+                end
                 return fn(keys, args)
         end
 end
@@ -672,3 +857,5 @@ redis.register_function('lr_lead', entry(lr_lead))
 redis.register_function('lr_outcome', entry(lr_outcome))
 redis.register_function('lr_status', entry(lr_status))
 redis.register_function('lr_rank_install', entry(lr_rank_install))
+redis.register_function{ function_name = 'lr_reps', callback = entry(lr_reps),
+                         flags = { 'no-writes' } }

@@ -212,6 +212,8 @@ static redisReply *store_cmd(lr_store_t *st, int argc, const char **argv,
         }
         if (r->type == REDIS_REPLY_ERROR) {
                 snprintf(errstr, errstr_size, "redis %s: %s", argv[0], r->str);
+                if (strstr(r->str, "Function not found"))
+                        store_drop(st); /* reconnecting reloads it */
                 freeReplyObject(r);
                 return NULL;
         }
@@ -642,10 +644,6 @@ fail:
         return -1;
 }
 
-static int reply_is_nil(const redisReply *r) {
-        return r->type == REDIS_REPLY_NIL;
-}
-
 static int64_t reply_int(const redisReply *r, int64_t dflt) {
         char *end;
         long long v;
@@ -735,11 +733,32 @@ static int store_rep_cmp(const void *a, const void *b) {
                       ((const lr_store_rep_t *)b)->rep_id);
 }
 
+/* Fills rep from its row of lr_reps: [rep_id, active, tier, handled, open,
+ * status]. */
+static int store_rep_row(const redisReply *row, lr_store_rep_t *rep) {
+        int k;
+        if (row->type != REDIS_REPLY_ARRAY || row->elements != 6 ||
+            row->element[0]->type != REDIS_REPLY_STRING ||
+            row->element[5]->type != REDIS_REPLY_STRING)
+                return -1;
+        for (k = 1; k < 5; k++)
+                if (row->element[k]->type != REDIS_REPLY_INTEGER)
+                        return -1;
+        rep->rep_id = store_strdup(row->element[0]->str);
+        rep->active = row->element[1]->integer == 1;
+        rep->tier = (int)row->element[2]->integer;
+        rep->handled = row->element[3]->integer;
+        rep->open_leads = row->element[4]->integer;
+        snprintf(rep->status, sizeof(rep->status), "%s",
+                 row->element[5]->len ? row->element[5]->str : "OFFLINE");
+        return 0;
+}
+
 int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                        int32_t to_day, lr_store_rep_t **repsp, size_t *cntp,
                        char *errstr, size_t errstr_size) {
-        char *prefix, *key = NULL;
-        redisReply *ids = NULL;
+        char *prefix;
+        redisReply *rs = NULL;
         lr_store_rep_t *reps = NULL;
         int *slot = NULL;
         size_t i, cnt = 0;
@@ -755,71 +774,55 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
         if (lr_store_connect(st, errstr, errstr_size))
                 return -1;
         prefix = store_prefix(st, tenant);
-        key = store_calloc(1, strlen(prefix) + 8);
-        sprintf(key, "%s:reps", prefix);
-        ids = store_cmdv(st, errstr, errstr_size, 2, "SMEMBERS", key);
-        free(key);
-        if (!ids)
+        rs = store_cmdv(st, errstr, errstr_size, 4, "FCALL_RO", "lr_reps", "1",
+                        prefix);
+        if (!rs)
                 goto done;
-        cnt = ids->elements;
+        if (rs->type != REDIS_REPLY_ARRAY) {
+                snprintf(errstr, errstr_size, "lr_reps: unexpected reply");
+                goto done;
+        }
+        cnt = rs->elements;
         reps = store_calloc(cnt, sizeof(*reps));
         slot = store_calloc((size_t)(to_day - from_day) + 1, sizeof(*slot));
         for (i = 0; i < cnt; i++) {
-                const char *id = ids->element[i]->str;
-                size_t size = strlen(prefix) + strlen(id) + 8;
-                char *rk = store_calloc(1, size), *mk = store_calloc(1, size);
-                const char *hm[] = {"HMGET",  rk,     "tier", "handled",
-                                    "active", "st", "open"};
-                const char *ha[] = {"HGETALL", mk};
-                size_t hml[7], hal[2];
-                int k, ok;
-                snprintf(rk, size, "%s:rep:%s", prefix, id);
-                snprintf(mk, size, "%s:m:%s", prefix, id);
-                for (k = 0; k < 7; k++)
-                        hml[k] = strlen(hm[k]);
-                hal[0] = 7;
-                hal[1] = strlen(mk);
-                ok = redisAppendCommandArgv(st->rc, 7, hm, hml) == REDIS_OK &&
-                     redisAppendCommandArgv(st->rc, 2, ha, hal) == REDIS_OK;
-                free(rk);
+                if (store_rep_row(rs->element[i], &reps[i])) {
+                        snprintf(errstr, errstr_size,
+                                 "lr_reps: unexpected row %zu", i);
+                        goto done;
+                }
+        }
+        for (i = 0; i < cnt; i++) {
+                size_t size = strlen(prefix) + strlen(reps[i].rep_id) + 8;
+                char *mk = store_calloc(1, size);
+                const char *argv[2] = {"HGETALL", mk};
+                size_t len[2];
+                int ok;
+                snprintf(mk, size, "%s:m:%s", prefix, reps[i].rep_id);
+                len[0] = 7;
+                len[1] = strlen(mk);
+                ok = redisAppendCommandArgv(st->rc, 2, argv, len) == REDIS_OK;
                 free(mk);
                 if (!ok)
                         goto io_error;
-                reps[i].rep_id = store_strdup(id);
         }
         for (i = 0; i < cnt; i++) {
-                redisReply *hm = NULL, *ha = NULL;
+                redisReply *m = NULL;
                 lr_store_rep_t *rep = &reps[i];
-                if (redisGetReply(st->rc, (void **)&hm) != REDIS_OK)
+                if (redisGetReply(st->rc, (void **)&m) != REDIS_OK)
                         goto io_error;
-                if (redisGetReply(st->rc, (void **)&ha) != REDIS_OK) {
-                        freeReplyObject(hm);
-                        goto io_error;
-                }
-                if (hm->type != REDIS_REPLY_ARRAY || hm->elements != 5 ||
-                    ha->type != REDIS_REPLY_ARRAY) {
+                if (m->type != REDIS_REPLY_ARRAY) {
                         snprintf(errstr, errstr_size,
-                                 "redis: unexpected reply reading rep %s: %s",
+                                 "redis: reading buckets of rep %s: %s",
                                  rep->rep_id,
-                                 hm->type == REDIS_REPLY_ERROR ? hm->str
-                                 : ha->type == REDIS_REPLY_ERROR ? ha->str
-                                                                 : "");
-                        freeReplyObject(hm);
-                        freeReplyObject(ha);
+                                 m->type == REDIS_REPLY_ERROR ? m->str : "");
+                        freeReplyObject(m);
                         /* Replies of later reps are still pending. */
                         store_drop(st);
                         goto done;
                 }
-                rep->tier = (int)reply_int(hm->element[0], 0);
-                rep->handled = reply_int(hm->element[1], 0);
-                rep->active = (int)reply_int(hm->element[2], 0);
-                snprintf(rep->status, sizeof(rep->status), "%s",
-                         reply_is_nil(hm->element[3]) ? "OFFLINE"
-                                                      : hm->element[3]->str);
-                rep->open_leads = reply_int(hm->element[4], 0);
-                store_buckets_parse(ha, from_day, to_day, slot, rep);
-                freeReplyObject(hm);
-                freeReplyObject(ha);
+                store_buckets_parse(m, from_day, to_day, slot, rep);
+                freeReplyObject(m);
         }
         qsort(reps, cnt, sizeof(*reps), store_rep_cmp);
         rc = 0;
@@ -829,8 +832,8 @@ io_error:
                  st->rc->errstr[0] ? st->rc->errstr : "connection lost");
         store_drop(st);
 done:
-        if (ids)
-                freeReplyObject(ids);
+        if (rs)
+                freeReplyObject(rs);
         free(slot);
         free(prefix);
         if (rc) {

@@ -141,6 +141,8 @@ class Worker:
         self.config = os.path.join(self.dir, "worker.yaml")
         lines = ["kafka:", "  bootstrap.servers: %s" % bootstrap,
                  "  group.id: %s" % namespace,
+                 # a SIGKILLed member is noticed in seconds, not 45 s
+                 "  session.timeout.ms: 6000", "  heartbeat.interval.ms: 500",
                  "redis:", "  url: %s" % REDIS_URL, "  namespace: %s" % namespace]
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -241,11 +243,11 @@ def consume(bootstrap, topic, want, timeout=60, decode=True, worker=None):
     return out
 
 
-def settle(bootstrap, topic, have, quiet=3.0):
+def settle(bootstrap, topic, have, quiet=3.0, decode=True):
     """After the wanted messages arrived: waits `quiet` seconds more and
     returns everything, so a test sees extra (duplicate) messages too."""
     time.sleep(quiet)
-    return consume(bootstrap, topic, 10**9, timeout=quiet + 2)
+    return consume(bootstrap, topic, 10**9, timeout=quiet + 2, decode=decode)
 
 
 def run(args, stdin=None, check_rc=True):

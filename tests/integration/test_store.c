@@ -316,6 +316,29 @@ static int install_empty(lr_store_t *st, const char *tenant, int32_t day) {
         return install(st, tenant, day, 0, NULL, NULL, NULL);
 }
 
+enum { REP_TIER, REP_HANDLED, REP_OPEN };
+
+/* A field of a rep as lr_store_read_reps() reads it; -1 if absent. */
+static long long rep_field(lr_store_t *st, const char *tenant, const char *rep,
+                           int field) {
+        lr_store_rep_t *reps = NULL;
+        size_t cnt = 0, i;
+        long long v = -1;
+        char err[256];
+        if (lr_store_read_reps(st, tenant, 0, 0, &reps, &cnt, err,
+                               sizeof(err))) {
+                fprintf(stderr, "lr_store_read_reps: %s\n", err);
+                exit(2);
+        }
+        for (i = 0; i < cnt; i++)
+                if (!strcmp(reps[i].rep_id, rep))
+                        v = field == REP_TIER      ? reps[i].tier
+                            : field == REP_HANDLED ? reps[i].handled
+                                                   : reps[i].open_leads;
+        lr_store_reps_free(reps, cnt);
+        return v;
+}
+
 static void check_skipped(const lr_assigned_t *d, const char *expect) {
         char got[512] = "";
         size_t i;
@@ -422,8 +445,8 @@ static void test_need_rank_and_idempotency(void) {
         lr_store_result_clear(&r);
         lr_store_result_clear(&r2);
         lr_store_result_clear(&r3);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 1);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "handled"), 1);
+        CHECK_INT(rep_field(st, tn, "r1", REP_OPEN), 1);
+        CHECK_INT(rep_field(st, tn, "r1", REP_HANDLED), 1);
         snprintf(key, sizeof(key), "%d:n3", D);
         CHECK_INT(hget_int(ns, tn, "m:r1", key), 1);
 
@@ -512,7 +535,7 @@ static void test_capacity(void) {
                      LR_OUTCOME_CLOSED_LOST, -1, &r);
         CHECK_INT(r.decisions_cnt, 0);
         lr_store_result_clear(&r);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 0);
+        CHECK_INT(rep_field(st, tn, "r1", REP_OPEN), 0);
         CHECK_INT(lead(st, tn, "L3", at(D + 1, 9, 40), 3, &r), 1);
         CHECK_STR(r.decisions[0].rep_id, "r1");
         lr_store_result_clear(&r);
@@ -533,7 +556,7 @@ static void test_tiers_and_fallback(void) {
         status(st, tn, "b", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
         status(st, tn, "c", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
         CHECK_INT(install(st, tn, d, 3, ids, comps, tiers), 1);
-        CHECK_INT(hget_int(ns, tn, "rep:a", "tier"), 1);
+        CHECK_INT(rep_field(st, tn, "a", REP_TIER), 1);
 
         CHECK_INT(lead(st, tn, "L1", at(d, 9, 0), 2, &r), 1);
         CHECK_STR(r.decisions[0].rep_id, "b");
@@ -674,11 +697,22 @@ static void test_queue_and_drain(void) {
         lr_store_result_clear(&r);
         CHECK_INT(zcard(ns, tn, "queue"), 3);
 
-        /* Better lead tier first, then oldest; capacity 2. */
+        /* Better lead tier first, then oldest; capacity 2. Delivered
+         * again, the status re-publishes the same decisions. */
         {
                 lr_event_t ev = ev_status("back", tn, "r1", at(D, 10, 30),
                                           LR_PRESENCE_AVAILABLE, 0);
+                lr_store_result_t again;
                 CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
+                CHECK_INT(apply(st, &ev, 0, &again), LR_STORE_DUPLICATE);
+                CHECK_INT(again.decisions_cnt, r.decisions_cnt);
+                if (again.decisions_cnt == 2 && r.decisions_cnt == 2) {
+                        check_same_decision(&r.decisions[0],
+                                            &again.decisions[0]);
+                        check_same_decision(&r.decisions[1],
+                                            &again.decisions[1]);
+                }
+                lr_store_result_clear(&again);
         }
         CHECK_INT(r.decisions_cnt, 2);
         if (r.decisions_cnt == 2) {
@@ -708,7 +742,7 @@ static void test_queue_and_drain(void) {
         }
         lr_store_result_clear(&r);
         CHECK_INT(zcard(ns, tn, "queue"), 0);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 2);
+        CHECK_INT(rep_field(st, tn, "r1", REP_OPEN), 2);
         store_close(st);
 }
 
@@ -726,10 +760,21 @@ static void test_outcomes_and_buckets(void) {
         status(st, tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
         CHECK_INT(lead(st, tn, "L1", at(D, 9, 0), 3, &r), 1);
         lr_store_result_clear(&r);
-        /* First call 30 minutes after assignment: speed to lead. */
+        /* First call 30 minutes after assignment: speed to lead. Delivered
+         * twice, counted once. */
         call_outcome(st, tn, "r1", "L1", at(D, 9, 30), LR_OUTCOME_NO_ANSWER,
                      -1, &r);
         lr_store_result_clear(&r);
+        {
+                lr_event_t ev = ev_call("call-r1-L1-again", tn, "r1", "L1",
+                                        at(D, 9, 30), LR_OUTCOME_NO_ANSWER,
+                                        -1);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
+                lr_store_result_clear(&r);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_DUPLICATE);
+                CHECK_INT(r.decisions_cnt, 0);
+                lr_store_result_clear(&r);
+        }
         call_outcome(st, tn, "r1", "L1", at(D + 1, 10, 0),
                      LR_OUTCOME_OPPORTUNITY_CREATED, -1, &r);
         lr_store_result_clear(&r);
@@ -745,7 +790,7 @@ static void test_outcomes_and_buckets(void) {
         call_outcome(st, tn, "r2", "U1", at(D + 1, 12, 0),
                      LR_OUTCOME_CONNECTED, -1, &r);
         lr_store_result_clear(&r);
-        CHECK_INT(hget_int(ns, tn, "rep:r2", "open"), 1);
+        CHECK_INT(rep_field(st, tn, "r2", REP_OPEN), 1);
         call_outcome(st, tn, "r2", "U1", at(D + 2, 12, 0),
                      LR_OUTCOME_DISQUALIFIED, -1, &r);
         lr_store_result_clear(&r);
@@ -754,7 +799,7 @@ static void test_outcomes_and_buckets(void) {
         CHECK_INT(lead(st, tn, "L2", at(D + 2, 8, 0), 3, &r), 1);
         CHECK_STR(r.decisions[0].rep_id, "r1");
         lr_store_result_clear(&r);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "open"), 1);
+        CHECK_INT(rep_field(st, tn, "r1", REP_OPEN), 1);
         call_outcome(st, tn, "r2", "L2", at(D + 2, 14, 0),
                      LR_OUTCOME_CLOSED_LOST, -1, &r);
         lr_store_result_clear(&r);
@@ -778,7 +823,7 @@ static void test_outcomes_and_buckets(void) {
                         CHECK_INT(b->n[3], 1);
                         CHECK_INT(b->c[3], 1); /* cohort of assignment */
                         CHECK_INT(b->x[3], 0);
-                        CHECK_INT(b->calls, 1);
+                        CHECK_INT(b->calls, 2);
                         CHECK_NEAR(b->stl_minutes_sum, 30, 1e-9);
                         CHECK_INT(b->stl_n, 1);
                 }
@@ -887,11 +932,17 @@ static void test_rank_install(void) {
         CHECK_INT(hget_int(ns, tn, "m:r1", key), -1);
         snprintf(key, sizeof(key), "%d:calls", D - 10);
         CHECK_INT(hget_int(ns, tn, "m:r1", key), 1);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
+        CHECK_INT(rep_field(st, tn, "r1", REP_TIER), 1);
+        status(st, tn, "r1", at(D + 1, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        CHECK_INT(lead(st, tn, "L1", at(D + 1, 9, 0), 1, &r), 1);
+        CHECK_INT(r.decisions[0].rep_rank, 1);
+        CHECK_INT(r.decisions[0].rep_tier, 1);
+        CHECK_NEAR(r.decisions[0].rep_score, 0.25, 0);
+        lr_store_result_clear(&r);
 
         /* Older or equal days are not installed; evaluate 0 keeps tiers. */
         CHECK_INT(install(st, tn, D + 1, 1, ids, comps, (int[]){2}), 0);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
+        CHECK_INT(rep_field(st, tn, "r1", REP_TIER), 1);
         memset(&rr, 0, sizeof(rr));
         rr.rep_id = "r1";
         rr.rank = 1;
@@ -900,12 +951,11 @@ static void test_rank_install(void) {
         CHECK(lr_store_install_rank(st, tn, D + 2, &rr, 1, 0, &g_pol,
                                     &installed, err, sizeof(err)) == 0);
         CHECK_INT(installed, 1);
-        CHECK_INT(hget_int(ns, tn, "rep:r1", "tier"), 1);
-        snprintf(key, sizeof(key), "%s:{%s}:snap", ns, tn);
-        rep = raw("GET %s", key, NULL);
-        snprintf(key, sizeof(key), "{\"day\":%d,\"reps\":[[\"r1\",0,1]]}",
-                 D + 2);
-        CHECK_STR(rep->str, key);
+        CHECK_INT(rep_field(st, tn, "r1", REP_TIER), 1);
+        snprintf(key, sizeof(key), "%s:{%s}:order", ns, tn);
+        rep = raw("ZRANGE %s 0 -1 WITHSCORES", key, NULL);
+        CHECK(rep->elements == 2 && !strcmp(rep->element[0]->str, "r1") &&
+              !strcmp(rep->element[1]->str, "1"));
         freeReplyObject(rep);
         store_close(st);
 }
@@ -921,7 +971,7 @@ static void test_batch_and_rejects(void) {
         int i;
 
         install_empty(st, tn, D);
-        snprintf(key, sizeof(key), "%s:{%s}:rep:broken", ns, tn);
+        snprintf(key, sizeof(key), "%s:{%s}:pres:broken", ns, tn);
         rep = raw("SET %s x", key, NULL);
         freeReplyObject(rep);
         ev[0] = ev_status("b0", tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE,

@@ -751,6 +751,20 @@ static void test_names(void) {
                   "OUT_OF_OFFICE");
 }
 
+static int write_seed(const char *dir, const char *name,
+                      lr_event_kind_t kind, const void *buf, size_t len) {
+        char path[512];
+        uint8_t k = (uint8_t)kind;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (!buf || !(f = fopen(path, "wb")))
+                return 1;
+        fwrite(&k, 1, 1, f);
+        fwrite(buf, 1, len, f);
+        return fclose(f) != 0;
+}
+
 static int write_corpus(const char *dir) {
         static const struct {
                 lr_event_kind_t kind;
@@ -760,35 +774,37 @@ static int write_corpus(const char *dir) {
                      {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
                      {LR_EV_CALL_OUTCOME, &CALL, "call"},
                      {LR_EV_REP_STATUS, &REP, "rep"}};
+        lr_skip_t skipped    = {"r-1", "BUSY"};
+        lr_assigned_t a      = {"e#1", "t", "l", "r", T0, 1, "RANKED", "s",
+                                1, 1, 1, 0.5, 0, &skipped, 1, "x", "p",
+                                "lead-created", 0, 7};
+        lr_tier_changed_t t  = {"e", "t", "r", 2, 1, 0.9, 0.7, T0, "up"};
+        msg_t m;
         size_t i;
+        int rc = 0;
 
         for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-                msg_t m = encode(seeds[i].kind, *seeds[i].json);
-                char path[512];
-                uint8_t k = (uint8_t)seeds[i].kind;
-                FILE *f;
-                snprintf(path, sizeof(path), "%s/%s", dir, seeds[i].name);
-                if (!m.buf || !(f = fopen(path, "wb")))
-                        return 1;
-                fwrite(&k, 1, 1, f);
-                fwrite(m.buf, 1, m.len, f);
-                fclose(f);
+                m = encode(seeds[i].kind, *seeds[i].json);
+                rc |= write_seed(dir, seeds[i].name, seeds[i].kind, m.buf,
+                                 m.len);
                 free(m.buf);
         }
-        {
-                msg_t m = encode_with("LeadCreated.v0.avsc", 101, LEAD_MIN);
-                FILE *f;
-                char path[512];
-                uint8_t k = LR_EV_LEAD_CREATED;
-                snprintf(path, sizeof(path), "%s/lead_v0", dir);
-                if (!m.buf || !(f = fopen(path, "wb")))
-                        return 1;
-                fwrite(&k, 1, 1, f);
-                fwrite(m.buf, 1, m.len, f);
-                fclose(f);
-                free(m.buf);
-        }
-        return 0;
+        m = encode_with("LeadCreated.v0.avsc", 101, LEAD_MIN);
+        rc |= write_seed(dir, "lead_v0", LR_EV_LEAD_CREATED, m.buf, m.len);
+        free(m.buf);
+        m = encode_with("LeadCreated.v2.avsc", 102, LEAD_FULL);
+        rc |= write_seed(dir, "lead_v2", LR_EV_LEAD_CREATED, m.buf, m.len);
+        free(m.buf);
+        lr_codec_encode_assigned(codec, &a, (void **)&m.buf, &m.len, errstr,
+                                 sizeof(errstr));
+        rc |= write_seed(dir, "assigned", LR_EV_LEAD_ASSIGNED, m.buf, m.len);
+        free(m.buf);
+        lr_codec_encode_tier_changed(codec, &t, (void **)&m.buf, &m.len,
+                                     errstr, sizeof(errstr));
+        rc |= write_seed(dir, "tier_changed", LR_EV_REP_TIER_CHANGED, m.buf,
+                         m.len);
+        free(m.buf);
+        return rc;
 }
 
 int main(int argc, char **argv) {

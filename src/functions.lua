@@ -611,7 +611,7 @@ local function lr_outcome(keys, a)
                         -- cohort of today.
                         if v[1] == 'queued' then
                                 call('ZREM', P .. ':queue', lead_id)
-                        elseif v[2] then
+                        elseif v[2] and not conv then
                                 local prev = rep_get(cx, v[2])
                                 if prev then
                                         open_dec(cx, v[2], prev)
@@ -638,15 +638,19 @@ local function lr_outcome(keys, a)
                                 call('HINCRBY', mk, day .. ':stn', 1)
                         end
                 end
+                -- A lead is open (counts against capacity) until it
+                -- converts or closes: an opportunity in its sales cycle is
+                -- pipeline, not a lead waiting for the rep's first touches.
                 if CONVERTS[oc] and not conv then
                         conv = true
                         set('conv', '1')
+                        open_dec(cx, rep, r)
                         call('HINCRBY', mk, lday .. ':c' .. cls, 1)
                 end
                 if TERMINAL[oc] then
                         set('closed', '1')
-                        open_dec(cx, rep, r)
                         if not conv then
+                                open_dec(cx, rep, r)
                                 call('HINCRBY', mk, lday .. ':x' .. cls, 1)
                         end
                         if oc == 'CLOSED_WON' then

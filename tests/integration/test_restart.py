@@ -38,10 +38,11 @@ def main():
         w = Worker(b.bootstrap, ns)
         for _ in range(3):
             w.start()
+            # kill at a random moment once it consumes (after joining the group)
             deadline = time.time() + 60
-            while not r.exists("%s:{%s}:reps" % (ns, T)) and time.time() < deadline:
+            while w.log().count("assigned") < kills + 1 and time.time() < deadline:
                 time.sleep(0.05)
-            time.sleep(rng.uniform(0.2, 1.5))
+            time.sleep(rng.uniform(0.05, 0.6))
             w.stop(signal.SIGKILL)
             kills += 1
         w.start()

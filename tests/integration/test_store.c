@@ -55,6 +55,20 @@ static int free_port(void) {
         return port;
 }
 
+/* Shuts down the redis-server this test started, also on exit(2). */
+static void server_stop(void) {
+        redisContext *c;
+        redisReply *r;
+        if (!g_own_server)
+                return;
+        g_own_server = 0;
+        c = redisConnect("127.0.0.1", g_port);
+        if (c && !c->err && (r = redisCommand(c, "SHUTDOWN NOSAVE")))
+                freeReplyObject(r);
+        if (c)
+                redisFree(c);
+}
+
 static void server_start(void) {
         const char *env = getenv("LR_TEST_REDIS_URL");
         char cmd[512];
@@ -68,7 +82,6 @@ static void server_start(void) {
                 }
         } else {
                 g_port = free_port();
-                g_own_server = 1;
                 snprintf(cmd, sizeof(cmd),
                          "redis-server --port %d --bind 127.0.0.1 --save '' "
                          "--appendonly no --daemonize yes --logfile "
@@ -79,6 +92,8 @@ static void server_start(void) {
                         fprintf(stderr, "cannot start: %s\n", cmd);
                         exit(2);
                 }
+                g_own_server = 1;
+                atexit(server_stop);
                 snprintf(g_url, sizeof(g_url), "redis://127.0.0.1:%d/0",
                          g_port);
         }
@@ -100,15 +115,6 @@ static void server_start(void) {
                 redisReply *r = redisCommand(g_raw, "SELECT %d", i);
                 freeReplyObject(r);
         }
-}
-
-static void server_stop(void) {
-        if (g_own_server) {
-                redisReply *r = redisCommand(g_raw, "SHUTDOWN NOSAVE");
-                if (r)
-                        freeReplyObject(r);
-        }
-        redisFree(g_raw);
 }
 
 static redisReply *raw(const char *fmt, const char *a, const char *b) {
@@ -1089,6 +1095,7 @@ int main(void) {
         test_batch_and_rejects();
         test_library_reload();
 
+        redisFree(g_raw);
         server_stop();
         CHECK_DONE();
 }

@@ -583,8 +583,7 @@ void lr_gen_push_rep_profiles(const lr_gen_t *gen, lr_gen_events_t *evs,
                 rs->regions_cnt        = r->regions_cnt;
                 rs->has_hired_at       = 1;
                 rs->hired_at           = r->hired_at;
-                rs->has_max_open_leads = 1;
-                rs->max_open_leads     = LR_GEN_MAX_OPEN_LEADS;
+                /* No max_open_leads: the tenant's policy decides capacity. */
         }
 }
 

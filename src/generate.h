@@ -33,7 +33,6 @@ double lr_gen_rng_normal(lr_gen_rng_t *rng);  /* N(0, 1) */
 void lr_gen_rng_stream(lr_gen_rng_t *rng, uint64_t seed, uint64_t stream);
 
 #define LR_GEN_LEADS_PER_REP_DAY 8 /* default leads per rep per working day */
-#define LR_GEN_MAX_OPEN_LEADS 25
 
 typedef struct lr_gen_opts_s {
         const char *tenant;

@@ -70,21 +70,32 @@ static void lr_explain_lead(FILE *f, const lr_assigned_t *a) {
 }
 
 static void lr_explain_skipped(FILE *f, const lr_assigned_t *a) {
-        size_t i, shown;
+        size_t i, shown = 0, other_tier = 0, named = 0;
 
         if (!a->skipped_cnt)
                 return;
-        shown = a->skipped_cnt < LR_EXPLAIN_MAX_SKIPPED
-                    ? a->skipped_cnt
-                    : LR_EXPLAIN_MAX_SKIPPED;
+        /* Reps passed over only for their tier are counted, not named: on a
+         * big team they would crowd out the reasons a person looks for. */
+        for (i = 0; i < a->skipped_cnt; i++)
+                if (a->skipped[i].why && !strcmp(a->skipped[i].why, "TIER"))
+                        other_tier++;
         fprintf(f, "; passed over %zu better-ranked rep%s: ", a->skipped_cnt,
                 a->skipped_cnt == 1 ? "" : "s");
-        for (i = 0; i < shown; i++)
-                fprintf(f, "%s%s %s", i ? ", " : "",
+        if (other_tier)
+                fprintf(f, "%zu of another tier", other_tier);
+        for (i = 0; i < a->skipped_cnt; i++) {
+                if (a->skipped[i].why && !strcmp(a->skipped[i].why, "TIER"))
+                        continue;
+                named++;
+                if (shown == LR_EXPLAIN_MAX_SKIPPED)
+                        continue;
+                fprintf(f, "%s%s %s", other_tier || shown ? ", " : "",
                         a->skipped[i].rep_id ? a->skipped[i].rep_id : "?",
                         lr_explain_why(a->skipped[i].why));
-        if (a->skipped_cnt > shown)
-                fprintf(f, " and %zu more", a->skipped_cnt - shown);
+                shown++;
+        }
+        if (named > shown)
+                fprintf(f, " and %zu more", named - shown);
 }
 
 char *lr_explain(const lr_assigned_t *a) {

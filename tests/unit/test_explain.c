@@ -111,9 +111,10 @@ int main(void) {
         a.skipped_cnt = 7;
         expect(&a, "Assigned to rep-07, ranked #3 of the tenant (composite "
                    "0.712, tier 1), the best-ranked available rep for this "
-                   "tier-1 lead; passed over 7 better-ranked reps: r1 busy, "
-                   "r2 out of office, r3 offline, r4 outside working hours, "
-                   "r5 not in this lead's tier and 2 more.");
+                   "tier-1 lead; passed over 7 better-ranked reps: 1 of "
+                   "another tier, r1 busy, r2 out of office, r3 offline, r4 "
+                   "outside working hours, r6 a previous assignee of this "
+                   "lead and 1 more.");
         CHECK_STR(lr_explain_why("SOMETHING"), "SOMETHING");
 
         a = decision("MYSTERY");

@@ -685,29 +685,35 @@ static void lr_gen_arrivals(lr_gen_rng_t *rng, int32_t day, size_t n,
         qsort(*times, n, sizeof(**times), lr_gen_cmp_i64);
 }
 
+int lr_gen_working_day(int32_t day) {
+        return (day + 3) % 7 < 5; /* day 0 was a Thursday */
+}
+
+size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng) {
+        double mean = gen->leads_per_day;
+        long n      = lround(mean + sqrt(mean) * lr_gen_rng_normal(rng));
+        return n < 0 ? 0 : (size_t)n;
+}
+
 void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
         int32_t end = gen->opts.end_day, day;
         int64_t before = (int64_t)end * LR_MS_PER_DAY;
-        double mean    = gen->leads_per_day;
         int64_t *times = NULL;
         size_t size = 0, rr = 0;
 
         for (day = end - gen->opts.days; day < end; day++) {
                 lr_gen_rng_t rng;
                 char date[16];
-                long n;
-                size_t i;
+                size_t i, n;
 
-                if ((day + 3) % 7 >= 5) /* day 0 was a Thursday */
+                if (!lr_gen_working_day(day))
                         continue;
                 lr_gen_rng_stream(&rng, gen->opts.seed,
                                   STREAM_DAY ^ (uint32_t)day);
-                n = lround(mean + sqrt(mean) * lr_gen_rng_normal(&rng));
-                if (n < 0)
-                        n = 0;
-                lr_gen_arrivals(&rng, day, (size_t)n, &times, &size);
+                n = lr_gen_day_leads(gen, &rng);
+                lr_gen_arrivals(&rng, day, n, &times, &size);
                 lr_gen_date(day, date);
-                for (i = 0; i < (size_t)n; i++) {
+                for (i = 0; i < n; i++) {
                         lr_gen_lead_t lead;
                         lr_gen_trajectory_t traj;
                         size_t rep = rr++ % gen->reps_cnt;
@@ -724,24 +730,21 @@ void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
         free(times);
 }
 
-void lr_gen_push_fresh_day(const lr_gen_t *gen, lr_gen_events_t *evs) {
-        int32_t day     = gen->opts.end_day;
-        size_t n        = (size_t)gen->opts.fresh_leads;
+void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
+                       int32_t day, size_t n, lr_gen_rng_t *rng) {
         size_t accounts = n / 3 > 3 ? n / 3 : 3;
         int64_t *times  = NULL;
         size_t size = 0, i;
-        lr_gen_rng_t rng;
         char date[16];
 
         lr_gen_date(day, date);
-        lr_gen_rng_stream(&rng, gen->opts.seed, STREAM_FRESH ^ (uint32_t)day);
-        lr_gen_arrivals(&rng, day, n, &times, &size);
+        lr_gen_arrivals(rng, day, n, &times, &size);
         for (i = 0; i < n; i++) {
                 lr_gen_lead_t lead;
                 lr_lead_created_t *lc;
                 lr_event_t *ev;
 
-                lr_gen_draw_lead(gen, &rng, &lead);
+                lr_gen_draw_lead(gen, rng, &lead);
                 ev           = lr_gen_push(gen, evs, LR_EV_LEAD_CREATED);
                 ev->event_id = lr_gen_sprintf("%s-lc-%s-%04zu", gen->tenant,
                                               date, i + 1);
@@ -754,26 +757,34 @@ void lr_gen_push_fresh_day(const lr_gen_t *gen, lr_gen_events_t *evs) {
                 lc->region     = lr_gen_strdup(lead.region);
                 lc->timezone   = lr_gen_strdup(lead.timezone);
                 lc->source     = lr_gen_strdup(lead.source);
-                if (lr_gen_rng_uniform(&rng) < 0.3)
+                if (lr_gen_rng_uniform(rng) < 0.3)
                         lc->account_id = lr_gen_sprintf(
-                            "acct-%04zu", 1 + lr_gen_rng_below(&rng, accounts));
-                if (lr_gen_rng_uniform(&rng) < 0.05) {
+                            "acct-%04zu", 1 + lr_gen_rng_below(rng, accounts));
+                if (lr_gen_rng_uniform(rng) < 0.05) {
                         lc->has_contact_after = 1;
                         lc->contact_after =
                             times[i] + HOUR_MS +
-                            (int64_t)(lr_gen_rng_uniform(&rng) * 2 * HOUR_MS);
+                            (int64_t)(lr_gen_rng_uniform(rng) * 2 * HOUR_MS);
                 }
-                if (lr_gen_rng_uniform(&rng) < 0.5) {
+                if (lr_gen_rng_uniform(rng) < 0.5) {
                         lc->attributes = lr_gen_oom(
                             calloc(1, sizeof(*lc->attributes)));
                         lc->attributes[0].key   = lr_gen_strdup("campaign");
                         lc->attributes[0].value = lr_gen_strdup(
                             lr_gen_campaigns[lr_gen_rng_below(
-                                &rng, ARRAY_CNT(lr_gen_campaigns))]);
+                                rng, ARRAY_CNT(lr_gen_campaigns))]);
                         lc->attributes_cnt = 1;
                 }
         }
         free(times);
+}
+
+void lr_gen_push_fresh_day(const lr_gen_t *gen, lr_gen_events_t *evs) {
+        int32_t day = gen->opts.end_day;
+        lr_gen_rng_t rng;
+
+        lr_gen_rng_stream(&rng, gen->opts.seed, STREAM_FRESH ^ (uint32_t)day);
+        lr_gen_push_leads(gen, evs, day, (size_t)gen->opts.fresh_leads, &rng);
         lr_gen_rng_stream(&rng, gen->opts.seed,
                           STREAM_PRESENCE ^ (uint32_t)day);
         lr_gen_push_presence_day(gen, evs, day, &rng);

@@ -140,6 +140,19 @@ void lr_gen_push_rep_profiles(const lr_gen_t *gen, lr_gen_events_t *evs,
 void lr_gen_push_presence_day(const lr_gen_t *gen, lr_gen_events_t *evs,
                               int32_t day, lr_gen_rng_t *rng);
 
+/* 1 for Monday to Friday: the days leads arrive. */
+int lr_gen_working_day(int32_t day);
+
+/* Draws the number of leads of a working day (the org's daily mean, with
+ * Poisson-like noise). */
+size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng);
+
+/* Appends n LeadCreated events arriving between 08:00 and 18:00 UTC of
+ * `day`: event ids "<tenant>-lc-<date>-NNNN", leads "<tenant>-L<date>-NNNN"
+ * (NNNN from 0001, in arrival order). */
+void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
+                       int32_t day, size_t n, lr_gen_rng_t *rng);
+
 /* Appends the history: the outcomes of the leads of each working day of
  * [end_day - days, end_day), attributed by round robin, none at or after
  * end_day. */

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "produce.h"
 #include "scorecard.h"
+#include "simulate.h"
 #include "snapshot.h"
 #include "store.h"
 #include "timeutil.h"
@@ -49,7 +50,14 @@ static void lr_usage(FILE *fp) {
                 "synthetic org history\n"
                 "  scorecard --tenant T [--as-of DATE] [--format "
                 "table|json|csv|html]\n"
-                "            [--config FILE] [--set key=value]...\n");
+                "            [--config FILE] [--set key=value]...\n"
+                "  simulate --strategies LIST --reps N --days D --seed S\n"
+                "            [--format table|json] [--start DATE] [--tenant T] "
+                "[--keep]\n"
+                "            [--config FILE] [--set key=value]...   "
+                "strategies compared on a\n"
+                "            generated org, routed by the real routing "
+                "against Redis\n");
 }
 
 /* Parses --config/--set (any order) into a finalized config; other
@@ -195,6 +203,19 @@ done:
         return rc;
 }
 
+static int lr_cmd_simulate(int argc, char **argv) {
+        lr_sim_args_t a;
+        lr_config_t *cfg;
+        int rc;
+
+        memset(&a, 0, sizeof(a));
+        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_sim_args_opt, &a)))
+                return 2;
+        rc = lr_simulate_main(cfg, &a);
+        lr_config_free(cfg);
+        return rc;
+}
+
 int main(int argc, char **argv) {
         const char *cmd;
         if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -215,6 +236,8 @@ int main(int argc, char **argv) {
                 return lr_produce_main(argc, argv);
         if (!strcmp(cmd, "generate"))
                 return lr_generate_main(argc, argv);
+        if (!strcmp(cmd, "simulate"))
+                return lr_cmd_simulate(argc, argv);
         fprintf(stderr, "leadrouter: unknown command %s\n\n", cmd);
         lr_usage(stderr);
         return 2;

@@ -28,14 +28,13 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "apply.h"
 #include "dev_broker.h"
 #include "explain.h"
 #include "kafka.h"
 #include "leadrouter/codec.h"
 #include "log.h"
-#include "snapshot.h"
 #include "store.h"
-#include "strmap.h"
 #include "timeutil.h"
 #include "worker.h"
 
@@ -50,7 +49,7 @@ typedef struct lr_worker_s {
         rd_kafka_t *consumer;
         rd_kafka_t *producer;
         lr_dev_broker_t *broker; /* kafka.bootstrap.servers: embedded */
-        lr_strmap_t *rankday;    /* tenant -> day of its installed ranking */
+        lr_apply_t *apply;       /* events -> Redis, rankings installed */
         int transactional;
         int paused; /* partitions paused while Redis is unreachable */
         int fatal;
@@ -291,88 +290,22 @@ static void lr_worker_dead_letter(lr_worker_t *w, const rd_kafka_message_t *m,
 
 /* --- Applying a batch to Redis -----------------------------------------*/
 
-static int lr_worker_ensure_rank(lr_worker_t *w, const char *tenant,
-                                 int32_t day) {
-        const lr_policy_t *p = lr_config_policy(w->cfg, tenant, NULL);
-        lr_tier_changed_t *tc;
-        size_t tc_cnt;
-        char errstr[512];
-
-        while (lr_snapshot_ensure(w->store, tenant, day, p, &tc, &tc_cnt,
-                                  errstr, sizeof(errstr))) {
-                if (lr_worker_wait_redis(w, errstr))
-                        return -1;
-        }
-        lr_worker_publish_tier_changes(w, tc, tc_cnt);
-        lr_snapshot_changes_free(tc, tc_cnt);
-        lr_strmap_set(w->rankday, tenant, day);
-        return 0;
+static int lr_worker_retry(void *opaque, const char *errstr) {
+        return lr_worker_wait_redis(opaque, errstr);
 }
 
-/* 1 if the tenant's ranking is older than the op's day (cache first). */
-static int lr_worker_needs_rank(lr_worker_t *w, const lr_store_op_t *op,
-                                int *failed) {
-        int64_t cached;
-        int32_t day = lr_day_of(lr_event_time(op->ev)), have;
-        char errstr[512];
-
-        if (lr_strmap_get(w->rankday, op->ev->tenant_id, &cached))
-                return day > cached;
-        while (lr_store_rank_day(w->store, op->ev->tenant_id, &have, errstr,
-                                 sizeof(errstr))) {
-                if (lr_worker_wait_redis(w, errstr)) {
-                        *failed = 1;
-                        return 0;
-                }
-        }
-        lr_strmap_set(w->rankday, op->ev->tenant_id, have);
-        return day > have;
+static void lr_worker_tier_changes(void *opaque, lr_tier_changed_t *tc,
+                                   size_t cnt) {
+        lr_worker_publish_tier_changes(opaque, tc, cnt);
 }
 
-/* Applies ops [0, n): in segments split where a tenant enters a new day
- * (its ranking for that day is installed first, after the events before
- * it), retrying a segment whole while Redis is unreachable. */
+static const lr_apply_hooks_t lr_worker_apply_hooks = {
+    lr_worker_retry, lr_worker_tier_changes};
+
+/* The shared path of apply.h: rankings installed between the days,
+ * segments retried while Redis is unreachable. */
 static int lr_worker_apply(lr_worker_t *w, lr_batch_t *b) {
-        size_t i = 0, k, j, n = b->ops_cnt;
-        int failed = 0;
-        char errstr[512];
-
-        while (i < n) {
-                if (lr_worker_needs_rank(w, &b->ops[i], &failed) &&
-                    lr_worker_ensure_rank(w, b->ops[i].ev->tenant_id,
-                                          lr_day_of(lr_event_time(b->ops[i].ev))))
-                        return -1;
-                if (failed)
-                        return -1;
-                for (k = i + 1; k < n; k++) {
-                        if (lr_worker_needs_rank(w, &b->ops[k], &failed))
-                                break;
-                        if (failed)
-                                return -1;
-                }
-                while (lr_store_apply(w->store, &b->ops[i], k - i,
-                                      &b->results[i], errstr, sizeof(errstr))) {
-                        if (lr_worker_wait_redis(w, errstr))
-                                return -1;
-                }
-                /* Another worker may have moved a tenant's day meanwhile. */
-                for (j = i; j < k; j++)
-                        if (b->results[j].status == LR_STORE_NEED_RANK)
-                                break;
-                if (j < k) {
-                        int32_t day = b->results[j].need_day;
-                        size_t r;
-                        for (r = j; r < k; r++)
-                                lr_store_result_clear(&b->results[r]);
-                        if (lr_worker_ensure_rank(w, b->ops[j].ev->tenant_id,
-                                                  day))
-                                return -1;
-                        i = j;
-                        continue;
-                }
-                i = k;
-        }
-        return 0;
+        return lr_apply_ops(w->apply, b->ops, b->ops_cnt, b->results);
 }
 
 /* --- The batch ----------------------------------------------------------*/
@@ -632,7 +565,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                         return -1;
                 lr_worker_sleep_ms(1000);
         }
-        w->rankday = lr_strmap_new();
+        w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
 
         if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
                                        errstr, errstr_size)))
@@ -694,7 +627,7 @@ static void lr_worker_destroy(lr_worker_t *w) {
                 rd_kafka_flush(w->producer, 10000);
                 rd_kafka_destroy(w->producer);
         }
-        lr_strmap_free(w->rankday);
+        lr_apply_free(w->apply);
         lr_store_free(w->store);
         lr_codec_free(w->codec);
         lr_dev_broker_free(w->broker);

@@ -1,0 +1,42 @@
+/*
+ * apply.h - applying input events to the store in event-time order, with
+ * each tenant's daily ranking installed before its first event of a new
+ * day. This is the one path from decoded events to routing decisions:
+ * `run` (worker.c) and `simulate` (simulate.c) both go through it, so the
+ * simulator exercises exactly the routing the worker does.
+ */
+#ifndef LR_APPLY_H
+#define LR_APPLY_H
+
+#include <stddef.h>
+
+#include "leadrouter/event.h"
+#include "store.h"
+
+typedef struct lr_apply_hooks_s {
+        /* Redis failed (errstr): return 0 to retry the same step (after
+         * waiting for Redis to come back), -1 to give up. */
+        int (*retry)(void *opaque, const char *errstr);
+        /* The tier changes of a ranking this applier installed, to publish;
+         * valid during the call only. May be NULL. */
+        void (*tier_changes)(void *opaque, lr_tier_changed_t *tc, size_t cnt);
+} lr_apply_hooks_t;
+
+typedef struct lr_apply_s lr_apply_t;
+
+/* The applier keeps a per-tenant cache of the installed ranking's day; st
+ * must outlive it. */
+lr_apply_t *lr_apply_new(lr_store_t *st, const lr_apply_hooks_t *hooks,
+                         void *opaque);
+void lr_apply_free(lr_apply_t *ap);
+
+/* Applies ops[0..n) (results[i] answers ops[i]) in pipelined segments split
+ * where a tenant enters a new event-time day: that day's ranking (from
+ * ops[i].policy) is installed first, after the events before it. Like
+ * lr_store_apply, results[] is overwritten: clear it with
+ * lr_store_result_clear afterwards, also after a failure. Returns 0, or -1
+ * when the retry hook gave up (later segments were not applied). */
+int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
+                 lr_store_result_t *results);
+
+#endif

@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   librdkafka-dev libavro-dev libhiredis-dev libjansson-dev libyaml-dev
   libcurl4-openssl-dev
-  redis-server redis-tools
+  redis-server redis-tools tzdata
   kcat python3 python3-confluent-kafka python3-avro python3-redis
   docker-compose valgrind
 )

@@ -336,6 +336,30 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
         if (!strcmp(sub, "region_match"))
                 return lr_parse_bool(key, v, &p->region_match, errstr,
                                      errstr_size);
+        if (!strcmp(sub, "sla_max_attempts"))
+                return lr_parse_int(key, v, 0, 1000, &p->sla_max_attempts,
+                                    errstr, errstr_size);
+        if (!strcmp(sub, "tier_weights")) {
+                char buf[256], *tok, *save = NULL;
+                snprintf(buf, sizeof(buf), "%s", v);
+                p->tier_weights_cnt = 0;
+                for (tok = strtok_r(buf, ",", &save); tok;
+                     tok = strtok_r(NULL, ",", &save)) {
+                        while (isspace((unsigned char)*tok))
+                                tok++;
+                        if (p->tier_weights_cnt >= LR_MAX_TIERS) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: more than %d weights", key,
+                                         LR_MAX_TIERS);
+                                return -1;
+                        }
+                        if (lr_parse_int(key, tok, 1, 1000,
+                                         &p->tier_weights[p->tier_weights_cnt++],
+                                         errstr, errstr_size))
+                                return -1;
+                }
+                return 0;
+        }
         if (!strcmp(sub, "lead_tier_scores")) {
                 char buf[256], *tok, *save = NULL;
                 snprintf(buf, sizeof(buf), "%s", v);
@@ -389,6 +413,7 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
         cfg->registry_url    = NULL;
         cfg->http_listen     = "127.0.0.1:9464";
         cfg->batch_size      = 1000;
+        cfg->clock_event     = 0;
         cfg->dedup_ttl_days  = 30;
         lr_policy_defaults(&cfg->policy);
 
@@ -481,6 +506,17 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         cfg->registry_url = *v ? v : NULL;
                 } else if (!strcmp(k, "http.listen")) {
                         cfg->http_listen = v;
+                } else if (!strcmp(k, "worker.clock")) {
+                        if (strcmp(v, "wall") && strcmp(v, "event")) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: \"%s\" must be wall (live: "
+                                         "timers on the wall clock) or event "
+                                         "(replay: on the event-time "
+                                         "watermark)",
+                                         k, v);
+                                return -1;
+                        }
+                        cfg->clock_event = !strcmp(v, "event");
                 } else if (!strcmp(k, "worker.batch_size")) {
                         if (lr_config_positive(k, v, &cfg->batch_size, errstr,
                                                errstr_size))

@@ -46,6 +46,8 @@ typedef struct lr_config_s {
         const char *registry_url; /* NULL = local manifest only */
         const char *http_listen;  /* "" = off */
         int batch_size;
+        int clock_event; /* worker.clock: wall (0, default) | event (1): what
+                          * drives timers, see worker.c */
         int dedup_ttl_days;
         lr_policy_t policy; /* policy.* defaults */
         char policy_version[24];

@@ -25,6 +25,7 @@ static const struct {
     {"OFF_HOURS", "outside working hours"},
     {"TIER", "not in this lead's tier"},
     {"PREVIOUS_ASSIGNEE", "a previous assignee of this lead"},
+    {"REGION", "not covering the lead's region"},
 };
 
 const char *lr_explain_why(const char *why) {

@@ -55,6 +55,14 @@ void lr_policy_defaults(lr_policy_t *p) {
         p->sla_first_touch_seconds = 900;
         p->owner_first             = 0;
         p->region_match            = 0;
+        p->sla_max_attempts        = 3;
+        p->tier_weights_cnt        = 0;
+}
+
+int lr_policy_tier_weight(const lr_policy_t *p, int tier) {
+        if (p->tier_weights_cnt && tier >= 1 && tier <= p->tier_weights_cnt)
+                return p->tier_weights[tier - 1];
+        return tier >= 1 && tier <= p->tiers ? p->tiers - tier + 1 : 1;
 }
 
 static int lr_policy_fail(char *errstr, size_t errstr_size, const char *prefix,
@@ -174,6 +182,23 @@ int lr_policy_validate(const lr_policy_t *p, const char *prefix, char *errstr,
         if (lr_int_range(p->region_match, 0, 1, prefix, "region_match", errstr,
                          errstr_size))
                 return -1;
+        if (lr_int_range(p->sla_max_attempts, 0, 1000, prefix,
+                         "sla_max_attempts", errstr, errstr_size))
+                return -1;
+        if (p->tier_weights_cnt) {
+                if (p->tier_weights_cnt != p->tiers)
+                        return LR_FAIL("tier_weights",
+                                       "%d weights for %d tiers: give one per "
+                                       "tier",
+                                       p->tier_weights_cnt, p->tiers);
+                for (k = 0; k < p->tier_weights_cnt; k++)
+                        if (p->tier_weights[k] < 1 ||
+                            p->tier_weights[k] > 1000)
+                                return LR_FAIL("tier_weights",
+                                               "weight %d (tier %d) must be "
+                                               "1..1000",
+                                               p->tier_weights[k], k + 1);
+        }
         return 0;
 }
 
@@ -237,6 +262,12 @@ void lr_policy_version(const lr_policy_t *p, char *buf, size_t size) {
                        p->sla_first_touch_seconds);
         lr_policy_hash(&h, "owner_first=%d\n", p->owner_first);
         lr_policy_hash(&h, "region_match=%d\n", p->region_match);
+        lr_policy_hash(&h, "sla_max_attempts=%d\n", p->sla_max_attempts);
+        lr_policy_hash(&h, "tier_weights=");
+        for (k = 1; k <= p->tiers && k <= LR_MAX_TIERS; k++)
+                lr_policy_hash(&h, "%s%d", k > 1 ? "," : "",
+                               lr_policy_tier_weight(p, k));
+        lr_policy_hash(&h, "\n");
 
         snprintf(buf, size, "p-%016llx", (unsigned long long)h);
 }

@@ -25,12 +25,15 @@
 #include "embedded.h"
 #include "log.h"
 #include "store.h"
+#include "timeutil.h"
+#include "tzdb.h"
+#include "workhours.h"
 
 #define LR_STORE_LIBRARY "leadrouter"
 #define LR_STORE_CONNECT_TIMEOUT_MS 2000
 #define LR_STORE_COMMAND_TIMEOUT_MS 10000
 #define LR_STORE_DEDUP_TTL_S (30 * 86400)
-#define LR_STORE_ARGV_MAX 24
+#define LR_STORE_ARGV_MAX 40
 #define LR_STORE_SCAN_COUNT "1000"
 
 struct lr_store_s {
@@ -40,6 +43,7 @@ struct lr_store_s {
         char *user;     /* ACL user, NULL for the default user */
         char *password; /* NULL when none */
         char *ns;
+        char *timers_key, *outbox_key; /* "<ns>:timers", "<ns>:outbox" */
         redisContext *rc; /* NULL when not connected */
         int library_ok;   /* library verified on this connection */
 };
@@ -50,6 +54,8 @@ typedef struct store_argv_s {
         const char *argv[LR_STORE_ARGV_MAX];
         size_t len[LR_STORE_ARGV_MAX];
         char num[LR_STORE_ARGV_MAX][24];
+        char weights[LR_MAX_TIERS * 6];
+        char hours[1024];
 } store_argv_t;
 
 static void argv_add(store_argv_t *a, const char *s) {
@@ -348,6 +354,10 @@ lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size) {
         lr_store_t *st = store_calloc(1, sizeof(*st));
         st->ns = store_strdup(ns);
+        st->timers_key = store_calloc(1, strlen(ns) + 8);
+        sprintf(st->timers_key, "%s:timers", ns);
+        st->outbox_key = store_calloc(1, strlen(ns) + 8);
+        sprintf(st->outbox_key, "%s:outbox", ns);
         /* Connecting is left to lr_store_connect(), which the caller retries
          * while Redis is unreachable. */
         if (store_parse_url(st, url, errstr, errstr_size)) {
@@ -365,6 +375,8 @@ void lr_store_free(lr_store_t *st) {
         free(st->user);
         free(st->password);
         free(st->ns);
+        free(st->timers_key);
+        free(st->outbox_key);
         free(st);
 }
 
@@ -400,10 +412,21 @@ static const char *store_op_function(const lr_store_op_t *op, char *errstr,
                 if (!ev->lead_id || !ev->u.call.rep_id)
                         break;
                 return "lr_outcome";
-        case LR_EV_REP_STATUS:
+        case LR_EV_REP_STATUS: {
+                char hours[1024];
                 if (!ev->u.rep.rep_id)
                         break;
+                /* The C side compiles what Lua cannot: a bad value is a bad
+                 * event, for the dead-letter topic. */
+                if (ev->u.rep.working_hours &&
+                    lr_workhours_compile(ev->u.rep.working_hours, hours,
+                                         sizeof(hours), errstr, errstr_size))
+                        return NULL;
+                if (ev->u.rep.timezone &&
+                    !lr_tzdb_table(ev->u.rep.timezone, errstr, errstr_size))
+                        return NULL;
                 return "lr_status";
+        }
         default:
                 snprintf(errstr, errstr_size, "%s is not an input event",
                          lr_event_kind_name(ev->kind));
@@ -414,21 +437,56 @@ static const char *store_op_function(const lr_store_op_t *op, char *errstr,
         return NULL;
 }
 
+/* "FCALL fn 3 <prefix> <ns>:timers <ns>:outbox"; *owned = the prefix. */
+static void store_argv_fcall(lr_store_t *st, store_argv_t *a, const char *fn,
+                             const char *tenant, char **owned) {
+        a->argc = 0;
+        argv_add(a, "FCALL");
+        argv_add(a, fn);
+        argv_add(a, "3");
+        *owned = store_prefix(st, tenant);
+        argv_add(a, *owned);
+        argv_add(a, st->timers_key);
+        argv_add(a, st->outbox_key);
+}
+
+/* The policy block of functions.lua's policy_args(). */
+static void store_argv_policy(store_argv_t *a, const lr_policy_t *p,
+                              int fire_timers) {
+        size_t len = 0;
+        int t;
+
+        argv_add_int(a, p->tiers);
+        argv_add_int(a, p->max_open_leads);
+        argv_add(a, p->strategy);
+        argv_add_int(a, LR_STORE_DEDUP_TTL_S);
+        argv_add_int(a, p->owner_first ? 1 : 0);
+        argv_add_int(a, p->region_match ? 1 : 0);
+        argv_add_int(a, (int64_t)p->max_wait_seconds * 1000);
+        argv_add_int(a, (int64_t)p->sla_first_touch_seconds * 1000);
+        argv_add_int(a, p->sla_max_attempts);
+        a->weights[0] = '\0';
+        for (t = 1; t <= p->tiers && t <= LR_MAX_TIERS; t++)
+                len += (size_t)snprintf(a->weights + len,
+                                        sizeof(a->weights) - len, "%s%d",
+                                        t > 1 ? "," : "",
+                                        lr_policy_tier_weight(p, t));
+        argv_add(a, a->weights);
+        argv_add_int(a, fire_timers ? 1 : 0);
+        argv_add_int(a, lr_now_ms());
+        argv_add_int(a, LR_STORE_OUTBOX_LEASE_MS);
+}
+
 /* Appends the FCALL of op; *owned receives what to free once appended. */
 static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                            const char *fn, char **owned) {
         const lr_event_t *ev = op->ev;
         const lr_policy_t *p = op->policy;
         store_argv_t a;
-        char *regions = NULL;
+        char *regions = NULL, err[256];
         int rc;
 
-        a.argc = 0;
-        argv_add(&a, "FCALL");
-        argv_add(&a, fn);
-        argv_add(&a, "1");
-        owned[0] = store_prefix(st, ev->tenant_id);
-        argv_add(&a, owned[0]);
+        store_argv_fcall(st, &a, fn, ev->tenant_id, &owned[0]);
         argv_add(&a, ev->event_id);
         argv_add(&a, ev->tenant_id);
         switch (ev->kind) {
@@ -439,6 +497,10 @@ static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                 argv_add(&a, op->source_topic);
                 argv_add_int(&a, op->source_partition);
                 argv_add_int(&a, op->source_offset);
+                argv_add(&a, ev->u.lead.account_id);
+                argv_add(&a, ev->u.lead.region);
+                argv_add_opt_int(&a, ev->u.lead.has_contact_after,
+                                 ev->u.lead.contact_after);
                 break;
         case LR_EV_CALL_OUTCOME:
                 argv_add(&a, ev->u.call.rep_id);
@@ -475,13 +537,20 @@ static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                 argv_add_opt_int(&a, s->has_hired_at, s->hired_at);
                 argv_add_opt_int(&a, s->has_max_open_leads,
                                  s->max_open_leads);
+                /* both validated by store_op_function() */
+                a.hours[0] = '\0';
+                if (s->working_hours)
+                        lr_workhours_compile(s->working_hours, a.hours,
+                                             sizeof(a.hours), err,
+                                             sizeof(err));
+                argv_add(&a, a.hours);
+                argv_add(&a, s->timezone ? lr_tzdb_table(s->timezone, err,
+                                                         sizeof(err))
+                                         : NULL);
                 break;
         }
         }
-        argv_add_int(&a, p->tiers);
-        argv_add_int(&a, p->max_open_leads);
-        argv_add(&a, p->strategy);
-        argv_add_int(&a, LR_STORE_DEDUP_TTL_S);
+        store_argv_policy(&a, p, op->fire_timers);
         rc = redisAppendCommandArgv(st->rc, a.argc, a.argv, a.len);
         return rc == REDIS_OK ? 0 : -1;
 }
@@ -557,16 +626,18 @@ static void store_result_parse(const char *fn, const char *text, size_t len,
         } else {
                 r->status = strcmp(status, "duplicate") ? LR_STORE_APPLIED
                                                         : LR_STORE_DUPLICATE;
-                ds = json_object_get(o, "decisions");
-                r->decisions_cnt = json_array_size(ds);
-                r->decisions =
-                    r->decisions_cnt
-                        ? store_calloc(r->decisions_cnt, sizeof(*r->decisions))
-                        : NULL;
-                for (i = 0; i < r->decisions_cnt; i++)
-                        store_decision_parse(json_array_get(ds, i),
-                                             &r->decisions[i]);
         }
+        /* A tick that stopped at a day without a ranking has decisions too. */
+        ds = json_object_get(o, "decisions");
+        r->decisions_cnt = json_array_size(ds);
+        r->decisions = r->decisions_cnt ? store_calloc(r->decisions_cnt,
+                                                       sizeof(*r->decisions))
+                                        : NULL;
+        for (i = 0; i < r->decisions_cnt; i++)
+                store_decision_parse(json_array_get(ds, i), &r->decisions[i]);
+        r->outbox_cnt = (size_t)json_int_get(o, "outbox");
+        if (r->outbox_cnt > r->decisions_cnt)
+                r->outbox_cnt = r->decisions_cnt;
         json_decref(o);
 }
 
@@ -574,6 +645,39 @@ static void store_results_clear(lr_store_result_t *results, size_t n) {
         size_t i;
         for (i = 0; i < n; i++)
                 lr_store_result_clear(&results[i]);
+}
+
+/* Reads the reply of one pipelined FCALL fn into r. -1 (errstr) when the
+ * connection or Redis failed: the rest of the pipeline is lost. */
+static int store_read_result(lr_store_t *st, const char *fn,
+                             lr_store_result_t *r, char *errstr,
+                             size_t errstr_size) {
+        redisReply *reply = NULL;
+        if (redisGetReply(st->rc, (void **)&reply) != REDIS_OK) {
+                snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host,
+                         st->port, st->rc->errstr);
+                return -1;
+        }
+        if (reply->type == REDIS_REPLY_ERROR &&
+            strstr(reply->str, "@user_function")) {
+                /* Raised inside the function: about this event. */
+                r->status = LR_STORE_REJECTED;
+                snprintf(r->errstr, sizeof(r->errstr), "%s: %s", fn,
+                         reply->str);
+        } else if (reply->type == REDIS_REPLY_ERROR) {
+                snprintf(errstr, errstr_size, "redis FCALL %s: %s", fn,
+                         reply->str);
+                freeReplyObject(reply);
+                return -1;
+        } else if (reply->type == REDIS_REPLY_STRING) {
+                store_result_parse(fn, reply->str, reply->len, r);
+        } else {
+                r->status = LR_STORE_REJECTED;
+                snprintf(r->errstr, sizeof(r->errstr),
+                         "unexpected reply type %d from %s", reply->type, fn);
+        }
+        freeReplyObject(reply);
+        return 0;
 }
 
 int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
@@ -604,37 +708,13 @@ int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
         for (i = 0; i < n; i++) {
                 lr_store_result_t *r = &results[i];
                 const char *fn = store_op_function(&ops[i], err, sizeof(err));
-                redisReply *reply = NULL;
                 if (!fn) {
                         r->status = LR_STORE_REJECTED;
                         snprintf(r->errstr, sizeof(r->errstr), "%s", err);
                         continue;
                 }
-                if (redisGetReply(st->rc, (void **)&reply) != REDIS_OK) {
-                        snprintf(errstr, errstr_size, "redis %s:%d: %s",
-                                 st->host, st->port, st->rc->errstr);
+                if (store_read_result(st, fn, r, errstr, errstr_size))
                         goto fail;
-                }
-                if (reply->type == REDIS_REPLY_ERROR &&
-                    strstr(reply->str, "@user_function")) {
-                        /* Raised inside the function: about this event. */
-                        r->status = LR_STORE_REJECTED;
-                        snprintf(r->errstr, sizeof(r->errstr), "%s: %s", fn,
-                                 reply->str);
-                } else if (reply->type == REDIS_REPLY_ERROR) {
-                        snprintf(errstr, errstr_size, "redis FCALL %s: %s", fn,
-                                 reply->str);
-                        freeReplyObject(reply);
-                        goto fail;
-                } else if (reply->type == REDIS_REPLY_STRING) {
-                        store_result_parse(fn, reply->str, reply->len, r);
-                } else {
-                        r->status = LR_STORE_REJECTED;
-                        snprintf(r->errstr, sizeof(r->errstr),
-                                 "unexpected reply type %d from %s",
-                                 reply->type, fn);
-                }
-                freeReplyObject(reply);
         }
         return 0;
 fail:
@@ -642,6 +722,174 @@ fail:
         store_drop(st);
         store_results_clear(results, n);
         return -1;
+}
+
+int lr_store_tick(lr_store_t *st, const lr_store_tick_t *ticks, size_t n,
+                  lr_store_result_t *results, char *errstr,
+                  size_t errstr_size) {
+        size_t i;
+
+        memset(results, 0, n * sizeof(*results));
+        if (lr_store_connect(st, errstr, errstr_size))
+                return -1;
+        for (i = 0; i < n; i++) {
+                store_argv_t a;
+                char *prefix = NULL;
+                int rc;
+                store_argv_fcall(st, &a, "lr_tick", ticks[i].tenant_id,
+                                 &prefix);
+                argv_add(&a, ticks[i].tenant_id);
+                if (ticks[i].now == LR_STORE_NO_TIMERS)
+                        argv_add(&a, "");
+                else
+                        argv_add_int(&a, ticks[i].now);
+                store_argv_policy(&a, ticks[i].policy, 0);
+                rc = redisAppendCommandArgv(st->rc, a.argc, a.argv, a.len);
+                free(prefix);
+                if (rc != REDIS_OK) {
+                        snprintf(errstr, errstr_size, "redis: %s",
+                                 st->rc->errstr);
+                        store_drop(st);
+                        return -1;
+                }
+        }
+        for (i = 0; i < n; i++) {
+                if (store_read_result(st, "lr_tick", &results[i], errstr,
+                                      errstr_size)) {
+                        store_drop(st);
+                        store_results_clear(results, n);
+                        return -1;
+                }
+                /* everything a tick hands out is acked */
+                results[i].outbox_cnt = results[i].decisions_cnt;
+        }
+        return 0;
+}
+
+/* Adds the members of a ZRANGEBYSCORE reply not yet in list[0..*cnt). */
+static void store_tenants_add(const redisReply *r, char ***list, size_t *cnt,
+                              size_t max) {
+        size_t i, j;
+        for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+                const redisReply *e = r->element[i];
+                if (e->type != REDIS_REPLY_STRING || *cnt >= max)
+                        continue;
+                for (j = 0; j < *cnt; j++)
+                        if (!strcmp((*list)[j], e->str))
+                                break;
+                if (j < *cnt)
+                        continue;
+                *list = realloc(*list, (*cnt + 1) * sizeof(**list));
+                if (!*list) {
+                        lr_error("store", "out of memory");
+                        abort();
+                }
+                (*list)[(*cnt)++] = store_strdup(e->str);
+        }
+}
+
+int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
+                         size_t max, char ***tenants, size_t *cnt,
+                         char *errstr, size_t errstr_size) {
+        char upto[24], limit[24];
+        int k;
+
+        *tenants = NULL;
+        *cnt = 0;
+        if (lr_store_connect(st, errstr, errstr_size))
+                return -1;
+        snprintf(limit, sizeof(limit), "%zu", max);
+        for (k = timers ? 0 : 1; k < 2; k++) {
+                redisReply *r;
+                snprintf(upto, sizeof(upto), "%lld",
+                         (long long)(k ? wall : now));
+                r = store_cmdv(st, errstr, errstr_size, 7, "ZRANGEBYSCORE",
+                               k ? st->outbox_key : st->timers_key, "-inf",
+                               upto, "LIMIT", "0", limit);
+                if (!r) {
+                        lr_store_tenants_free(*tenants, *cnt);
+                        *tenants = NULL;
+                        *cnt = 0;
+                        return -1;
+                }
+                store_tenants_add(r, tenants, cnt, max);
+                freeReplyObject(r);
+        }
+        return 0;
+}
+
+void lr_store_tenants_free(char **tenants, size_t cnt) {
+        size_t i;
+        for (i = 0; tenants && i < cnt; i++)
+                free(tenants[i]);
+        free(tenants);
+}
+
+int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t n,
+                 char *errstr, size_t errstr_size) {
+        const char **argv = store_calloc(n + 6, sizeof(*argv));
+        size_t *len = store_calloc(n + 6, sizeof(*len));
+        char **refs = store_calloc(n, sizeof(*refs));
+        size_t i = 0, j, k, calls = 0;
+        int rc = -1;
+
+        if (lr_store_connect(st, errstr, errstr_size))
+                goto done;
+        for (j = 0; j < n; j++) {
+                size_t size = strlen(d[j].lead_id) + 16;
+                refs[j] = store_calloc(1, size);
+                snprintf(refs[j], size, "%s#%d", d[j].lead_id,
+                         (int)d[j].attempt);
+        }
+        /* One lr_ack per run of decisions of the same tenant. */
+        while (i < n) {
+                char *prefix = store_prefix(st, d[i].tenant_id);
+                int ok;
+                argv[0] = "FCALL";
+                argv[1] = "lr_ack";
+                argv[2] = "2";
+                argv[3] = prefix;
+                argv[4] = st->outbox_key;
+                argv[5] = d[i].tenant_id;
+                k = 6;
+                for (j = i; j < n && !strcmp(d[j].tenant_id, d[i].tenant_id);
+                     j++)
+                        argv[k++] = refs[j];
+                for (k = 0; k < 6 + (j - i); k++)
+                        len[k] = strlen(argv[k]);
+                ok = redisAppendCommandArgv(st->rc, (int)(6 + (j - i)), argv,
+                                            len) == REDIS_OK;
+                free(prefix);
+                if (!ok) {
+                        snprintf(errstr, errstr_size, "redis: %s",
+                                 st->rc->errstr);
+                        store_drop(st);
+                        goto done;
+                }
+                calls++;
+                i = j;
+        }
+        for (i = 0; i < calls; i++) {
+                redisReply *r = NULL;
+                if (redisGetReply(st->rc, (void **)&r) != REDIS_OK ||
+                    r->type == REDIS_REPLY_ERROR) {
+                        snprintf(errstr, errstr_size, "redis lr_ack: %s",
+                                 r ? r->str : st->rc->errstr);
+                        if (r)
+                                freeReplyObject(r);
+                        store_drop(st);
+                        goto done;
+                }
+                freeReplyObject(r);
+        }
+        rc = 0;
+done:
+        for (j = 0; j < n; j++)
+                free(refs[j]);
+        free(refs);
+        free(len);
+        free(argv);
+        return rc;
 }
 
 static int64_t reply_int(const redisReply *r, int64_t dflt) {

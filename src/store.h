@@ -39,6 +39,10 @@ typedef struct lr_store_op_s {
         const char *source_topic;
         int32_t source_partition;
         int64_t source_offset;
+        /* worker.clock: event (replay, simulation): first fire the tenant's
+         * timers due at or before the event time, in the same atomic call;
+         * their decisions come first in the result (outbox_cnt). */
+        int fire_timers;
 } lr_store_op_t;
 
 typedef enum lr_store_status_e {
@@ -59,6 +63,10 @@ typedef struct lr_store_result_s {
          * left NULL: the worker fills them. */
         lr_assigned_t *decisions;
         size_t decisions_cnt;
+        /* decisions[0..outbox_cnt) were made by timers: publish them like
+         * the others, then lr_store_ack() them (until then they stay in the
+         * tenant's outbox and are handed out again once their lease ends). */
+        size_t outbox_cnt;
 } lr_store_result_t;
 
 void lr_store_result_clear(lr_store_result_t *r);
@@ -69,6 +77,40 @@ void lr_store_result_clear(lr_store_result_t *r);
 int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
                    lr_store_result_t *results, char *errstr,
                    size_t errstr_size);
+
+/* Timers: contact_after, queue escalation after max_wait and the
+ * first-touch SLA, kept per tenant in Redis (functions.lua). A tick fires
+ * those due at `now`, each decided at its due time, and hands out the
+ * tenant's outbox (timer decisions not yet acked whose lease expired). */
+#define LR_STORE_NO_TIMERS INT64_MIN /* tick now: outbox only */
+#define LR_STORE_OUTBOX_LEASE_MS 30000
+
+typedef struct lr_store_tick_s {
+        const char *tenant_id;
+        const lr_policy_t *policy;
+        int64_t now; /* fire timers due at or before; LR_STORE_NO_TIMERS */
+} lr_store_tick_t;
+
+/* Ticks ticks[0..n) in one pipeline; results[i] answers ticks[i]: APPLIED,
+ * or NEED_RANK when a due timer is on a day without a ranking (need_day;
+ * the decisions made before it are in the result: publish them, install
+ * the ranking, tick again). Every decision is an outbox one. 0 or -1 like
+ * lr_store_apply. */
+int lr_store_tick(lr_store_t *st, const lr_store_tick_t *ticks, size_t n,
+                  lr_store_result_t *results, char *errstr,
+                  size_t errstr_size);
+
+/* The tenants with a timer due at `now` (when timers) or an outbox lease
+ * expired at wall-clock `wall`: a malloc()ed array of strings (free with
+ * lr_store_tenants_free), at most `max`. */
+int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
+                         size_t max, char ***tenants, size_t *cnt,
+                         char *errstr, size_t errstr_size);
+void lr_store_tenants_free(char **tenants, size_t cnt);
+
+/* Removes delivered timer decisions from their tenants' outboxes. */
+int lr_store_ack(lr_store_t *st, const lr_assigned_t *decisions, size_t n,
+                 char *errstr, size_t errstr_size);
 
 /* A rep as read for ranking and the scorecard. */
 typedef struct lr_store_rep_s {

@@ -35,6 +35,7 @@
 #include "leadrouter/codec.h"
 #include "log.h"
 #include "store.h"
+#include "timers.h"
 #include "timeutil.h"
 #include "worker.h"
 
@@ -50,6 +51,7 @@ typedef struct lr_worker_s {
         rd_kafka_t *producer;
         lr_dev_broker_t *broker; /* kafka.bootstrap.servers: embedded */
         lr_apply_t *apply;       /* events -> Redis, rankings installed */
+        lr_timers_t *timers;     /* worker.clock: who fires the timers */
         int transactional;
         int paused; /* partitions paused while Redis is unreachable */
         int fatal;
@@ -362,6 +364,7 @@ static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
                         op->source_topic     = rd_kafka_topic_name(m->rkt);
                         op->source_partition = m->partition;
                         op->source_offset    = m->offset;
+                        op->fire_timers      = w->cfg->clock_event;
                         b->op_msg[b->ops_cnt++] = i;
                 }
         }
@@ -530,11 +533,65 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
         } else {
                 rd_kafka_flush(w->producer, -1);
         }
-        if (!w->fatal && !r)
+        if (!w->fatal && !r) {
                 lr_worker_commit_offsets(w, offsets);
+                lr_timers_ack(w->timers, b->results, b->ops_cnt);
+        }
         rd_kafka_topic_partition_list_destroy(offsets);
         return w->fatal ? -1 : 0;
 }
+
+/* Timer decisions (timers.h): published on their own, in a transaction of
+ * their own when transactional, then acked by the caller. */
+static int lr_worker_publish_timers(void *opaque, lr_store_result_t *res,
+                                    size_t n) {
+        lr_worker_t *w = opaque;
+        rd_kafka_error_t *e;
+        size_t i, d, cnt = 0;
+
+        for (i = 0; i < n; i++)
+                cnt += res[i].decisions_cnt;
+        if (!cnt || w->fatal)
+                return w->fatal ? -1 : 0;
+        if (w->transactional && (e = rd_kafka_begin_transaction(w->producer))) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "begin transaction: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                w->fatal = 1;
+                return -1;
+        }
+        for (i = 0; i < n; i++)
+                for (d = 0; d < res[i].decisions_cnt; d++)
+                        lr_worker_publish_decision(w, &res[i].decisions[d]);
+        if (!w->transactional) {
+                rd_kafka_flush(w->producer, -1);
+                return w->fatal ? -1 : 0;
+        }
+        if (!w->fatal && (e = rd_kafka_commit_transaction(w->producer, -1))) {
+                lr_warn("worker", "timer decisions: transaction failed: %s",
+                        rd_kafka_error_string(e));
+                if (!rd_kafka_error_txn_requires_abort(e)) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "commit transaction: %s",
+                                 rd_kafka_error_string(e));
+                        w->fatal = 1;
+                }
+                rd_kafka_error_destroy(e);
+                if (!w->fatal && (e = rd_kafka_abort_transaction(w->producer,
+                                                                 -1))) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "abort transaction: %s",
+                                 rd_kafka_error_string(e));
+                        w->fatal = 1;
+                        rd_kafka_error_destroy(e);
+                }
+                return -1; /* still in the outbox: handed out again */
+        }
+        return w->fatal ? -1 : 0;
+}
+
+static const lr_timers_hooks_t lr_worker_timers_hooks = {
+    lr_worker_publish_timers, lr_worker_tier_changes};
 
 /* --- Set-up and the loop ------------------------------------------------*/
 
@@ -566,6 +623,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 lr_worker_sleep_ms(1000);
         }
         w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
+        w->timers = lr_timers_new(w->store, cfg, &lr_worker_timers_hooks, w);
 
         if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
                                        errstr, errstr_size)))
@@ -628,6 +686,7 @@ static void lr_worker_destroy(lr_worker_t *w) {
                 rd_kafka_destroy(w->producer);
         }
         lr_apply_free(w->apply);
+        lr_timers_free(w->timers);
         lr_store_free(w->store);
         lr_codec_free(w->codec);
         lr_dev_broker_free(w->broker);
@@ -679,10 +738,14 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 cfg->redis_namespace,
                 w.transactional ? ", transactional" : "");
         while (!*stop && !w.fatal) {
+                int caught_up;
                 lr_worker_collect(&w, &b, n);
+                caught_up = (int)b.cnt < n;
                 if (b.cnt)
                         lr_worker_process(&w, &b);
                 lr_worker_batch_clear(&b);
+                if (caught_up && !w.fatal)
+                        lr_timers_run(w.timers);
                 lr_worker_stats(&w, 0);
         }
         if (w.fatal) {

@@ -41,6 +41,12 @@ typedef struct lr_policy_s {
         int sla_first_touch_seconds;   /* 900 */
         int owner_first;               /* 0 */
         int region_match;              /* 0 */
+        int sla_max_attempts;          /* 3: assignments of a lead by SLA
+                                        * reassignment at most; 0 = no limit */
+        int tier_weights[LR_MAX_TIERS]; /* weighted_round_robin: weight of
+                                         * reps of tier T is [T-1]; cnt 0 =
+                                         * default tiers - T + 1 */
+        int tier_weights_cnt;
 } lr_policy_t;
 
 void lr_policy_defaults(lr_policy_t *p);
@@ -53,6 +59,9 @@ int lr_policy_validate(const lr_policy_t *p, const char *prefix, char *errstr,
 
 /* Lead tier: explicit tier (1..tiers) wins, else from score. */
 int lr_policy_lead_tier(const lr_policy_t *p, int explicit_tier, int score);
+
+/* The weighted_round_robin weight of reps of tier T (1..tiers). */
+int lr_policy_tier_weight(const lr_policy_t *p, int tier);
 
 /* A short stable digest of the policy, published as policy_version. */
 void lr_policy_version(const lr_policy_t *p, char *buf, size_t size);

@@ -46,5 +46,8 @@ expect_error yaml-syntax "syntax.yaml" --config "$dir/syntax.yaml"
 expect_error no-config "--config" 
 expect_error env-secret "LR_TEST_UNSET_SECRET" --config "$dir/ok.yaml" --set 'kafka.sasl.password=${LR_TEST_UNSET_SECRET}'
 expect_error kafka-prop "kafka.no.such.property" --config "$dir/ok.yaml" --set kafka.no.such.property=1
+expect_error clock "worker.clock" --config "$dir/ok.yaml" --set worker.clock=sundial
+expect_error tier-weights "tenants.acme.tier_weights" --config "$dir/ok.yaml" --set tenants.acme.tier_weights=3,2,1
+expect_error sla-attempts "policy.sla_max_attempts" --config "$dir/ok.yaml" --set policy.sla_max_attempts=-1
 if [ "$fails" -ne 0 ]; then echo "$fails config check(s) failed"; exit 1; fi
 echo "config: all checks passed"

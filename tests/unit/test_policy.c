@@ -116,6 +116,19 @@ static void test_validate(void) {
             "follows 80");
         BAD(p.lead_tier_scores[0] = 101, "policy",
             "policy.lead_tier_scores: score 101 (tier 1) must be 0..100");
+        BAD(p.sla_max_attempts = -1, "policy",
+            "policy.sla_max_attempts: -1 must be >= 0");
+        GOOD(p.sla_max_attempts = 0);
+        BAD((p.tier_weights_cnt = 2, p.tier_weights[0] = 3,
+             p.tier_weights[1] = 1),
+            "tenants.acme",
+            "tenants.acme.tier_weights: 2 weights for 3 tiers: give one per "
+            "tier");
+        BAD((p.tier_weights_cnt = 3, p.tier_weights[0] = 3,
+             p.tier_weights[1] = 0, p.tier_weights[2] = 1),
+            "policy", "policy.tier_weights: weight 0 (tier 2) must be 1..1000");
+        GOOD((p.tier_weights_cnt = 3, p.tier_weights[0] = 5,
+              p.tier_weights[1] = 2, p.tier_weights[2] = 1));
         /* Only tiers-1 thresholds are used: with 2 tiers [1] is ignored. */
         GOOD((p.tiers = 2, p.lead_tier_scores[1] = 99));
         BAD((p.tiers = 4, p.lead_tier_scores[2] = 50), "policy",
@@ -212,6 +225,19 @@ static void test_version(void) {
         DIFFERS(b.sla_first_touch_seconds = 901);
         DIFFERS(b.owner_first = 1);
         DIFFERS(b.region_match = 1);
+        DIFFERS(b.sla_max_attempts = 4);
+        DIFFERS((b.tier_weights_cnt = 3, b.tier_weights[0] = 4,
+                 b.tier_weights[1] = 2, b.tier_weights[2] = 1));
+        /* the default weights written out are the same policy */
+        lr_policy_defaults(&b);
+        b.tier_weights_cnt = 3;
+        b.tier_weights[0] = 3;
+        b.tier_weights[1] = 2;
+        b.tier_weights[2] = 1;
+        lr_policy_version(&b, vb, sizeof(vb));
+        CHECK_STR(va, vb);
+        CHECK_INT(lr_policy_tier_weight(&a, 1), 3);
+        CHECK_INT(lr_policy_tier_weight(&a, 3), 1);
 #undef DIFFERS
 
         /* An unused threshold (beyond tiers-1) does not. */

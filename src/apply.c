@@ -45,15 +45,14 @@ static int lr_apply_retry(lr_apply_t *ap, const char *errstr) {
         return ap->hooks.retry ? ap->hooks.retry(ap->opaque, errstr) : -1;
 }
 
-static int lr_apply_ensure_rank(lr_apply_t *ap, const lr_store_op_t *op,
-                                int32_t day) {
-        const char *tenant = op->ev->tenant_id;
+static int lr_apply_install(lr_apply_t *ap, const char *tenant,
+                            const lr_policy_t *p, int32_t day) {
         lr_tier_changed_t *tc;
         size_t tc_cnt;
         char errstr[512];
 
-        while (lr_snapshot_ensure(ap->store, tenant, day, op->policy, &tc,
-                                  &tc_cnt, errstr, sizeof(errstr))) {
+        while (lr_snapshot_ensure(ap->store, tenant, day, p, &tc, &tc_cnt,
+                                  errstr, sizeof(errstr))) {
                 if (lr_apply_retry(ap, errstr))
                         return -1;
         }
@@ -64,22 +63,36 @@ static int lr_apply_ensure_rank(lr_apply_t *ap, const lr_store_op_t *op,
         return 0;
 }
 
-/* 1 if the tenant's ranking is older than the op's day (cache first), 0 if
- * not, -1 when the retry hook gave up. */
-static int lr_apply_needs_rank(lr_apply_t *ap, const lr_store_op_t *op) {
+/* 1 if the tenant's ranking is older than `day` (cache first), 0 if not,
+ * -1 when the retry hook gave up. */
+static int lr_apply_needs_rank(lr_apply_t *ap, const char *tenant,
+                               int32_t day) {
         int64_t cached;
-        int32_t day = lr_day_of(lr_event_time(op->ev)), have;
+        int32_t have;
         char errstr[512];
 
-        if (lr_strmap_get(ap->rankday, op->ev->tenant_id, &cached))
+        if (lr_strmap_get(ap->rankday, tenant, &cached))
                 return day > cached;
-        while (lr_store_rank_day(ap->store, op->ev->tenant_id, &have, errstr,
+        while (lr_store_rank_day(ap->store, tenant, &have, errstr,
                                  sizeof(errstr))) {
                 if (lr_apply_retry(ap, errstr))
                         return -1;
         }
-        lr_strmap_set(ap->rankday, op->ev->tenant_id, have);
+        lr_strmap_set(ap->rankday, tenant, have);
         return day > have;
+}
+
+static int lr_apply_op_needs_rank(lr_apply_t *ap, const lr_store_op_t *op) {
+        return lr_apply_needs_rank(ap, op->ev->tenant_id,
+                                   lr_day_of(lr_event_time(op->ev)));
+}
+
+int lr_apply_ensure_day(lr_apply_t *ap, const char *tenant,
+                        const lr_policy_t *p, int32_t day) {
+        int need = lr_apply_needs_rank(ap, tenant, day);
+        if (need < 0)
+                return -1;
+        return need ? lr_apply_install(ap, tenant, p, day) : 0;
 }
 
 int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
@@ -90,14 +103,12 @@ int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
 
         memset(results, 0, n * sizeof(*results));
         while (i < n) {
-                need = lr_apply_needs_rank(ap, &ops[i]);
-                if (need < 0 ||
-                    (need && lr_apply_ensure_rank(
-                                 ap, &ops[i],
-                                 lr_day_of(lr_event_time(ops[i].ev)))))
+                if (lr_apply_ensure_day(ap, ops[i].ev->tenant_id,
+                                        ops[i].policy,
+                                        lr_day_of(lr_event_time(ops[i].ev))))
                         return -1;
                 for (k = i + 1; k < n; k++) {
-                        need = lr_apply_needs_rank(ap, &ops[k]);
+                        need = lr_apply_op_needs_rank(ap, &ops[k]);
                         if (need < 0)
                                 return -1;
                         if (need)
@@ -117,7 +128,8 @@ int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
                         size_t r;
                         for (r = j; r < k; r++)
                                 lr_store_result_clear(&results[r]);
-                        if (lr_apply_ensure_rank(ap, &ops[j], day))
+                        if (lr_apply_install(ap, ops[j].ev->tenant_id,
+                                             ops[j].policy, day))
                                 return -1;
                         i = j;
                         continue;

@@ -39,4 +39,11 @@ void lr_apply_free(lr_apply_t *ap);
 int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
                  lr_store_result_t *results);
 
+/* Makes sure the tenant's ranking of `day` is installed (from policy p), as
+ * lr_apply_ops does before an event of that day: for what is decided
+ * outside an event, e.g. a timer tick at a time of `day`. 0, or -1 when the
+ * retry hook gave up. */
+int lr_apply_ensure_day(lr_apply_t *ap, const char *tenant,
+                        const lr_policy_t *p, int32_t day);
+
 #endif

@@ -1,16 +1,26 @@
 /*
  * simulate.c - see simulate.h.
  *
- * The loop keeps every pending input event (presence, new leads, the calls
- * already drawn for routed leads) in one queue ordered by event time and
- * feeds it to lr_apply_ops in batches. A decision draws its lead's calls at
- * once, and the generator's first call comes at least a minute after the
- * assignment, so a batch holds the events of up to LR_SIM_LOOKAHEAD_MS
- * after its first one: no call drawn inside a batch can belong before the
- * end of it, and the order applied is exactly the event-time order. Batches
- * also end at midnight, so that the ranking of a day can be read before its
- * first event (the Spearman check) and the tail of the run matures every
- * lead: after the last day of leads the queue runs until no call is left.
+ * The loop keeps everything pending (presence, new leads, the calls already
+ * drawn for routed leads, timer ticks) in one queue ordered by event time
+ * and feeds it to lr_apply_ops in batches. A decision draws its lead's
+ * calls at once, and the generator's first call comes at least a minute
+ * after the assignment, so a batch ends LR_SIM_LOOKAHEAD_MS after its first
+ * event that may decide (a new lead, or any event while a lead waits in
+ * the queue, as it may free a rep): no call drawn inside a batch belongs
+ * before its end, and the order applied is the event-time order. Nights
+ * and weekends, when only calls happen, go in big batches.
+ *
+ * Timers are driven by event time, as in replay: every event fires the
+ * timers due by its time first (op.fire_timers), and where the simulation
+ * knows a timer will matter it ticks the tenant at the due time exactly:
+ * the first-touch SLA of an assignment whose drawn first call comes too
+ * late (that rep's calls are then never made: the lead is taken away),
+ * contact_after, and the escalation of a lead left waiting.
+ *
+ * Batches end at midnight, so that the ranking of a day can be read before
+ * its first event (the Spearman check). After the last day of leads the
+ * queue runs until no call is left, so that every lead matures.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,24 +53,37 @@ static const char *lr_sim_reasons[8] = {
     "RANKED",    "FALLBACK_TIER",  "OWNER",    "QUEUED",
     "ESCALATED", "SLA_REASSIGNED", "BASELINE", "OTHER"};
 
-/* A pending input event. */
+/* What a queued item is: an input event, or a tick of the tenant's timers
+ * at `at` because of lead `lead`. */
+typedef enum lr_sim_kind_e {
+        LR_SIM_EVENT = 0,
+        LR_SIM_TICK_SLA,      /* first-touch SLA of assignment `attempt` */
+        LR_SIM_TICK_CONTACT,  /* contact_after */
+        LR_SIM_TICK_ESCALATE, /* max_wait of a waiting lead */
+} lr_sim_kind_t;
+
 typedef struct lr_sim_ev_s {
         int64_t at;
         uint64_t seq; /* ties of `at`: first queued, first applied */
+        lr_sim_kind_t kind;
         int64_t lead; /* index in leads[], or -1 */
-        int attempt;  /* CallOutcome: the assignment it belongs to */
+        int attempt;  /* CallOutcome, SLA tick: the assignment */
         const char *topic;
-        lr_event_t ev;
+        lr_event_t ev; /* LR_SIM_EVENT only */
 } lr_sim_ev_t;
 
 typedef struct lr_sim_lead_s {
         char *lead_id;
         int score;
         int64_t created_at;
-        int attempt; /* current assignment, 0 = not routed yet */
+        int64_t due_at; /* when it may be contacted: created or
+                         * contact_after */
+        int held;       /* contact_after in the future at creation */
+        int attempt;    /* latest assignment, 0 = not routed yet */
         size_t rep;
         int64_t assigned_at;
-        int touched; /* attempt whose first call was applied */
+        int called;  /* a rep called it */
+        int waiting; /* in the tenant's queue, as far as we know */
         int converted;
 } lr_sim_lead_t;
 
@@ -79,8 +102,15 @@ typedef struct lr_sim_s {
         size_t leads_cnt, leads_size;
         lr_strmap_t *lead_idx, *rep_idx;
         int64_t *rep_leads;
+        lr_sim_ev_t *fired; /* ticks left to the next step's timers */
+        size_t fired_cnt, fired_size;
+        int64_t cap;          /* the next step ends before this */
+        int64_t waiting;      /* leads with .waiting */
+        lr_assigned_t *acks;  /* timer decisions of the step (borrowed) */
+        size_t acks_cnt, acks_size;
         double stl_sum, wait_sum;
         int64_t stl_n, rejected;
+        int64_t steps, ticks; /* pipelines sent, explicit ticks */
         int spearman_done;
         lr_sim_result_t *res;
 } lr_sim_t;
@@ -99,28 +129,46 @@ static int lr_sim_before(const lr_sim_ev_t *a, const lr_sim_ev_t *b) {
         return a->at != b->at ? a->at < b->at : a->seq < b->seq;
 }
 
-static void lr_sim_heap_push(lr_sim_t *s, const lr_event_t *ev,
-                             const char *topic, int64_t lead, int attempt) {
+static void lr_sim_heap_add(lr_sim_t *s, lr_sim_ev_t *e) {
         size_t i;
-        lr_sim_ev_t e;
 
         if (s->heap_cnt == s->heap_size) {
                 s->heap_size = s->heap_size ? 2 * s->heap_size : 4096;
                 s->heap      = lr_sim_oom(
                     realloc(s->heap, s->heap_size * sizeof(*s->heap)));
         }
+        e->seq = s->seq++;
+        for (i = s->heap_cnt++; i > 0; i = (i - 1) / 2) {
+                if (!lr_sim_before(e, &s->heap[(i - 1) / 2]))
+                        break;
+                s->heap[i] = s->heap[(i - 1) / 2];
+        }
+        s->heap[i] = *e;
+}
+
+static void lr_sim_push_event(lr_sim_t *s, const lr_event_t *ev,
+                              const char *topic, int64_t lead, int attempt) {
+        lr_sim_ev_t e;
+
+        memset(&e, 0, sizeof(e));
         e.at      = lr_event_time(ev);
-        e.seq     = s->seq++;
         e.lead    = lead;
         e.attempt = attempt;
         e.topic   = topic;
         e.ev      = *ev;
-        for (i = s->heap_cnt++; i > 0; i = (i - 1) / 2) {
-                if (!lr_sim_before(&e, &s->heap[(i - 1) / 2]))
-                        break;
-                s->heap[i] = s->heap[(i - 1) / 2];
-        }
-        s->heap[i] = e;
+        lr_sim_heap_add(s, &e);
+}
+
+static void lr_sim_push_tick(lr_sim_t *s, lr_sim_kind_t kind, int64_t at,
+                             int64_t lead, int attempt) {
+        lr_sim_ev_t e;
+
+        memset(&e, 0, sizeof(e));
+        e.at      = at;
+        e.kind    = kind;
+        e.lead    = lead;
+        e.attempt = attempt;
+        lr_sim_heap_add(s, &e);
 }
 
 static void lr_sim_heap_pop(lr_sim_t *s, lr_sim_ev_t *out) {
@@ -155,6 +203,12 @@ static int64_t lr_sim_new_lead(lr_sim_t *s, const lr_event_t *ev) {
         l->lead_id    = lr_sim_oom(strdup(ev->lead_id));
         l->score      = ev->u.lead.score;
         l->created_at = ev->u.lead.created_at;
+        l->due_at     = l->created_at;
+        if (ev->u.lead.has_contact_after &&
+            ev->u.lead.contact_after > l->created_at) {
+                l->held   = 1;
+                l->due_at = ev->u.lead.contact_after;
+        }
         lr_strmap_set(s->lead_idx, ev->lead_id, (int64_t)s->leads_cnt);
         s->res->leads++;
         return (int64_t)s->leads_cnt++;
@@ -170,7 +224,7 @@ static void lr_sim_take(lr_sim_t *s, int64_t lead, int attempt) {
                 int64_t l         = lead;
                 if (g->ev.kind == LR_EV_LEAD_CREATED)
                         l = lr_sim_new_lead(s, &g->ev);
-                lr_sim_heap_push(s, &g->ev, g->topic, l, attempt);
+                lr_sim_push_event(s, &g->ev, g->topic, l, attempt);
         }
         s->scratch.cnt = 0; /* the events are the queue's now */
 }
@@ -200,10 +254,27 @@ static int lr_sim_reason(const char *reason) {
         return 7;
 }
 
+/* A lead left waiting at `since`: its escalation is due max_wait later. */
+static void lr_sim_wait(lr_sim_t *s, int64_t lead, int64_t since) {
+        if (!s->leads[lead].waiting) {
+                s->leads[lead].waiting = 1;
+                s->waiting++;
+        }
+        if (s->policy.max_wait_seconds > 0)
+                lr_sim_push_tick(s, LR_SIM_TICK_ESCALATE,
+                                 since + (int64_t)s->policy.max_wait_seconds *
+                                             1000,
+                                 lead, 0);
+}
+
 /* A decision: counts it, then draws what the rep who got the lead does with
- * it, from the rep's hidden skill and a random stream of the lead's own. */
+ * it, from the rep's hidden skill and a random stream of the lead's own
+ * (the same in every strategy). A first call that would come after the
+ * first-touch SLA is never made while the SLA can still take the lead
+ * away: the timers are ticked at its due time instead. */
 static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
         lr_sim_result_t *res = s->res;
+        int64_t sla = (int64_t)s->policy.sla_first_touch_seconds * 1000;
         lr_gen_trajectory_t traj;
         lr_gen_rng_t rng;
         lr_sim_lead_t *l;
@@ -217,6 +288,12 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
                 return;
         }
         l = &s->leads[li];
+        if (d->attempt <= l->attempt)
+                return; /* handed out again (timer outbox): counted */
+        if (l->waiting) {
+                l->waiting = 0;
+                s->waiting--;
+        }
         if (!l->attempt) {
                 res->routed++;
                 if (d->wait_ms > 0) {
@@ -236,10 +313,15 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
                           STREAM_SIM_OUTCOME ^ ((uint64_t)li << 8) ^
                               (uint64_t)(d->attempt & 0xff));
         lr_gen_draw_outcomes(s->gen, (size_t)ri, l->score, &rng, &traj);
-        if (traj.cnt &&
-            traj.calls[0].offset_ms >
-                (int64_t)s->policy.sla_first_touch_seconds * 1000)
+        if (sla > 0 && traj.cnt && traj.calls[0].offset_ms >= sla) {
                 res->sla_breaches++;
+                if (!s->policy.sla_max_attempts ||
+                    d->attempt < s->policy.sla_max_attempts) {
+                        lr_sim_push_tick(s, LR_SIM_TICK_SLA,
+                                         d->decided_at + sla, li, d->attempt);
+                        return;
+                }
+        }
         lr_gen_push_outcomes(s->gen, &s->scratch, (size_t)ri, l->lead_id,
                              d->decided_at, &traj, 0);
         /* Another assignment of the lead: calls of their own ids. */
@@ -254,15 +336,42 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
         lr_sim_take(s, li, d->attempt);
 }
 
-/* A CallOutcome applied: speed to lead, conversion, revenue. */
+/* The decisions of a result. Timer decisions are acknowledged at the end
+ * of the step (lr_sim_ack), as the worker does once it has published
+ * them, or a later tick would hand them out again. */
+static void lr_sim_result(lr_sim_t *s, const lr_store_result_t *r) {
+        size_t d;
+
+        for (d = 0; d < r->decisions_cnt; d++)
+                lr_sim_decision(s, &r->decisions[d]);
+        for (d = 0; d < r->outbox_cnt; d++) {
+                if (s->acks_cnt == s->acks_size) {
+                        s->acks_size = s->acks_size ? 2 * s->acks_size : 64;
+                        s->acks      = lr_sim_oom(realloc(
+                            s->acks, s->acks_size * sizeof(*s->acks)));
+                }
+                s->acks[s->acks_cnt++] = r->decisions[d];
+        }
+}
+
+static int lr_sim_ack(lr_sim_t *s) {
+        size_t n = s->acks_cnt;
+
+        s->acks_cnt = 0;
+        return n ? lr_store_ack(s->store, s->acks, n, s->errstr,
+                                sizeof(s->errstr))
+                 : 0;
+}
+
+/* A CallOutcome applied: speed to lead (from when the lead could first be
+ * contacted to its first call), conversion, revenue. */
 static void lr_sim_outcome(lr_sim_t *s, const lr_sim_ev_t *e) {
         const lr_call_outcome_t *c = &e->ev.u.call;
         lr_sim_lead_t *l           = &s->leads[e->lead];
 
-        if (l->touched != e->attempt) {
-                l->touched = e->attempt;
-                s->stl_sum += (double)(c->occurred_at - l->assigned_at) /
-                              60000.0;
+        if (!l->called) {
+                l->called = 1;
+                s->stl_sum += (double)(c->occurred_at - l->due_at) / 60000.0;
                 s->stl_n++;
         }
         if (c->outcome == LR_OUTCOME_OPPORTUNITY_CREATED && !l->converted) {
@@ -273,6 +382,66 @@ static void lr_sim_outcome(lr_sim_t *s, const lr_sim_ev_t *e) {
                 s->res->won++;
                 s->res->revenue_cents += c->deal_value_cents;
         }
+}
+
+/* A tick due at e->at: when the next thing queued is an event within the
+ * lookahead, that event fires the timer (the step it starts then ends by
+ * e->at plus the lookahead, before anything the timer's decision draws);
+ * otherwise the tenant is ticked now. Either way its lead is looked at
+ * after the step. */
+static int lr_sim_timer(lr_sim_t *s, const lr_sim_ev_t *e) {
+        lr_store_tick_t t = {s->o->tenant, &s->policy, e->at};
+        lr_store_result_t r;
+        int rc;
+
+        if (s->fired_cnt == s->fired_size) {
+                s->fired_size = s->fired_size ? 2 * s->fired_size : 64;
+                s->fired      = lr_sim_oom(
+                    realloc(s->fired, s->fired_size * sizeof(*s->fired)));
+        }
+        s->fired[s->fired_cnt++] = *e;
+        if (s->heap_cnt && s->heap[0].kind == LR_SIM_EVENT &&
+            s->heap[0].at < e->at + LR_SIM_LOOKAHEAD_MS &&
+            lr_day_of(s->heap[0].at) == lr_day_of(e->at)) {
+                if (e->at + LR_SIM_LOOKAHEAD_MS < s->cap)
+                        s->cap = e->at + LR_SIM_LOOKAHEAD_MS;
+                return 0;
+        }
+        s->ticks++;
+        if (lr_apply_ensure_day(s->apply, s->o->tenant, &s->policy,
+                                lr_day_of(e->at)) ||
+            lr_store_tick(s->store, &t, 1, &r, s->errstr, sizeof(s->errstr)))
+                return -1;
+        if (r.status != LR_STORE_APPLIED) {
+                snprintf(s->errstr, sizeof(s->errstr),
+                         "tick at %" PRId64 ": status %d %s", e->at,
+                         (int)r.status, r.errstr);
+                lr_store_result_clear(&r);
+                return -1;
+        }
+        lr_sim_result(s, &r);
+        rc = lr_sim_ack(s);
+        lr_store_result_clear(&r);
+        return rc;
+}
+
+/* After a step that fired timers: the leads they left waiting. */
+static void lr_sim_fired(lr_sim_t *s) {
+        size_t i;
+
+        for (i = 0; i < s->fired_cnt; i++) {
+                const lr_sim_ev_t *e = &s->fired[i];
+                const lr_sim_lead_t *l = &s->leads[e->lead];
+                /* Taken away by the SLA with nobody free, or due for
+                 * contact with nobody free: queued from then. An
+                 * escalation that found nobody at work leaves the lead to
+                 * the first rep who frees up. */
+                if ((e->kind == LR_SIM_TICK_SLA && l->attempt == e->attempt) ||
+                    (e->kind == LR_SIM_TICK_CONTACT && !l->attempt))
+                        lr_sim_wait(s, e->lead, e->at);
+        }
+        s->fired_cnt = 0;
+        s->cap       = INT64_MAX;
 }
 
 static int lr_sim_retry(void *opaque, const char *errstr) {
@@ -360,7 +529,7 @@ static int lr_sim_spearman_at(lr_sim_t *s, int32_t day) {
 /* Applies batch[0..n) and feeds the decisions back. */
 static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
                         lr_store_op_t *ops, lr_store_result_t *results) {
-        size_t i, d;
+        size_t i;
         int rc = 0;
 
         for (i = 0; i < n; i++) {
@@ -375,6 +544,7 @@ static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
                                            : 0;
                 ops[i].source_topic  = batch[i].topic;
                 ops[i].source_offset = (int64_t)batch[i].seq;
+                ops[i].fire_timers   = 1;
         }
         if (lr_apply_ops(s->apply, ops, n, results))
                 rc = -1;
@@ -389,8 +559,24 @@ static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
                 s->res->events++;
                 if (batch[i].ev.kind == LR_EV_CALL_OUTCOME)
                         lr_sim_outcome(s, &batch[i]);
-                for (d = 0; d < r->decisions_cnt; d++)
-                        lr_sim_decision(s, &r->decisions[d]);
+                lr_sim_result(s, r);
+        }
+        if (!rc)
+                rc = lr_sim_ack(s);
+        /* New leads nobody took: held until contact_after, or waiting. */
+        for (i = 0; i < n && rc == 0; i++) {
+                lr_sim_lead_t *l;
+                if (batch[i].ev.kind != LR_EV_LEAD_CREATED ||
+                    results[i].status == LR_STORE_REJECTED)
+                        continue;
+                l = &s->leads[batch[i].lead];
+                if (l->attempt)
+                        continue;
+                if (l->held)
+                        lr_sim_push_tick(s, LR_SIM_TICK_CONTACT, l->due_at,
+                                         batch[i].lead, 0);
+                else
+                        lr_sim_wait(s, batch[i].lead, l->created_at);
         }
         for (i = 0; i < n; i++) {
                 lr_store_result_clear(&results[i]);
@@ -430,11 +616,22 @@ static int lr_sim_loop(lr_sim_t *s) {
                 if (!s->spearman_done && day >= sp_day &&
                     (rc = lr_sim_spearman_at(s, sp_day)))
                         break;
-                horizon = s->heap[0].at + LR_SIM_LOOKAHEAD_MS;
-                if (horizon > (int64_t)(day + 1) * LR_MS_PER_DAY)
-                        horizon = (int64_t)(day + 1) * LR_MS_PER_DAY;
+                if (s->heap[0].kind != LR_SIM_EVENT) {
+                        lr_sim_ev_t tick;
+                        lr_sim_heap_pop(s, &tick);
+                        last_at = tick.at;
+                        if ((rc = lr_sim_timer(s, &tick)))
+                                break;
+                        if (s->cap == INT64_MAX)
+                                lr_sim_fired(s); /* ticked now */
+                        continue;
+                }
+                horizon = (int64_t)(day + 1) * LR_MS_PER_DAY;
+                if (horizon > s->cap)
+                        horizon = s->cap;
                 while (n < LR_SIM_BATCH_MAX && s->heap_cnt &&
-                       s->heap[0].at < horizon) {
+                       s->heap[0].at < horizon &&
+                       s->heap[0].kind == LR_SIM_EVENT) {
                         lr_sim_ev_t *e = &batch[n];
                         lr_sim_heap_pop(s, e);
                         /* The calls of an assignment the lead has moved on
@@ -444,11 +641,22 @@ static int lr_sim_loop(lr_sim_t *s) {
                                 lr_event_clear(&e->ev);
                                 continue;
                         }
+                        /* What may decide (a new lead; anything while a
+                         * lead waits, as it may free a rep) ends the batch
+                         * a lookahead later: what it draws comes after. */
+                        if ((s->waiting ||
+                             e->ev.kind == LR_EV_LEAD_CREATED) &&
+                            e->at + LR_SIM_LOOKAHEAD_MS < horizon)
+                                horizon = e->at + LR_SIM_LOOKAHEAD_MS;
                         last_at = e->at;
                         n++;
                 }
-                if (n && (rc = lr_sim_apply(s, batch, n, ops, results)))
+                if (!n)
+                        continue;
+                s->steps++;
+                if ((rc = lr_sim_apply(s, batch, n, ops, results)))
                         break;
+                lr_sim_fired(s);
         }
         if (!rc && !s->spearman_done)
                 rc = lr_sim_spearman_at(s, sp_day);
@@ -511,6 +719,8 @@ static void lr_sim_clear(lr_sim_t *s) {
                 free(s->leads[i].lead_id);
         free(s->leads);
         free(s->rep_leads);
+        free(s->fired);
+        free(s->acks);
         lr_strmap_free(s->lead_idx);
         lr_strmap_free(s->rep_idx);
         lr_apply_free(s->apply);
@@ -547,6 +757,7 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         snprintf(res->strategy, sizeof(res->strategy), "%s", strategy);
         s.o      = o;
         s.res    = res;
+        s.cap    = INT64_MAX;
         if (lr_sim_policy(cfg, o->tenant, strategy, &s.policy, errstr,
                           errstr_size))
                 return -1;
@@ -587,9 +798,11 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
                 goto done;
         res->seconds = (double)(lr_mono_ms() - t0) / 1000.0;
         lr_info("simulate",
-                "%s: %" PRId64 " leads, %" PRId64 " events in %.1f s%s%s",
-                strategy, res->leads, res->events, res->seconds,
-                o->keep ? ", kept in namespace " : "", o->keep ? ns : "");
+                "%s: %" PRId64 " leads, %" PRId64 " events in %" PRId64
+                " batches and %" PRId64 " ticks, %.1f s%s%s",
+                strategy, res->leads, res->events, s.steps, s.ticks,
+                res->seconds, o->keep ? ", kept in namespace " : "",
+                o->keep ? ns : "");
         rc = 0;
 done:
         lr_sim_clear(&s);

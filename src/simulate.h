@@ -35,11 +35,16 @@ typedef struct lr_sim_result_s {
         int64_t won;
         double conversion_rate; /* converted / routed */
         int64_t revenue_cents;  /* won value */
-        double mean_speed_to_lead_minutes; /* assignment -> first call */
-        int64_t waiting_leads; /* leads that waited in the queue */
+        double mean_speed_to_lead_minutes; /* from when the lead could be
+                                            * contacted (created_at or
+                                            * contact_after) to the first
+                                            * call it got */
+        int64_t waiting_leads; /* leads that waited in the queue before
+                                * their first assignment (or still wait) */
         double mean_wait_seconds;
-        int64_t sla_breaches; /* assignments without a call within the
-                               * first-touch SLA */
+        int64_t sla_breaches; /* assignments whose rep would not have called
+                               * within the first-touch SLA (each moved the
+                               * lead on, up to sla_max_attempts) */
         double gini_leads;    /* of the leads received per active rep */
         double spearman_skill_rank;
         int32_t spearman_day; /* days after the start: min(90, days) */

@@ -31,6 +31,11 @@ rd_kafka_conf_t *lr_kafka_conf_new(const lr_config_t *cfg, lr_kafka_role_t role,
             {"partition.assignment.strategy", "range,roundrobin"},
             {"isolation.level", "read_committed"},
             {"fetch.wait.max.ms", "50"},
+            /* Prefetch about ten batches, not librdkafka's 100000
+             * messages: each queued message costs ~300 bytes, so the
+             * default grows the worker by ~30 MB with a backlog, and the
+             * batch loop never needs more. */
+            {"queued.min.messages", "10000"},
             {NULL, NULL}};
         static const char *producer_defaults[][2] = {
             {"enable.idempotence", "true"},

@@ -42,8 +42,14 @@ kafka:
   bootstrap.servers: $BROKERS
 redis:
   url: redis://127.0.0.1:$rport/0
+worker:
+  clock: event          # timers follow the generated day's event time
 policy:
   max_open_leads: 40
+  # The generated fresh day has no calls (nobody knows in advance who gets
+  # which lead), so a first-touch SLA would reassign every lead; see
+  # `leadrouter simulate` for the closed loop with calls and SLAs.
+  sla_first_touch_seconds: 0
 YAML
 "$LR" run --config "$work/worker.yaml" 2>"$work/worker.log" & pids+=($!)
 worker=$!

@@ -4,7 +4,14 @@
  *
  * The mock cluster runs on its own threads; the hosting handle only has to
  * outlive it. librdkafka logs of the hosting handle go to the project log.
+ *
+ * Fault injection for tests: lr_dev_broker_command() applies one line of a
+ * small command language (brokers down and up, leader moves, request
+ * errors, latency) to the cluster; `dev-broker --control` reads such lines
+ * on stdin and answers each with "ok" or "error: ..." on stdout, so a test
+ * can script a fault and know it is in force.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -12,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <pthread.h>
 
@@ -136,6 +145,211 @@ void lr_dev_broker_free(lr_dev_broker_t *db) {
         free(db);
 }
 
+/* Kafka protocol request names (ApiKey) that a test may want to fail. */
+static const struct {
+        const char *name;
+        int16_t key;
+} lr_dev_broker_apis[] = {
+    {"Produce", 0},          {"Fetch", 1},
+    {"ListOffsets", 2},      {"Metadata", 3},
+    {"OffsetCommit", 8},     {"OffsetFetch", 9},
+    {"FindCoordinator", 10}, {"JoinGroup", 11},
+    {"Heartbeat", 12},       {"LeaveGroup", 13},
+    {"SyncGroup", 14},       {"DescribeGroups", 15},
+    {"ListGroups", 16},      {"ApiVersions", 18},
+    {"InitProducerId", 22},  {"OffsetForLeaderEpoch", 23},
+    {"AddPartitionsToTxn", 24}, {"AddOffsetsToTxn", 25},
+    {"EndTxn", 26},          {"TxnOffsetCommit", 28},
+};
+
+#define LR_DEV_BROKER_MAX_ARGS 8
+
+static int lr_dev_broker_arg_int(const char *s, const char *what, long lo,
+                                 long hi, long *out, char *errstr,
+                                 size_t errstr_size) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v     = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi) {
+                snprintf(errstr, errstr_size, "%s: not a number in %ld..%ld: %s",
+                         what, lo, hi, s);
+                return -1;
+        }
+        *out = v;
+        return 0;
+}
+
+/* An API by name (any case) or number. */
+static int lr_dev_broker_arg_api(const char *s, int16_t *key, char *errstr,
+                                 size_t errstr_size) {
+        size_t i;
+        long v;
+
+        for (i = 0; i < sizeof(lr_dev_broker_apis) / sizeof(*lr_dev_broker_apis);
+             i++) {
+                if (!strcasecmp(s, lr_dev_broker_apis[i].name)) {
+                        *key = lr_dev_broker_apis[i].key;
+                        return 0;
+                }
+        }
+        if (lr_dev_broker_arg_int(s, "request type", 0, 100, &v, errstr,
+                                  errstr_size))
+                return -1;
+        *key = (int16_t)v;
+        return 0;
+}
+
+/* An error by librdkafka's name (NOT_LEADER_OR_FOLLOWER, with or without
+ * the RD_KAFKA_RESP_ERR_ prefix, any case) or number. */
+static int lr_dev_broker_arg_err(const char *s, rd_kafka_resp_err_t *err,
+                                 char *errstr, size_t errstr_size) {
+        const struct rd_kafka_err_desc *descs;
+        size_t cnt, i;
+        long v;
+
+        if (!strncasecmp(s, "RD_KAFKA_RESP_ERR_", 18))
+                s += 18;
+        /* Kafka's current name; librdkafka 2.0's table has the old one. */
+        if (!strcasecmp(s, "NOT_LEADER_OR_FOLLOWER")) {
+                *err = RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+                return 0;
+        }
+        rd_kafka_get_err_descs(&descs, &cnt);
+        for (i = 0; i < cnt; i++) {
+                if (descs[i].name && !strcasecmp(s, descs[i].name)) {
+                        *err = descs[i].code;
+                        return 0;
+                }
+        }
+        if (!isdigit((unsigned char)*s) && *s != '-') {
+                snprintf(errstr, errstr_size, "unknown error name: %s", s);
+                return -1;
+        }
+        if (lr_dev_broker_arg_int(s, "error code", -200, 1000, &v, errstr,
+                                  errstr_size))
+                return -1;
+        *err = (rd_kafka_resp_err_t)v;
+        return 0;
+}
+
+int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
+                          size_t errstr_size) {
+        char buf[512], *argv[LR_DEV_BROKER_MAX_ARGS], *save = NULL, *tok;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR, code;
+        int argc = 0;
+        long a, b, c;
+        int16_t api;
+
+        snprintf(buf, sizeof(buf), "%s", line);
+        for (tok = strtok_r(buf, " \t\r\n", &save); tok;
+             tok = strtok_r(NULL, " \t\r\n", &save)) {
+                if (argc == LR_DEV_BROKER_MAX_ARGS) {
+                        snprintf(errstr, errstr_size, "too many arguments");
+                        return -1;
+                }
+                argv[argc++] = tok;
+        }
+        if (!argc) {
+                snprintf(errstr, errstr_size, "empty command");
+                return -1;
+        }
+#define LR_ARGC(n, usage)                                                      \
+        if (argc != (n)) {                                                     \
+                snprintf(errstr, errstr_size, "usage: %s", usage);             \
+                return -1;                                                     \
+        }
+#define LR_BROKER(s, out)                                                      \
+        if (lr_dev_broker_arg_int(s, "broker id", -1, db->brokers, out,        \
+                                  errstr, errstr_size))                        \
+                return -1;
+
+        if (!strcmp(argv[0], "down") || !strcmp(argv[0], "up")) {
+                LR_ARGC(2, "down|up BROKER (1.., or -1 for all)");
+                LR_BROKER(argv[1], &a);
+                err = argv[0][0] == 'd'
+                          ? rd_kafka_mock_broker_set_down(db->mcluster,
+                                                          (int32_t)a)
+                          : rd_kafka_mock_broker_set_up(db->mcluster,
+                                                        (int32_t)a);
+        } else if (!strcmp(argv[0], "leader")) {
+                LR_ARGC(4, "leader TOPIC PARTITION BROKER (-1: no leader)");
+                if (lr_dev_broker_arg_int(argv[2], "partition", 0, 100000, &a,
+                                          errstr, errstr_size))
+                        return -1;
+                LR_BROKER(argv[3], &b);
+                err = rd_kafka_mock_partition_set_leader(
+                    db->mcluster, argv[1], (int32_t)a, (int32_t)b);
+        } else if (!strcmp(argv[0], "errors")) {
+                LR_ARGC(4, "errors REQUEST COUNT ERROR");
+                if (lr_dev_broker_arg_api(argv[1], &api, errstr, errstr_size) ||
+                    lr_dev_broker_arg_int(argv[2], "count", 1, 100000, &a,
+                                          errstr, errstr_size) ||
+                    lr_dev_broker_arg_err(argv[3], &code, errstr, errstr_size))
+                        return -1;
+                while (a-- > 0)
+                        rd_kafka_mock_push_request_errors_array(db->mcluster,
+                                                                api, 1, &code);
+        } else if (!strcmp(argv[0], "broker-errors")) {
+                if (argc != 5 && argc != 6) {
+                        snprintf(errstr, errstr_size,
+                                 "usage: broker-errors BROKER REQUEST COUNT "
+                                 "ERROR [RTT_MS]");
+                        return -1;
+                }
+                LR_BROKER(argv[1], &a);
+                c = 0;
+                if (lr_dev_broker_arg_api(argv[2], &api, errstr, errstr_size) ||
+                    lr_dev_broker_arg_int(argv[3], "count", 1, 100000, &b,
+                                          errstr, errstr_size) ||
+                    lr_dev_broker_arg_err(argv[4], &code, errstr,
+                                          errstr_size) ||
+                    (argc == 6 &&
+                     lr_dev_broker_arg_int(argv[5], "rtt", 0, 600000, &c,
+                                           errstr, errstr_size)))
+                        return -1;
+                while (!err && b-- > 0)
+                        err = rd_kafka_mock_broker_push_request_error_rtts(
+                            db->mcluster, (int32_t)a, api, 1, code, (int)c);
+        } else if (!strcmp(argv[0], "clear")) {
+                LR_ARGC(2, "clear REQUEST");
+                if (lr_dev_broker_arg_api(argv[1], &api, errstr, errstr_size))
+                        return -1;
+                rd_kafka_mock_clear_request_errors(db->mcluster, api);
+        } else if (!strcmp(argv[0], "rtt")) {
+                LR_ARGC(3, "rtt BROKER MS");
+                LR_BROKER(argv[1], &a);
+                if (lr_dev_broker_arg_int(argv[2], "rtt", 0, 600000, &b,
+                                          errstr, errstr_size))
+                        return -1;
+                err = rd_kafka_mock_broker_set_rtt(db->mcluster, (int32_t)a,
+                                                   (int)b);
+        } else if (!strcmp(argv[0], "coordinator")) {
+                LR_ARGC(4, "coordinator group|transaction KEY BROKER");
+                if (strcmp(argv[1], "group") && strcmp(argv[1], "transaction")) {
+                        snprintf(errstr, errstr_size,
+                                 "coordinator: group or transaction, not %s",
+                                 argv[1]);
+                        return -1;
+                }
+                LR_BROKER(argv[3], &a);
+                err = rd_kafka_mock_coordinator_set(db->mcluster, argv[1],
+                                                    argv[2], (int32_t)a);
+        } else {
+                snprintf(errstr, errstr_size, "unknown command: %s", argv[0]);
+                return -1;
+        }
+#undef LR_ARGC
+#undef LR_BROKER
+        if (err) {
+                snprintf(errstr, errstr_size, "%s: %s", argv[0],
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
 static int lr_dev_broker_parse_int(const char *s, const char *what, int *out) {
         char *end;
         long v;
@@ -152,27 +366,90 @@ static int lr_dev_broker_parse_int(const char *s, const char *what, int *out) {
 
 static void lr_dev_broker_usage(FILE *fp) {
         fprintf(fp,
-                "usage: leadrouter dev-broker [--brokers N] [--partitions P]\n"
+                "usage: leadrouter dev-broker [--brokers N] [--partitions P] "
+                "[--control]\n"
                 "  Runs a Kafka-protocol development broker (librdkafka's mock "
                 "cluster)\n"
                 "  with the topics of leadrouter, prints its bootstrap list as "
                 "the first\n"
                 "  line on stdout and runs until SIGINT/SIGTERM.\n"
                 "  --brokers N     brokers in the cluster (default %d)\n"
-                "  --partitions P  partitions per topic (default %d)\n",
+                "  --partitions P  partitions per topic (default %d)\n"
+                "  --control       read fault-injection commands on stdin, "
+                "one a line,\n"
+                "                  each answered \"ok\" or \"error: ...\" on "
+                "stdout; stops at\n"
+                "                  the end of stdin. Commands:\n"
+                "    down|up BROKER                  broker 1..N (-1: all) "
+                "refuses/accepts\n"
+                "                                    connections (leaders do "
+                "not move)\n"
+                "    leader TOPIC PARTITION BROKER   move a partition's leader\n"
+                "    errors REQUEST COUNT ERROR      the next COUNT requests of "
+                "that type\n"
+                "                                    (Produce, Fetch, "
+                "InitProducerId, ...) fail\n"
+                "                                    with ERROR "
+                "(NOT_LEADER_OR_FOLLOWER, ...)\n"
+                "    broker-errors BROKER REQUEST COUNT ERROR [RTT_MS]   the "
+                "same, one broker\n"
+                "    clear REQUEST                   drop the pending errors "
+                "of a request type\n"
+                "    rtt BROKER MS                   delay every response of a "
+                "broker\n"
+                "    coordinator group|transaction KEY BROKER   move a "
+                "coordinator\n",
                 LR_DEV_BROKER_DEFAULT_BROKERS,
                 LR_DEV_BROKER_DEFAULT_PARTITIONS);
+}
+
+/* The --control reader: commands are applied under `lock`, which the main
+ * thread takes to free the cluster, so no command runs against a freed one.
+ * At the end of stdin it stops the process (the test that drives it is
+ * gone). */
+typedef struct lr_dev_broker_control_s {
+        lr_dev_broker_t *db;
+        pthread_mutex_t lock;
+} lr_dev_broker_control_t;
+
+static void *lr_dev_broker_control_main(void *arg) {
+        lr_dev_broker_control_t *ctl = arg;
+        char line[512], errstr[256];
+
+        while (fgets(line, sizeof(line), stdin)) {
+                int r;
+                pthread_mutex_lock(&ctl->lock);
+                r = ctl->db ? lr_dev_broker_command(ctl->db, line, errstr,
+                                                    sizeof(errstr))
+                            : -1;
+                if (!ctl->db)
+                        snprintf(errstr, sizeof(errstr), "stopping");
+                pthread_mutex_unlock(&ctl->lock);
+                if (r)
+                        lr_warn("dev-broker", "control: %s", errstr);
+                else
+                        lr_info("dev-broker", "control: %.*s",
+                                (int)strcspn(line, "\r\n"), line);
+                printf(r ? "error: %s\n" : "ok\n", errstr);
+                fflush(stdout);
+        }
+        kill(getpid(), SIGTERM);
+        return NULL;
 }
 
 int lr_dev_broker_main(int argc, char **argv) {
         static const struct option longopts[] = {
             {"brokers", required_argument, NULL, 'b'},
             {"partitions", required_argument, NULL, 'p'},
+            {"control", no_argument, NULL, 'c'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         int brokers    = LR_DEV_BROKER_DEFAULT_BROKERS;
         int partitions = LR_DEV_BROKER_DEFAULT_PARTITIONS;
+        lr_dev_broker_control_t ctl;
+        pthread_t thr;
+        int control = 0;
         lr_dev_broker_t *db;
         char errstr[512];
         sigset_t sigs;
@@ -190,6 +467,9 @@ int lr_dev_broker_main(int argc, char **argv) {
                         if (lr_dev_broker_parse_int(optarg, "--partitions",
                                                     &partitions) == -1)
                                 return 2;
+                        break;
+                case 'c':
+                        control = 1;
                         break;
                 case 'h':
                         lr_dev_broker_usage(stdout);
@@ -225,9 +505,23 @@ int lr_dev_broker_main(int argc, char **argv) {
                 "SIGINT/SIGTERM",
                 brokers, lr_dev_broker_bootstraps(db), partitions);
 
+        ctl.db = db;
+        pthread_mutex_init(&ctl.lock, NULL);
+        if (control &&
+            pthread_create(&thr, NULL, lr_dev_broker_control_main, &ctl)) {
+                lr_error("dev-broker", "cannot start the control reader");
+                lr_dev_broker_free(db);
+                return 1;
+        }
+        if (control)
+                pthread_detach(thr);
+
         while (sigwait(&sigs, &sig) != 0)
                 ;
         lr_info("dev-broker", "stopping on signal %d", sig);
+        pthread_mutex_lock(&ctl.lock);
         lr_dev_broker_free(db);
+        ctl.db = NULL;
+        pthread_mutex_unlock(&ctl.lock);
         return 0;
 }

@@ -39,8 +39,17 @@ rd_kafka_mock_cluster_t *lr_dev_broker_cluster(lr_dev_broker_t *db);
 
 void lr_dev_broker_free(lr_dev_broker_t *db);
 
-/* `leadrouter dev-broker [--brokers N] [--partitions P]`: prints the
- * bootstrap list as the first stdout line, runs until SIGINT/SIGTERM. */
+/* Applies one fault-injection command (a line of `dev-broker --control`,
+ * see its usage): "down 1", "up 1", "leader lead-assigned 0 2",
+ * "errors Produce 5 NOT_LEADER_OR_FOLLOWER", "broker-errors 2 Produce 1
+ * INVALID_PRODUCER_EPOCH", "clear Produce", "rtt 1 500", "coordinator group
+ * G 2". 0, or -1 with errstr. */
+int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
+                          size_t errstr_size);
+
+/* `leadrouter dev-broker [--brokers N] [--partitions P] [--control]`:
+ * prints the bootstrap list as the first stdout line, runs until
+ * SIGINT/SIGTERM (with --control: also until the end of stdin). */
 int lr_dev_broker_main(int argc, char **argv);
 
 #endif

@@ -46,6 +46,7 @@ struct lr_store_s {
         char *timers_key, *outbox_key; /* "<ns>:timers", "<ns>:outbox" */
         redisContext *rc; /* NULL when not connected */
         int library_ok;   /* library verified on this connection */
+        int connect_timeout_ms, command_timeout_ms;
 };
 
 /* Argument vector of one command; numbers are formatted into num[]. */
@@ -242,10 +243,10 @@ static redisReply *store_cmdv(lr_store_t *st, char *errstr,
 }
 
 static int store_open(lr_store_t *st, char *errstr, size_t errstr_size) {
-        struct timeval ct = {LR_STORE_CONNECT_TIMEOUT_MS / 1000,
-                             (LR_STORE_CONNECT_TIMEOUT_MS % 1000) * 1000};
-        struct timeval ot = {LR_STORE_COMMAND_TIMEOUT_MS / 1000,
-                             (LR_STORE_COMMAND_TIMEOUT_MS % 1000) * 1000};
+        struct timeval ct = {st->connect_timeout_ms / 1000,
+                             (st->connect_timeout_ms % 1000) * 1000};
+        struct timeval ot = {st->command_timeout_ms / 1000,
+                             (st->command_timeout_ms % 1000) * 1000};
         redisReply *r;
         char db[16];
 
@@ -354,6 +355,8 @@ lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size) {
         lr_store_t *st = store_calloc(1, sizeof(*st));
         st->ns = store_strdup(ns);
+        st->connect_timeout_ms = LR_STORE_CONNECT_TIMEOUT_MS;
+        st->command_timeout_ms = LR_STORE_COMMAND_TIMEOUT_MS;
         st->timers_key = store_calloc(1, strlen(ns) + 8);
         sprintf(st->timers_key, "%s:timers", ns);
         st->outbox_key = store_calloc(1, strlen(ns) + 8);
@@ -365,6 +368,12 @@ lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                 return NULL;
         }
         return st;
+}
+
+void lr_store_set_timeouts(lr_store_t *st, int connect_ms, int command_ms) {
+        st->connect_timeout_ms = connect_ms > 0 ? connect_ms : 1;
+        st->command_timeout_ms = command_ms > 0 ? command_ms : 1;
+        store_drop(st); /* the next call reconnects with them */
 }
 
 void lr_store_free(lr_store_t *st) {

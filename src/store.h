@@ -26,6 +26,11 @@ lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size);
 void lr_store_free(lr_store_t *st);
 
+/* Timeouts of connecting and of each command (defaults 2000 and 10000 ms):
+ * a call that waits longer fails like a lost connection. The worker keeps
+ * them well inside max.poll.interval.ms. */
+void lr_store_set_timeouts(lr_store_t *st, int connect_ms, int command_ms);
+
 /* (Re)connects if needed and makes sure the Functions library of this build
  * is loaded (FUNCTION LOAD REPLACE only when the loaded version differs).
  * 0 or -1 with errstr. Cheap when already connected. */

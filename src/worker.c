@@ -19,6 +19,13 @@
  * pauses the assigned partitions and retries the same batch with backoff,
  * committing nothing until it has been applied; a fatal Kafka error or a
  * failed delivery ends the process non-zero without committing the batch.
+ *
+ * Group membership: the consumer is polled at least every quarter of
+ * max.poll.interval.ms, also while waiting for Redis (Redis timeouts are
+ * cut to fit), so an outage does not cost the worker its partitions. A
+ * batch whose partitions were revoked before it was committed is dropped:
+ * the partitions' next owner reads it again from the committed offsets, and
+ * two workers never apply one partition at the same time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +48,7 @@
 
 #define LR_BACKOFF_MIN_MS 100
 #define LR_BACKOFF_MAX_MS 5000
+#define LR_KEEPALIVE_MS 200 /* consumer polls while waiting */
 
 typedef struct lr_worker_s {
         const lr_config_t *cfg;
@@ -59,6 +67,10 @@ typedef struct lr_worker_s {
         /* counters, logged every LR_STATS_INTERVAL_MS */
         int64_t n_events, n_decisions, n_tier_changes, n_dead, n_dups;
         int64_t stats_at;
+        /* Revocations so far, and their count when the batch began: a
+         * batch is dropped if they differ. */
+        int64_t generation, batch_generation;
+        int backoff_max_ms, hold_after_ms;
 } lr_worker_t;
 
 #define LR_STATS_INTERVAL_MS 10000
@@ -89,9 +101,11 @@ static void lr_worker_error_cb(rd_kafka_t *rk, int err, const char *reason,
         lr_worker_t *w = opaque;
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
                 char fatal[256];
-                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s: %s",
-                         rd_kafka_name(rk), fatal);
+                rd_kafka_resp_err_t code =
+                    rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "%s: %s: %s", rd_kafka_name(rk),
+                         rd_kafka_err2str(code), fatal);
                 w->fatal = 1;
                 return;
         }
@@ -101,13 +115,27 @@ static void lr_worker_error_cb(rd_kafka_t *rk, int err, const char *reason,
 static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                             void *opaque) {
         lr_worker_t *w = opaque;
+        rd_kafka_resp_err_t err;
+        char fatal[256];
         if (!m->err)
                 return;
-        /* The idempotent producer has retried up to message.timeout.ms:
-         * the batch cannot be committed. */
-        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                 "delivery to %s failed: %s", rd_kafka_topic_name(m->rkt),
-                 rd_kafka_err2str(m->err));
+        /* After a fatal producer error the queued messages fail as
+         * "purged": name the cause, not the purge. */
+        if ((err = rd_kafka_fatal_error(rk, fatal, sizeof(fatal)))) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "%s: %s: %s", rd_kafka_name(rk),
+                         rd_kafka_err2str(err), fatal);
+        } else if (w->transactional) {
+                /* The transaction's commit fails as abortable: it is
+                 * aborted and the batch consumed again. */
+                return;
+        } else if (!w->fatal) {
+                /* The idempotent producer has retried up to
+                 * message.timeout.ms: the batch cannot be committed. */
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                         "delivery to %s failed: %s",
+                         rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+        }
         w->fatal = 1;
 }
 
@@ -118,11 +146,16 @@ static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 lr_info("worker", "assigned %d partition(s)", parts->cnt);
                 rd_kafka_assign(rk, parts);
+                /* librdkafka keeps a partition paused across revoke and
+                 * assign: set the state both ways. */
                 if (w->paused)
                         rd_kafka_pause_partitions(rk, parts);
+                else
+                        rd_kafka_resume_partitions(rk, parts);
         } else {
                 lr_info("worker", "revoked %d partition(s)", parts->cnt);
                 rd_kafka_assign(rk, NULL);
+                w->generation++;
         }
 }
 
@@ -141,12 +174,45 @@ static void lr_worker_pause(lr_worker_t *w, int pause) {
         w->paused = pause;
 }
 
+/* Serves the consumer without taking messages (the partitions are paused):
+ * heartbeats, rebalances, the max.poll.interval.ms clock. A message fetched
+ * before the pause is rewound so it is fetched again after the resume. */
+static void lr_worker_keepalive(lr_worker_t *w) {
+        rd_kafka_message_t *m;
+        while ((m = rd_kafka_consumer_poll(w->consumer, 0))) {
+                if (!m->err) {
+                        rd_kafka_topic_partition_list_t *l =
+                            rd_kafka_topic_partition_list_new(1);
+                        rd_kafka_error_t *e;
+                        rd_kafka_topic_partition_list_add(
+                            l, rd_kafka_topic_name(m->rkt), m->partition)
+                            ->offset = m->offset;
+                        if ((e = rd_kafka_seek_partitions(w->consumer, l,
+                                                          5000)))
+                                rd_kafka_error_destroy(e);
+                        rd_kafka_topic_partition_list_destroy(l);
+                }
+                rd_kafka_message_destroy(m);
+        }
+}
+
+/* While the producer has waited for a broker since `since` for longer than
+ * hold_after_ms: the consumer keeps the group, partitions paused (the
+ * caller resumes them). Not sooner: pausing drops the prefetched messages. */
+static void lr_worker_hold(lr_worker_t *w, int64_t since) {
+        if (lr_mono_ms() - since < w->hold_after_ms)
+                return;
+        lr_worker_pause(w, 1);
+        lr_worker_keepalive(w);
+}
+
 /* Waits until Redis answers again, keeping the consumer in the group
- * (poll serves rebalances and heartbeats; the partitions are paused so no
- * new message arrives). Logs once when it goes and once when it is back.
- * Returns -1 if asked to stop meanwhile. */
+ * (partitions paused, polled every LR_KEEPALIVE_MS). Logs once when it goes
+ * and once when it is back. Returns -1 if asked to stop meanwhile, or if
+ * the batch's partitions were revoked meanwhile (the batch is dropped;
+ * Redis is back by then). */
 static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
-        int backoff = LR_BACKOFF_MIN_MS;
+        int backoff = LR_BACKOFF_MIN_MS, slept;
         int64_t since = lr_mono_ms();
         char errstr[512];
 
@@ -156,37 +222,26 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
                 why);
         lr_worker_pause(w, 1);
         for (;;) {
-                rd_kafka_message_t *m;
-                if (*w->stop || w->fatal)
-                        return -1;
-                while ((m = rd_kafka_consumer_poll(w->consumer, 0))) {
-                        /* Fetched before the pause: rewind so it is
-                         * fetched again after the resume. */
-                        if (!m->err) {
-                                rd_kafka_topic_partition_list_t *l =
-                                    rd_kafka_topic_partition_list_new(1);
-                                rd_kafka_topic_partition_list_add(
-                                    l, rd_kafka_topic_name(m->rkt),
-                                    m->partition)
-                                    ->offset = m->offset;
-                                rd_kafka_error_t *e =
-                                    rd_kafka_seek_partitions(w->consumer, l,
-                                                             5000);
-                                if (e)
-                                        rd_kafka_error_destroy(e);
-                                rd_kafka_topic_partition_list_destroy(l);
-                        }
-                        rd_kafka_message_destroy(m);
+                for (slept = 0; slept < backoff; slept += LR_KEEPALIVE_MS) {
+                        if (*w->stop || w->fatal)
+                                return -1;
+                        lr_worker_keepalive(w);
+                        lr_worker_sleep_ms(LR_KEEPALIVE_MS);
                 }
-                lr_worker_sleep_ms(backoff);
                 if (!lr_store_connect(w->store, errstr, sizeof(errstr)))
                         break;
-                backoff = backoff * 2 > LR_BACKOFF_MAX_MS ? LR_BACKOFF_MAX_MS
-                                                           : backoff * 2;
+                lr_worker_keepalive(w);
+                backoff = backoff * 2 > w->backoff_max_ms ? w->backoff_max_ms
+                                                          : backoff * 2;
         }
         lr_info("worker", "Redis is back after %lld ms: resuming",
                 (long long)(lr_mono_ms() - since));
         lr_worker_pause(w, 0);
+        if (w->generation != w->batch_generation) {
+                lr_info("worker", "partitions were revoked meanwhile: the "
+                        "batch is dropped, their owner reads it again");
+                return -1;
+        }
         return 0;
 }
 
@@ -426,12 +481,23 @@ static int lr_worker_commit_txn(lr_worker_t *w,
         rd_kafka_consumer_group_metadata_t *cgmd =
             rd_kafka_consumer_group_metadata(w->consumer);
         rd_kafka_error_t *e;
+        int64_t since = lr_mono_ms();
 
-        e = rd_kafka_send_offsets_to_transaction(w->producer, offsets, cgmd,
-                                                 -1);
+        /* Both calls resume after a timeout: keep the group meanwhile. */
+        while ((e = rd_kafka_send_offsets_to_transaction(
+                    w->producer, offsets, cgmd, LR_KEEPALIVE_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                rd_kafka_error_destroy(e);
+                lr_worker_hold(w, since);
+        }
         rd_kafka_consumer_group_metadata_destroy(cgmd);
-        if (!e)
-                e = rd_kafka_commit_transaction(w->producer, -1);
+        while (!e && (e = rd_kafka_commit_transaction(w->producer,
+                                                      LR_KEEPALIVE_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                rd_kafka_error_destroy(e);
+                e = NULL;
+                lr_worker_hold(w, since);
+        }
         if (!e)
                 return 0;
         if (rd_kafka_error_txn_requires_abort(e)) {
@@ -449,7 +515,8 @@ static int lr_worker_commit_txn(lr_worker_t *w,
                 return -1;
         }
         snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                 "commit transaction: %s", rd_kafka_error_string(e));
+                 "commit transaction: %s: %s", rd_kafka_error_name(e),
+                 rd_kafka_error_string(e));
         w->fatal = 1;
         rd_kafka_error_destroy(e);
         return -1;
@@ -490,6 +557,7 @@ static void lr_worker_batch_clear(lr_batch_t *b) {
 /* Polls until batch_size messages or the queue is empty. */
 static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
         int timeout = 100;
+        w->batch_generation = w->generation;
         while ((int)b->cnt < max && !*w->stop && !w->fatal) {
                 rd_kafka_message_t *m =
                     rd_kafka_consumer_poll(w->consumer, timeout);
@@ -513,8 +581,13 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
         rd_kafka_error_t *e;
         int r = 0;
 
+        rd_kafka_poll(w->producer, 0); /* a fatal error before any work */
+        if (w->fatal)
+                return -1;
+        if (w->generation != w->batch_generation)
+                return -1; /* revoked while collecting: dropped */
         if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
-                return -1; /* stopping: nothing is committed */
+                return -1; /* stopping or revoked: nothing is committed */
         if (w->transactional && (e = rd_kafka_begin_transaction(w->producer))) {
                 snprintf(w->fatal_reason, sizeof(w->fatal_reason),
                          "begin transaction: %s", rd_kafka_error_string(e));
@@ -531,9 +604,16 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
                         r = -1;
                 }
         } else {
-                rd_kafka_flush(w->producer, -1);
+                int64_t since = lr_mono_ms();
+                while (rd_kafka_flush(w->producer, LR_KEEPALIVE_MS) ==
+                           RD_KAFKA_RESP_ERR__TIMED_OUT &&
+                       !w->fatal)
+                        lr_worker_hold(w, since);
         }
-        if (!w->fatal && !r) {
+        lr_worker_pause(w, 0);
+        /* Revoked while the outputs were delivered: the partitions' next
+         * owner publishes them again (same event_id), commits them. */
+        if (!w->fatal && !r && w->generation == w->batch_generation) {
                 lr_worker_commit_offsets(w, offsets);
                 lr_timers_ack(w->timers, b->results, b->ops_cnt);
         }
@@ -595,6 +675,22 @@ static const lr_timers_hooks_t lr_worker_timers_hooks = {
 
 /* --- Set-up and the loop ------------------------------------------------*/
 
+/* Nothing between two consumer polls may take longer than
+ * max.poll.interval.ms, or the group takes the worker's partitions away:
+ * a hung Redis blocks a call for its timeout, so each Redis timeout and the
+ * retry backoff get at most a quarter of it. */
+static void lr_worker_fit_poll_interval(lr_worker_t *w) {
+        const char *v = lr_config_get(w->cfg, "kafka.max.poll.interval.ms");
+        long max_poll = v ? strtol(v, NULL, 10) : 300000;
+        int quarter = max_poll > 4 ? (int)(max_poll / 4) : 1;
+
+        w->backoff_max_ms =
+            LR_BACKOFF_MAX_MS < quarter ? LR_BACKOFF_MAX_MS : quarter;
+        w->hold_after_ms = w->backoff_max_ms;
+        lr_store_set_timeouts(w->store, 2000 < quarter ? 2000 : quarter,
+                              10000 < quarter ? 10000 : quarter);
+}
+
 static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         const lr_config_t *cfg = w->cfg;
         const char *bootstrap  = cfg->bootstrap_servers;
@@ -615,6 +711,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         if (!(w->store = lr_store_new(cfg->redis_url, cfg->redis_namespace,
                                       errstr, errstr_size)))
                 return -1;
+        lr_worker_fit_poll_interval(w);
         while (lr_store_connect(w->store, err2, sizeof(err2))) {
                 lr_warn("worker", "Redis at %s: %s; retrying", cfg->redis_url,
                         err2);

@@ -74,9 +74,15 @@ lr_dev_broker_t *lr_dev_broker_new(int brokers, int partitions, char *errstr,
 
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set_log_cb(conf, lr_dev_broker_log_cb);
-        /* The host handle has no cluster of its own to talk to. */
+        /* The host handle has no cluster of its own to talk to. The mock
+         * brokers' sockets take its socket settings: without TCP_NODELAY a
+         * response written while the previous one is unacknowledged waits
+         * for the client's delayed ACK, 40 ms per produce to several
+         * partitions. */
         if (rd_kafka_conf_set(conf, "client.id", "leadrouter-dev-broker",
-                              errstr, errstr_size) != RD_KAFKA_CONF_OK) {
+                              errstr, errstr_size) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr,
+                              errstr_size) != RD_KAFKA_CONF_OK) {
                 rd_kafka_conf_destroy(conf);
                 free(db);
                 return NULL;

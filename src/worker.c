@@ -691,6 +691,20 @@ static void lr_worker_fit_poll_interval(lr_worker_t *w) {
                               10000 < quarter ? 10000 : quarter);
 }
 
+/* Asks for the output topics' metadata now, while the consumer joins its
+ * group: otherwise the first message to each topic waits for it (up to
+ * ~0.7 s on the dev broker), holding up that batch and its decisions. The
+ * metadata stays cached after the handle is gone. */
+static void lr_worker_warm_producer(lr_worker_t *w) {
+        int t;
+        for (t = LR_TOPIC_LEAD_ASSIGNED; t < LR_TOPIC_CNT; t++) {
+                rd_kafka_topic_t *rkt =
+                    rd_kafka_topic_new(w->producer, w->cfg->topics[t], NULL);
+                if (rkt)
+                        rd_kafka_topic_destroy(rkt);
+        }
+}
+
 static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         const lr_config_t *cfg = w->cfg;
         const char *bootstrap  = cfg->bootstrap_servers;
@@ -734,6 +748,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 snprintf(errstr, errstr_size, "producer: %s", err2);
                 return -1;
         }
+        lr_worker_warm_producer(w);
         if (w->transactional) {
                 rd_kafka_error_t *e =
                     rd_kafka_init_transactions(w->producer, 60000);

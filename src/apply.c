@@ -45,8 +45,8 @@ static int lr_apply_retry(lr_apply_t *ap, const char *errstr) {
         return ap->hooks.retry ? ap->hooks.retry(ap->opaque, errstr) : -1;
 }
 
-static int lr_apply_install(lr_apply_t *ap, const char *tenant,
-                            const lr_policy_t *p, int32_t day) {
+int lr_apply_install(lr_apply_t *ap, const char *tenant, const lr_policy_t *p,
+                     int32_t day) {
         lr_tier_changed_t *tc;
         size_t tc_cnt;
         char errstr[512];
@@ -58,7 +58,8 @@ static int lr_apply_install(lr_apply_t *ap, const char *tenant,
         }
         if (ap->hooks.tier_changes && tc_cnt)
                 ap->hooks.tier_changes(ap->opaque, tc, tc_cnt);
-        lr_snapshot_changes_free(tc, tc_cnt);
+        else
+                lr_snapshot_changes_free(tc, tc_cnt);
         lr_strmap_set(ap->rankday, tenant, day);
         return 0;
 }

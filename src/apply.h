@@ -17,8 +17,9 @@ typedef struct lr_apply_hooks_s {
         /* Redis failed (errstr): return 0 to retry the same step (after
          * waiting for Redis to come back), -1 to give up. */
         int (*retry)(void *opaque, const char *errstr);
-        /* The tier changes of a ranking this applier installed, to publish;
-         * valid during the call only. May be NULL. */
+        /* The tier changes of a ranking this applier installed: in the
+         * tenant's outbox, to publish, then lr_store_ack(). The hook owns
+         * tc (lr_snapshot_changes_free). May be NULL. */
         void (*tier_changes)(void *opaque, lr_tier_changed_t *tc, size_t cnt);
 } lr_apply_hooks_t;
 
@@ -45,5 +46,11 @@ int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
  * retry hook gave up. */
 int lr_apply_ensure_day(lr_apply_t *ap, const char *tenant,
                         const lr_policy_t *p, int32_t day);
+
+/* Installs the tenant's ranking of `day` whatever the cache says: after an
+ * answer NEED_RANK (need_day), e.g. to a timer tick. 0, or -1 when the
+ * retry hook gave up. */
+int lr_apply_install(lr_apply_t *ap, const char *tenant, const lr_policy_t *p,
+                     int32_t day);
 
 #endif

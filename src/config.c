@@ -323,6 +323,9 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
         if (!strcmp(sub, "max_open_leads"))
                 return lr_parse_int(key, v, 1, 100000, &p->max_open_leads,
                                     errstr, errstr_size);
+        if (!strcmp(sub, "max_leads_per_day"))
+                return lr_parse_int(key, v, 0, 100000, &p->max_leads_per_day,
+                                    errstr, errstr_size);
         if (!strcmp(sub, "max_wait_seconds"))
                 return lr_parse_int(key, v, 0, 86400 * 30, &p->max_wait_seconds,
                                     errstr, errstr_size);

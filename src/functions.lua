@@ -22,14 +22,17 @@ step). Its decisions have no input event to be re-published from, so they
 also go to an outbox that the worker drains: lr_tick returns every outbox
 entry whose lease has expired and leases it again; lr_ack removes what was
 delivered. A worker that dies between the two leaves its entries to be
-re-delivered, with the same event_id and rep, once the lease expires.
+re-delivered, with the same event_id and rep, once the lease expires. The
+tier changes of a ranking install go the same way, written by the install
+itself: nothing decided can be lost between Redis and Kafka.
 
 KEYS[1] is the tenant prefix P = "<ns>:{<tenant>}" (one hash slot per
 tenant). Under it:
   :reps         HASH rep_id -> routing state of the rep, MessagePack values
                 active tier handled open max_open tday tn st st_at until
                 composite composite_text regions tz hours (max_open nil =
-                policy default; tn: leads assigned on day tday;
+                policy default; tn: leads assigned on day tday, the
+                rep's local day;
                 st/st_at/until: presence; regions ",a,b,"; hours the
                 compiled minute-of-week intervals {s1,e1,s2,e2..} in the
                 rep's local time, see workhours.h); read it with lr_reps
@@ -53,8 +56,10 @@ tenant). Under it:
                 by t (from tzdb.c)
   :timers       ZSET "<kind>|<attempt>|<lead_id>" by due time; kind c =
                 contact_after, q = queue escalation, s = first-touch SLA
-  :outbox       ZSET "<lead_id>#<attempt>" timer decisions not yet acked,
-                by lease expiry (wall-clock ms)
+  :outbox       ZSET "<lead_id>#<attempt>" timer decisions and
+                "<rep_id>#t<day>" tier changes not yet acked, by lease
+                expiry (wall-clock ms)
+  :tc           HASH "<rep_id>#t<day>" -> RepTierChanged JSON, until acked
 KEYS[2] = "<ns>:timers" ZSET tenant -> its earliest due timer, and KEYS[3]
 = "<ns>:outbox" ZSET tenant -> its earliest outbox lease expiry: how the
 worker finds the tenants to tick (not cluster-slot safe, by design: one
@@ -277,11 +282,12 @@ local function nonneg(s)
         return v and v >= 0 and v or nil
 end
 
--- The policy block every function takes at a[i..i+12], validated: tiers
+-- The policy block every function takes at a[i..i+13], validated: tiers
 -- max_open_default strategy dedup_ttl_s owner_first region_match
 -- max_wait_ms sla_ms sla_max_attempts tier_weights ("3,2,1")
 -- fire_timers(0/1: fire timers due at the event time first) wall_ms
--- lease_ms (outbox bookkeeping only, never a decision).
+-- lease_ms (outbox bookkeeping only, never a decision) max_leads_per_day
+-- (0 = no daily cap).
 local function policy_args(a, i)
         local tiers, maxdef, ttl = tonumber(a[i]), tonumber(a[i + 1]),
                                    tonumber(a[i + 3])
@@ -290,12 +296,13 @@ local function policy_args(a, i)
                     region_match = flag(a[i + 5]), max_wait = nonneg(a[i + 6]),
                     sla = nonneg(a[i + 7]), sla_max = nonneg(a[i + 8]),
                     weights = a[i + 9], fire = flag(a[i + 10]),
-                    wall = nonneg(a[i + 11]), lease = nonneg(a[i + 12]) }
+                    wall = nonneg(a[i + 11]), lease = nonneg(a[i + 12]),
+                    daymax = nonneg(a[i + 13]) }
         if not tiers or tiers < 1 or tiers > MAX_TIERS or not maxdef or
             not ttl or ttl < 1 or not STRATEGY[p.strategy] or
             p.owner_first == nil or p.region_match == nil or
             not p.max_wait or not p.sla or not p.sla_max or not p.weights or
-            p.fire == nil or not p.wall or not p.lease then
+            p.fire == nil or not p.wall or not p.lease or not p.daymax then
                 return nil
         end
         return p
@@ -304,10 +311,11 @@ end
 local function cx_new(P, keys, tenant, t, pol, rankday)
         local cx = { P = P, GT = keys[2], GO = keys[3], tenant = tenant,
                      rankday = rankday, tiers = pol.tiers,
-                     maxdef = pol.maxdef, strategy = pol.strategy,
+                     maxdef = pol.maxdef, daymax = pol.daymax,
+                     strategy = pol.strategy,
                      ttl_s = fmt('%d', pol.ttl), pol = pol,
                      reps = {}, dirty = {}, out = {}, refs = {}, lists = {},
-                     tout = {}, trefs = {}, tzoff = {} }
+                     tout = {}, tcout = {}, trefs = {}, tzoff = {} }
         cx.t = t
         cx.day = day_of(t)
         cx.day_s, cx.t_s = fmt('%d', cx.day), fmt('%d', t)
@@ -410,6 +418,10 @@ local function finish(cx, status)
         elseif #all == 0 then
                 all = cx.out
         end
+        if #cx.tcout > 0 then
+                head = head .. ',"tier_changes":[' .. concat(cx.tcout, ',') ..
+                       ']'
+        end
         return head .. ',"decisions":[' .. concat(all, ',') .. ']}'
 end
 
@@ -451,6 +463,23 @@ local function tz_offset(cx, tz)
         return off
 end
 
+-- The day number of the call's event time in rep r's timezone (UTC when
+-- it has none): "today" for the rep's daily counts.
+local function rep_day(cx, r)
+        if r.tz then
+                return floor((cx.t + tz_offset(cx, r.tz) * 1000) / MS_PER_DAY)
+        end
+        return cx.day
+end
+
+-- Leads given to rep r on its current day.
+local function assigned_today(cx, r)
+        if r.tday == rep_day(cx, r) then
+                return r.tn
+        end
+        return 0
+end
+
 -- Whether the call's event time is outside rep r's working hours (in its
 -- timezone, UTC when it has none). A rep without hours is never off.
 local function off_hours(cx, r)
@@ -488,14 +517,15 @@ local function status_at(cx, id, r)
 end
 
 -- Why rep r cannot take a lead at the call's event time (presence symbol,
--- OFF_HOURS or AT_CAPACITY), or nil when it can. Departed reps are not
--- asked.
+-- OFF_HOURS or AT_CAPACITY: open leads, or leads today in its timezone),
+-- or nil when it can. Departed reps are not asked.
 local function unavailable(cx, id, r)
         local p = status_at(cx, id, r)
         if p ~= 'AVAILABLE' then
                 return p
         end
-        if r.open >= (r.maxo or cx.maxdef) then
+        if r.open >= (r.maxo or cx.maxdef) or
+            (cx.daymax > 0 and assigned_today(cx, r) >= cx.daymax) then
                 return 'AT_CAPACITY'
         end
         return nil
@@ -606,13 +636,6 @@ local function rank_of(cx, id)
         local u = call('ZRANK', cx.P .. ':unranked', id)
         if u then
                 return nranked(cx) + u + 1
-        end
-        return 0
-end
-
-local function assigned_today(cx, r)
-        if r.tday == cx.day then
-                return r.tn
         end
         return 0
 end
@@ -962,10 +985,11 @@ local function assign(cx, lead_id, L, pick, reason)
 
         r.open = r.open + 1
         r.handled = r.handled + 1
-        if r.tday == day then
+        local rday = rep_day(cx, r)
+        if r.tday == rday then
                 r.tn = r.tn + 1
         else
-                r.tday, r.tn = day, 1
+                r.tday, r.tn = rday, 1
         end
         rep_dirty(cx, id, r)
         if pick.after then
@@ -1479,8 +1503,9 @@ end
 
 -- lr_tick P GT GO; tenant now|"" | policy block: fires the tenant's timers
 -- due at or before `now` ("" = none: only the outbox), then answers with
--- every outbox entry whose lease has expired (all of them "outbox", to be
--- acked), each leased again until wall_ms + lease_ms. need_rank (with the
+-- every outbox entry whose lease has expired (decisions, all of them
+-- "outbox", and "tier_changes", all to be acked), each leased again until
+-- wall_ms + lease_ms. need_rank (with the
 -- decisions fired before it) when a due timer is on a day without a
 -- ranking yet.
 local function lr_tick(keys, a)
@@ -1497,10 +1522,16 @@ local function lr_tick(keys, a)
                         fmt('%d', pol.wall), 'LIMIT', 0, OUTBOX_MAX)
         for i = 1, #ob do
                 local lead, attempt = match(ob[i], '^(.*)#(%d+)$')
-                local d = lead and call('HGET', P .. ':lead:' .. lead,
-                                        'd' .. attempt)
+                local d, list
+                if lead then
+                        d = call('HGET', P .. ':lead:' .. lead, 'd' .. attempt)
+                        list = cx.tout
+                else
+                        d = call('HGET', P .. ':tc', ob[i])
+                        list = cx.tcout
+                end
                 if d then
-                        cx.tout[#cx.tout + 1] = d
+                        list[#list + 1] = d
                         cx.trefs[#cx.trefs + 1] = ob[i]
                 else
                         call('ZREM', P .. ':outbox', ob[i])
@@ -1515,31 +1546,37 @@ local function lr_tick(keys, a)
         return reply
 end
 
--- lr_ack P GO; tenant ref... : the outbox entries ("<lead_id>#<attempt>")
--- delivered.
+-- lr_ack P GO; tenant ref... : the outbox entries ("<lead_id>#<attempt>",
+-- "<rep_id>#t<day>") delivered.
 local function lr_ack(keys, a)
         local P, GO, tenant = keys[1], keys[2], a[1]
         if not (P and GO and tenant and #a >= 2) then
                 return rejected('lr_ack: bad arguments')
         end
         for i = 2, #a, 1000 do
-                call('ZREM', P .. ':outbox', unpack_(a, i, min(i + 999, #a)))
+                local j = min(i + 999, #a)
+                call('ZREM', P .. ':outbox', unpack_(a, i, j))
+                call('HDEL', P .. ':tc', unpack_(a, i, j))
         end
         index_set(GO, tenant, P .. ':outbox')
         return '{"status":"applied"}'
 end
 
--- lr_rank_install P; tenant day evaluate(0/1) prune_before_day, then per
--- rep: rep_id composite rank new_tier. Installs only a newer day.
+-- lr_rank_install P GO; tenant day evaluate(0/1) prune_before_day
+-- lease_expiry n, then n tier changes (ref, RepTierChanged JSON), then per
+-- rep: rep_id composite rank new_tier. Installs only a newer day; its tier
+-- changes go to the outbox, leased until lease_expiry (wall-clock ms).
 local function lr_rank_install(keys, a)
-        local P = keys[1]
-        local day, prune = tonumber(a[2]), tonumber(a[4])
+        local P, GO, tenant = keys[1], keys[2], a[1]
+        local day, prune, ntc = tonumber(a[2]), tonumber(a[4]), tonumber(a[6])
         local evaluate = a[3] == '1'
-        if not P or not day or not prune or (#a - 4) % 4 ~= 0 then
+        if not P or not GO or not day or not prune or not ntc or
+            not is_int(a[5]) or (#a - 6 - 2 * ntc) % 4 ~= 0 then
                 return rejected('lr_rank_install: bad arguments')
         end
+        local first = 7 + 2 * ntc
         local reps, ids, order, ranked = {}, {}, {}, {}
-        for i = 5, #a, 4 do
+        for i = first, #a, 4 do
                 local e = { id = a[i], comp = tonumber(a[i + 1]),
                             rank = tonumber(a[i + 2]), rank_s = a[i + 2],
                             tier = tonumber(a[i + 3]) }
@@ -1604,6 +1641,16 @@ local function lr_rank_install(keys, a)
         -- An active rep left unranked keeps its place after the ranking.
         chunked('ZREM', P .. ':unranked', gone)
         call('SET', P .. ':rankday', a[2])
+        if ntc > 0 then
+                local h, z = {}, {}
+                for i = 7, first - 1, 2 do
+                        h[i - 6], h[i - 5] = a[i], a[i + 1]
+                        z[i - 6], z[i - 5] = a[5], a[i]
+                end
+                chunked('HSET', P .. ':tc', h)
+                chunked('ZADD', P .. ':outbox', z)
+                call('ZADD', GO, 'LT', a[5], tenant)
+        end
         local all = call('HKEYS', rk)
         for i = 1, #all do
                 local mk = P .. ':m:' .. all[i]

@@ -157,6 +157,9 @@ int lr_policy_validate(const lr_policy_t *p, const char *prefix, char *errstr,
         if (lr_int_range(p->max_open_leads, 1, LR_POLICY_MAX_LEADS, prefix,
                          "max_open_leads", errstr, errstr_size))
                 return -1;
+        if (lr_int_range(p->max_leads_per_day, 0, LR_POLICY_MAX_LEADS, prefix,
+                         "max_leads_per_day", errstr, errstr_size))
+                return -1;
         for (k = 0; k < p->tiers - 1; k++) {
                 int s = p->lead_tier_scores[k];
                 if (s < 0 || s > 100)
@@ -253,6 +256,9 @@ void lr_policy_version(const lr_policy_t *p, char *buf, size_t size) {
         lr_policy_hash(&h, "demote_ratio=%.17g\n", p->demote_ratio);
         lr_policy_hash(&h, "evaluation=%s\n", p->evaluation);
         lr_policy_hash(&h, "max_open_leads=%d\n", p->max_open_leads);
+        if (p->max_leads_per_day) /* absent: same version as before it */
+                lr_policy_hash(&h, "max_leads_per_day=%d\n",
+                               p->max_leads_per_day);
         lr_policy_hash(&h, "lead_tier_scores=");
         for (k = 0; k < p->tiers - 1 && k < LR_MAX_TIERS; k++)
                 lr_policy_hash(&h, "%s%d", k ? "," : "",

@@ -108,6 +108,8 @@ typedef struct lr_sim_s {
         int64_t waiting;      /* leads with .waiting */
         lr_assigned_t *acks;  /* timer decisions of the step (borrowed) */
         size_t acks_cnt, acks_size;
+        lr_tier_changed_t *tc; /* tier changes of the step's installs */
+        size_t tc_cnt;
         double stl_sum, wait_sum;
         int64_t stl_n, rejected;
         int64_t steps, ticks; /* pipelines sent, explicit ticks */
@@ -355,12 +357,16 @@ static void lr_sim_result(lr_sim_t *s, const lr_store_result_t *r) {
 }
 
 static int lr_sim_ack(lr_sim_t *s) {
-        size_t n = s->acks_cnt;
+        size_t n = s->acks_cnt, ntc = s->tc_cnt;
+        int rc = n || ntc ? lr_store_ack(s->store, s->acks, n, s->tc, ntc,
+                                         s->errstr, sizeof(s->errstr))
+                          : 0;
 
+        lr_snapshot_changes_free(s->tc, ntc);
+        s->tc       = NULL;
+        s->tc_cnt   = 0;
         s->acks_cnt = 0;
-        return n ? lr_store_ack(s->store, s->acks, n, s->errstr,
-                                sizeof(s->errstr))
-                 : 0;
+        return rc;
 }
 
 /* A CallOutcome applied: speed to lead (from when the lead could first be
@@ -450,11 +456,17 @@ static int lr_sim_retry(void *opaque, const char *errstr) {
         return -1; /* a simulation does not wait for Redis */
 }
 
+/* Counted here; acked with the step's timer decisions (lr_sim_ack). */
 static void lr_sim_tier_changes(void *opaque, lr_tier_changed_t *tc,
                                 size_t cnt) {
         lr_sim_t *s = opaque;
-        (void)tc;
+        lr_tier_changed_t *all =
+            lr_sim_oom(realloc(s->tc, (s->tc_cnt + cnt) * sizeof(*tc)));
+        memcpy(all + s->tc_cnt, tc, cnt * sizeof(*tc));
+        s->tc = all;
+        s->tc_cnt += cnt;
         s->res->tier_changes += (int64_t)cnt;
+        free(tc);
 }
 
 static const lr_apply_hooks_t lr_sim_hooks = {lr_sim_retry,
@@ -721,6 +733,7 @@ static void lr_sim_clear(lr_sim_t *s) {
         free(s->rep_leads);
         free(s->fired);
         free(s->acks);
+        lr_snapshot_changes_free(s->tc, s->tc_cnt);
         lr_strmap_free(s->lead_idx);
         lr_strmap_free(s->rep_idx);
         lr_apply_free(s->apply);

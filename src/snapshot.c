@@ -76,35 +76,42 @@ int lr_snapshot_ensure(lr_store_t *st, const char *tenant, int32_t day,
                        size_t *changes_cnt, char *errstr, size_t errstr_size) {
         lr_snapshot_t snap;
         int evaluate = lr_rank_is_evaluation_day(day, p);
-        int installed = 0;
-        size_t i;
+        int installed = 0, rc = -1;
+        lr_tier_changed_t *tc = NULL;
+        size_t i, cnt = 0;
 
         *changes     = NULL;
         *changes_cnt = 0;
         if (lr_snapshot_compute(st, tenant, day, p, evaluate, &snap, errstr,
                                 errstr_size))
                 return -1;
-        if (lr_store_install_rank(st, tenant, day, snap.ranks, (int)snap.cnt,
-                                  evaluate, p, &installed, errstr,
-                                  errstr_size)) {
-                lr_snapshot_clear(&snap);
-                return -1;
-        }
-        if (installed && evaluate) {
-                for (i = 0; i < snap.cnt; i++) {
-                        if (!snap.ranks[i].rank ||
-                            snap.ranks[i].new_tier == snap.ranks[i].tier)
-                                continue;
-                        *changes = realloc(*changes, (*changes_cnt + 1) *
-                                                         sizeof(**changes));
-                        lr_snapshot_tier_change(&snap, i, p,
-                                                &(*changes)[(*changes_cnt)++]);
+        for (i = 0; evaluate && i < snap.cnt; i++) {
+                if (!snap.ranks[i].rank ||
+                    snap.ranks[i].new_tier == snap.ranks[i].tier)
+                        continue;
+                tc = realloc(tc, (cnt + 1) * sizeof(*tc));
+                if (!tc) {
+                        lr_error("snapshot", "out of memory");
+                        abort();
                 }
+                lr_snapshot_tier_change(&snap, i, p, &tc[cnt++]);
         }
-        if (installed)
-                lr_debug("snapshot", "tenant %s: ranking for day %d installed "
-                         "(%zu reps, %zu tier changes)",
-                         tenant, day, snap.cnt, *changes_cnt);
+        if (lr_store_install_rank(st, tenant, day, snap.ranks, (int)snap.cnt,
+                                  evaluate, p, tc, cnt, &installed, errstr,
+                                  errstr_size))
+                goto done;
+        rc = 0;
+        if (!installed)
+                goto done;
+        lr_debug("snapshot", "tenant %s: ranking for day %d installed "
+                 "(%zu reps, %zu tier changes)",
+                 tenant, day, snap.cnt, cnt);
+        *changes     = tc;
+        *changes_cnt = cnt;
+        tc           = NULL;
+        cnt          = 0;
+done:
+        lr_snapshot_changes_free(tc, cnt);
         lr_snapshot_clear(&snap);
-        return 0;
+        return rc;
 }

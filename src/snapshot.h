@@ -32,8 +32,9 @@ int lr_snapshot_compute(lr_store_t *st, const char *tenant, int32_t day,
 void lr_snapshot_clear(lr_snapshot_t *snap);
 
 /* Makes sure the tenant has a ranking installed for `day`. When this call
- * installs it, the tier changes it made are returned (malloc()ed array, to
- * be published by the caller and freed with lr_snapshot_changes_free). */
+ * installs it, the tier changes it made are returned (malloc()ed array,
+ * freed with lr_snapshot_changes_free): they are in the tenant's outbox,
+ * for the caller to publish and lr_store_ack(). */
 int lr_snapshot_ensure(lr_store_t *st, const char *tenant, int32_t day,
                        const lr_policy_t *p, lr_tier_changed_t **changes,
                        size_t *changes_cnt, char *errstr, size_t errstr_size);

@@ -394,6 +394,9 @@ void lr_store_result_clear(lr_store_result_t *r) {
         for (i = 0; i < r->decisions_cnt; i++)
                 lr_assigned_clear(&r->decisions[i]);
         free(r->decisions);
+        for (i = 0; i < r->tier_changes_cnt; i++)
+                lr_tier_changed_clear(&r->tier_changes[i]);
+        free(r->tier_changes);
         memset(r, 0, sizeof(*r));
 }
 
@@ -484,6 +487,7 @@ static void store_argv_policy(store_argv_t *a, const lr_policy_t *p,
         argv_add_int(a, fire_timers ? 1 : 0);
         argv_add_int(a, lr_now_ms());
         argv_add_int(a, LR_STORE_OUTBOX_LEASE_MS);
+        argv_add_int(a, p->max_leads_per_day);
 }
 
 /* Appends the FCALL of op; *owned receives what to free once appended. */
@@ -607,6 +611,46 @@ static void store_decision_parse(json_t *o, lr_assigned_t *d) {
         d->source_offset = json_int_get(o, "source_offset");
 }
 
+/* A tier change as kept in the outbox (functions.lua :tc) until acked. */
+static char *store_tier_change_json(const lr_tier_changed_t *t) {
+        json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}",
+                              "event_id", t->event_id, "tenant_id",
+                              t->tenant_id, "rep_id", t->rep_id, "from_tier",
+                              (int)t->from_tier, "to_tier", (int)t->to_tier,
+                              "composite", t->composite, "tier_mean",
+                              t->tier_mean, "decided_at",
+                              (json_int_t)t->decided_at, "reason", t->reason);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!text) {
+                lr_error("store", "out of memory");
+                abort();
+        }
+        return text;
+}
+
+static void store_tier_change_parse(json_t *o, lr_tier_changed_t *t) {
+        t->event_id   = json_str_dup(o, "event_id");
+        t->tenant_id  = json_str_dup(o, "tenant_id");
+        t->rep_id     = json_str_dup(o, "rep_id");
+        t->from_tier  = (int32_t)json_int_get(o, "from_tier");
+        t->to_tier    = (int32_t)json_int_get(o, "to_tier");
+        t->composite  = json_number_value(json_object_get(o, "composite"));
+        t->tier_mean  = json_number_value(json_object_get(o, "tier_mean"));
+        t->decided_at = json_int_get(o, "decided_at");
+        t->reason     = json_str_dup(o, "reason");
+}
+
+/* The outbox member of a tier change: "<rep_id>#t<day>" (never a decision's
+ * "<lead_id>#<attempt>"). */
+static char *store_tier_ref(const lr_tier_changed_t *t) {
+        size_t size = strlen(t->rep_id) + 24;
+        char *ref = store_calloc(1, size);
+        snprintf(ref, size, "%s#t%d", t->rep_id,
+                 (int)lr_day_of(t->decided_at));
+        return ref;
+}
+
 /* Fills r from the JSON reply of an event function. */
 static void store_result_parse(const char *fn, const char *text, size_t len,
                                lr_store_result_t *r) {
@@ -647,6 +691,15 @@ static void store_result_parse(const char *fn, const char *text, size_t len,
         r->outbox_cnt = (size_t)json_int_get(o, "outbox");
         if (r->outbox_cnt > r->decisions_cnt)
                 r->outbox_cnt = r->decisions_cnt;
+        ds = json_object_get(o, "tier_changes");
+        r->tier_changes_cnt = json_array_size(ds);
+        r->tier_changes =
+            r->tier_changes_cnt
+                ? store_calloc(r->tier_changes_cnt, sizeof(*r->tier_changes))
+                : NULL;
+        for (i = 0; i < r->tier_changes_cnt; i++)
+                store_tier_change_parse(json_array_get(ds, i),
+                                        &r->tier_changes[i]);
         json_decref(o);
 }
 
@@ -834,35 +887,41 @@ void lr_store_tenants_free(char **tenants, size_t cnt) {
         free(tenants);
 }
 
-int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t n,
-                 char *errstr, size_t errstr_size) {
+int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t nd,
+                 const lr_tier_changed_t *tc, size_t ntc, char *errstr,
+                 size_t errstr_size) {
+        size_t n = nd + ntc, i = 0, j, k, calls = 0;
         const char **argv = store_calloc(n + 6, sizeof(*argv));
         size_t *len = store_calloc(n + 6, sizeof(*len));
-        char **refs = store_calloc(n, sizeof(*refs));
-        size_t i = 0, j, k, calls = 0;
+        const char **tenant = store_calloc(n ? n : 1, sizeof(*tenant));
+        char **refs = store_calloc(n ? n : 1, sizeof(*refs));
         int rc = -1;
 
-        if (lr_store_connect(st, errstr, errstr_size))
-                goto done;
-        for (j = 0; j < n; j++) {
+        for (j = 0; j < nd; j++) {
                 size_t size = strlen(d[j].lead_id) + 16;
                 refs[j] = store_calloc(1, size);
                 snprintf(refs[j], size, "%s#%d", d[j].lead_id,
                          (int)d[j].attempt);
+                tenant[j] = d[j].tenant_id;
         }
-        /* One lr_ack per run of decisions of the same tenant. */
+        for (j = 0; j < ntc; j++) {
+                refs[nd + j] = store_tier_ref(&tc[j]);
+                tenant[nd + j] = tc[j].tenant_id;
+        }
+        if (n && lr_store_connect(st, errstr, errstr_size))
+                goto done;
+        /* One lr_ack per run of entries of the same tenant. */
         while (i < n) {
-                char *prefix = store_prefix(st, d[i].tenant_id);
+                char *prefix = store_prefix(st, tenant[i]);
                 int ok;
                 argv[0] = "FCALL";
                 argv[1] = "lr_ack";
                 argv[2] = "2";
                 argv[3] = prefix;
                 argv[4] = st->outbox_key;
-                argv[5] = d[i].tenant_id;
+                argv[5] = tenant[i];
                 k = 6;
-                for (j = i; j < n && !strcmp(d[j].tenant_id, d[i].tenant_id);
-                     j++)
+                for (j = i; j < n && !strcmp(tenant[j], tenant[i]); j++)
                         argv[k++] = refs[j];
                 for (k = 0; k < 6 + (j - i); k++)
                         len[k] = strlen(argv[k]);
@@ -896,6 +955,7 @@ done:
         for (j = 0; j < n; j++)
                 free(refs[j]);
         free(refs);
+        free(tenant);
         free(len);
         free(argv);
         return rc;
@@ -1133,11 +1193,14 @@ int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
 int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
                           const lr_rep_rank_t *reps, int cnt,
                           int evaluate_tiers, const lr_policy_t *p,
+                          const lr_tier_changed_t *changes, size_t changes_cnt,
                           int *installed, char *errstr, size_t errstr_size) {
-        size_t argc = 9 + 4 * (size_t)(cnt > 0 ? cnt : 0), k = 0;
+        size_t argc = 12 + 2 * changes_cnt + 4 * (size_t)(cnt > 0 ? cnt : 0);
+        size_t k = 0, c;
         const char **argv = store_calloc(argc, sizeof(*argv));
         size_t *len = store_calloc(argc, sizeof(*len));
         char (*num)[32] = store_calloc(argc, sizeof(*num));
+        char **owned = store_calloc(2 * changes_cnt + 1, sizeof(*owned));
         char *prefix = store_prefix(st, tenant);
         redisReply *r = NULL;
         int i, rc = -1;
@@ -1147,12 +1210,21 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
         (snprintf(num[k], sizeof(num[0]), __VA_ARGS__), ADD_STR(num[k]))
         ADD_STR("FCALL");
         ADD_STR("lr_rank_install");
-        ADD_STR("1");
+        ADD_STR("2");
         ADD_STR(prefix);
+        ADD_STR(st->outbox_key);
         ADD_STR(tenant);
         ADD_FMT("%d", (int)day);
         ADD_STR(evaluate_tiers ? "1" : "0");
         ADD_FMT("%d", (int)day - p->window_days);
+        ADD_FMT("%lld", (long long)(lr_now_ms() + LR_STORE_OUTBOX_LEASE_MS));
+        ADD_FMT("%zu", changes_cnt);
+        for (c = 0; c < changes_cnt; c++) {
+                owned[2 * c] = store_tier_ref(&changes[c]);
+                owned[2 * c + 1] = store_tier_change_json(&changes[c]);
+                ADD_STR(owned[2 * c]);
+                ADD_STR(owned[2 * c + 1]);
+        }
         for (i = 0; i < cnt; i++) {
                 ADD_STR(reps[i].rep_id);
                 ADD_FMT("%.17g", reps[i].composite);
@@ -1180,6 +1252,9 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
 done:
         if (r)
                 freeReplyObject(r);
+        for (c = 0; c < 2 * changes_cnt; c++)
+                free(owned[c]);
+        free(owned);
         free(prefix);
         free(num);
         free(len);

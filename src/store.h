@@ -72,6 +72,10 @@ typedef struct lr_store_result_s {
          * the others, then lr_store_ack() them (until then they stay in the
          * tenant's outbox and are handed out again once their lease ends). */
         size_t outbox_cnt;
+        /* Tier changes handed out again from the outbox (ticks only):
+         * publish them, then lr_store_ack() them. */
+        lr_tier_changed_t *tier_changes;
+        size_t tier_changes_cnt;
 } lr_store_result_t;
 
 void lr_store_result_clear(lr_store_result_t *r);
@@ -113,8 +117,10 @@ int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
                          char *errstr, size_t errstr_size);
 void lr_store_tenants_free(char **tenants, size_t cnt);
 
-/* Removes delivered timer decisions from their tenants' outboxes. */
-int lr_store_ack(lr_store_t *st, const lr_assigned_t *decisions, size_t n,
+/* Removes delivered timer decisions and tier changes from their tenants'
+ * outboxes. */
+int lr_store_ack(lr_store_t *st, const lr_assigned_t *decisions, size_t nd,
+                 const lr_tier_changed_t *tier_changes, size_t ntc,
                  char *errstr, size_t errstr_size);
 
 /* A rep as read for ranking and the scorecard. */
@@ -142,12 +148,15 @@ int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
 
 /* Installs the ranking for `day` (composite and rank per rep, and new_tier
  * when evaluate_tiers) atomically, only if the tenant's installed ranking is
- * older. *installed = 1 when this call installed it (the caller then
- * publishes the tier changes), 0 if another worker got there first.
+ * older. *installed = 1 when this call installed it, 0 if another worker
+ * got there first. With it, in the same step, the tier changes go to the
+ * tenant's outbox (leased for LR_STORE_OUTBOX_LEASE_MS): the installer
+ * publishes and acks them, or a tick hands them out again after the lease.
  * Also prunes bucket fields older than day - window_days. */
 int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
                           const lr_rep_rank_t *reps, int cnt,
                           int evaluate_tiers, const lr_policy_t *p,
+                          const lr_tier_changed_t *changes, size_t changes_cnt,
                           int *installed, char *errstr, size_t errstr_size);
 
 /* Deletes every key of the namespace (tests, simulate). */

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "snapshot.h"
 #include "timers.h"
 #include "timeutil.h"
 
@@ -17,13 +16,15 @@
 
 struct lr_timers_s {
         lr_store_t *store;
+        lr_apply_t *apply;
         const lr_config_t *cfg;
         lr_timers_hooks_t hooks;
         void *opaque;
         int64_t last_run, last_warn;
 };
 
-lr_timers_t *lr_timers_new(lr_store_t *st, const lr_config_t *cfg,
+lr_timers_t *lr_timers_new(lr_store_t *st, lr_apply_t *ap,
+                           const lr_config_t *cfg,
                            const lr_timers_hooks_t *hooks, void *opaque) {
         lr_timers_t *tm = calloc(1, sizeof(*tm));
         if (!tm) {
@@ -31,6 +32,7 @@ lr_timers_t *lr_timers_new(lr_store_t *st, const lr_config_t *cfg,
                 abort();
         }
         tm->store = st;
+        tm->apply = ap;
         tm->cfg = cfg;
         tm->hooks = *hooks;
         tm->opaque = opaque;
@@ -55,30 +57,14 @@ void lr_timers_ack(lr_timers_t *tm, const lr_store_result_t *results,
         size_t i;
         char errstr[512];
         for (i = 0; i < n; i++) {
-                if (!results[i].outbox_cnt)
+                const lr_store_result_t *r = &results[i];
+                if (!r->outbox_cnt && !r->tier_changes_cnt)
                         continue;
-                if (lr_store_ack(tm->store, results[i].decisions,
-                                 results[i].outbox_cnt, errstr,
+                if (lr_store_ack(tm->store, r->decisions, r->outbox_cnt,
+                                 r->tier_changes, r->tier_changes_cnt, errstr,
                                  sizeof(errstr)))
-                        lr_timers_warn(tm, "acking timer decisions", errstr);
+                        lr_timers_warn(tm, "acking the outbox", errstr);
         }
-}
-
-/* Installs the ranking of `day` for a tenant whose timer is due on it. */
-static int lr_timers_rank(lr_timers_t *tm, const char *tenant,
-                          const lr_policy_t *p, int32_t day) {
-        lr_tier_changed_t *tc;
-        size_t cnt;
-        char errstr[512];
-        if (lr_snapshot_ensure(tm->store, tenant, day, p, &tc, &cnt, errstr,
-                               sizeof(errstr))) {
-                lr_timers_warn(tm, "ranking for a timer's day", errstr);
-                return -1;
-        }
-        if (tm->hooks.tier_changes && cnt)
-                tm->hooks.tier_changes(tm->opaque, tc, cnt);
-        lr_snapshot_changes_free(tc, cnt);
-        return 0;
 }
 
 void lr_timers_run(lr_timers_t *tm) {
@@ -130,8 +116,9 @@ void lr_timers_run(lr_timers_t *tm) {
                  * that tenant again. */
                 for (i = 0; i < n; i++) {
                         if (res[i].status == LR_STORE_NEED_RANK &&
-                            !lr_timers_rank(tm, ticks[i].tenant_id,
-                                            ticks[i].policy, res[i].need_day))
+                            !lr_apply_install(tm->apply, ticks[i].tenant_id,
+                                              ticks[i].policy,
+                                              res[i].need_day))
                                 ticks[k++] = ticks[i];
                         lr_store_result_clear(&res[i]);
                 }

@@ -19,13 +19,15 @@
  * lr_timers_run() for ticks). A worker that dies in between leaves them
  * leased; once the lease expires (LR_STORE_OUTBOX_LEASE_MS) the next tick
  * of any worker hands them out again, with the same event_id and rep: a
- * consumer may see a timer decision twice, never two different ones.
+ * consumer may see a timer decision twice, never two different ones. The
+ * tier changes of a ranking install wait in the same outbox, the same way.
  */
 #ifndef LR_TIMERS_H
 #define LR_TIMERS_H
 
 #include <stddef.h>
 
+#include "apply.h"
 #include "config.h"
 #include "store.h"
 
@@ -33,17 +35,18 @@
 #define LR_TIMERS_TENANTS_MAX 1000 /* tenants ticked per run */
 
 typedef struct lr_timers_hooks_s {
-        /* Publishes every decision of results[0..n) and waits until they
-         * are delivered: 0, or -1 when they were not (they stay in the
-         * outbox). */
+        /* Publishes every decision and tier change of results[0..n) and
+         * waits until they are delivered: 0, or -1 when they were not (they
+         * stay in the outbox). */
         int (*publish)(void *opaque, lr_store_result_t *results, size_t n);
-        /* Tier changes of a ranking installed for a timer's day. */
-        void (*tier_changes)(void *opaque, lr_tier_changed_t *tc, size_t cnt);
 } lr_timers_hooks_t;
 
 typedef struct lr_timers_s lr_timers_t;
 
-lr_timers_t *lr_timers_new(lr_store_t *st, const lr_config_t *cfg,
+/* A timer due on a day without a ranking has it installed through ap (its
+ * tier changes go to ap's hook). */
+lr_timers_t *lr_timers_new(lr_store_t *st, lr_apply_t *ap,
+                           const lr_config_t *cfg,
                            const lr_timers_hooks_t *hooks, void *opaque);
 void lr_timers_free(lr_timers_t *tm);
 
@@ -51,7 +54,8 @@ void lr_timers_free(lr_timers_t *tm);
  * retried at the next run. */
 void lr_timers_run(lr_timers_t *tm);
 
-/* Acks the timer decisions (outbox_cnt) of delivered results[0..n). */
+/* Acks the outbox entries (decisions[0..outbox_cnt), tier_changes) of
+ * delivered results[0..n). */
 void lr_timers_ack(lr_timers_t *tm, const lr_store_result_t *results,
                    size_t n);
 

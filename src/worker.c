@@ -41,6 +41,7 @@
 #include "kafka.h"
 #include "leadrouter/codec.h"
 #include "log.h"
+#include "snapshot.h"
 #include "store.h"
 #include "timers.h"
 #include "timeutil.h"
@@ -71,6 +72,10 @@ typedef struct lr_worker_s {
          * batch is dropped if they differ. */
         int64_t generation, batch_generation;
         int backoff_max_ms, hold_after_ms;
+        /* Tier changes of the rankings this worker installed: in Redis'
+         * outbox, published with the next outputs, acked once delivered. */
+        lr_tier_changed_t *tc;
+        size_t tc_cnt;
 } lr_worker_t;
 
 #define LR_STATS_INTERVAL_MS 10000
@@ -353,7 +358,16 @@ static int lr_worker_retry(void *opaque, const char *errstr) {
 
 static void lr_worker_tier_changes(void *opaque, lr_tier_changed_t *tc,
                                    size_t cnt) {
-        lr_worker_publish_tier_changes(opaque, tc, cnt);
+        lr_worker_t *w = opaque;
+        lr_tier_changed_t *all = realloc(w->tc, (w->tc_cnt + cnt) * sizeof(*tc));
+        if (!all) {
+                lr_error("worker", "out of memory");
+                abort();
+        }
+        memcpy(all + w->tc_cnt, tc, cnt * sizeof(*tc));
+        w->tc = all;
+        w->tc_cnt += cnt;
+        free(tc);
 }
 
 static const lr_apply_hooks_t lr_worker_apply_hooks = {
@@ -428,6 +442,7 @@ static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
 
 static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
         size_t i, k = 0, d;
+        lr_worker_publish_tier_changes(w, w->tc, w->tc_cnt);
         for (i = 0; i < b->cnt; i++) {
                 lr_store_result_t *r;
                 if (b->bad[i][0]) {
@@ -474,23 +489,25 @@ static void lr_worker_commit_offsets(lr_worker_t *w,
                 lr_warn("worker", "offset commit: %s", rd_kafka_err2str(err));
 }
 
-/* Transactional end of batch: outputs and offsets in one transaction.
- * Returns 0, or -1 when the transaction was aborted (the caller rewinds). */
+/* Transactional end of the outputs: with the batch's offsets (if any) in
+ * one transaction. Returns 0, or -1 when the transaction was aborted. */
 static int lr_worker_commit_txn(lr_worker_t *w,
                                 rd_kafka_topic_partition_list_t *offsets) {
-        rd_kafka_consumer_group_metadata_t *cgmd =
-            rd_kafka_consumer_group_metadata(w->consumer);
-        rd_kafka_error_t *e;
+        rd_kafka_error_t *e = NULL;
         int64_t since = lr_mono_ms();
 
         /* Both calls resume after a timeout: keep the group meanwhile. */
-        while ((e = rd_kafka_send_offsets_to_transaction(
-                    w->producer, offsets, cgmd, LR_KEEPALIVE_MS)) &&
-               rd_kafka_error_is_retriable(e)) {
-                rd_kafka_error_destroy(e);
-                lr_worker_hold(w, since);
+        if (offsets) {
+                rd_kafka_consumer_group_metadata_t *cgmd =
+                    rd_kafka_consumer_group_metadata(w->consumer);
+                while ((e = rd_kafka_send_offsets_to_transaction(
+                            w->producer, offsets, cgmd, LR_KEEPALIVE_MS)) &&
+                       rd_kafka_error_is_retriable(e)) {
+                        rd_kafka_error_destroy(e);
+                        lr_worker_hold(w, since);
+                }
+                rd_kafka_consumer_group_metadata_destroy(cgmd);
         }
-        rd_kafka_consumer_group_metadata_destroy(cgmd);
         while (!e && (e = rd_kafka_commit_transaction(w->producer,
                                                       LR_KEEPALIVE_MS)) &&
                rd_kafka_error_is_retriable(e)) {
@@ -576,33 +593,31 @@ static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
         }
 }
 
-static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
-        rd_kafka_topic_partition_list_t *offsets;
+/* Opens the outputs of a batch or a tick: a transaction when
+ * transactional. 0, or -1 (fatal). */
+static int lr_worker_begin(lr_worker_t *w) {
         rd_kafka_error_t *e;
-        int r = 0;
+        if (!w->transactional || !(e = rd_kafka_begin_transaction(w->producer)))
+                return 0;
+        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                 "begin transaction: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        w->fatal = 1;
+        return -1;
+}
 
-        rd_kafka_poll(w->producer, 0); /* a fatal error before any work */
-        if (w->fatal)
-                return -1;
-        if (w->generation != w->batch_generation)
-                return -1; /* revoked while collecting: dropped */
-        if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
-                return -1; /* stopping or revoked: nothing is committed */
-        if (w->transactional && (e = rd_kafka_begin_transaction(w->producer))) {
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                         "begin transaction: %s", rd_kafka_error_string(e));
-                rd_kafka_error_destroy(e);
-                w->fatal = 1;
-                return -1;
-        }
-        lr_worker_publish(w, b);
-        offsets = lr_worker_offsets(b);
+/* Waits until the outputs since lr_worker_begin() are delivered (committed
+ * with `offsets`, if any, when transactional), serving the consumer
+ * meanwhile. 0, or -1 when they were not: fatal, or the transaction was
+ * aborted. Then the pending tier changes are acked. */
+static int lr_worker_deliver(lr_worker_t *w,
+                             rd_kafka_topic_partition_list_t *offsets) {
+        char errstr[512];
+        size_t i;
+
         if (w->transactional) {
-                if (!w->fatal && lr_worker_commit_txn(w, offsets)) {
-                        if (!w->fatal)
-                                lr_worker_rewind(w);
-                        r = -1;
-                }
+                if (!w->fatal && lr_worker_commit_txn(w, offsets))
+                        return -1;
         } else {
                 int64_t since = lr_mono_ms();
                 while (rd_kafka_flush(w->producer, LR_KEEPALIVE_MS) ==
@@ -611,67 +626,74 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
                         lr_worker_hold(w, since);
         }
         lr_worker_pause(w, 0);
+        if (w->fatal)
+                return -1;
+        /* Not acked: handed out again once the lease ends (same event_id). */
+        if (w->tc_cnt && lr_store_ack(w->store, NULL, 0, w->tc, w->tc_cnt,
+                                      errstr, sizeof(errstr)))
+                lr_warn("worker", "acking tier changes: %s", errstr);
+        for (i = 0; i < w->tc_cnt; i++)
+                lr_tier_changed_clear(&w->tc[i]);
+        free(w->tc);
+        w->tc = NULL;
+        w->tc_cnt = 0;
+        return 0;
+}
+
+static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
+        rd_kafka_topic_partition_list_t *offsets;
+        int r;
+
+        rd_kafka_poll(w->producer, 0); /* a fatal error before any work */
+        if (w->fatal)
+                return -1;
+        if (w->generation != w->batch_generation)
+                return -1; /* revoked while collecting: dropped */
+        if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
+                return -1; /* stopping or revoked: nothing is committed */
+        if (lr_worker_begin(w))
+                return -1;
+        lr_worker_publish(w, b);
+        offsets = lr_worker_offsets(b);
+        r = lr_worker_deliver(w, offsets);
+        if (r && !w->fatal)
+                lr_worker_rewind(w); /* aborted: consume the batch again */
         /* Revoked while the outputs were delivered: the partitions' next
          * owner publishes them again (same event_id), commits them. */
-        if (!w->fatal && !r && w->generation == w->batch_generation) {
+        if (!r && w->generation == w->batch_generation) {
                 lr_worker_commit_offsets(w, offsets);
                 lr_timers_ack(w->timers, b->results, b->ops_cnt);
         }
         rd_kafka_topic_partition_list_destroy(offsets);
-        return w->fatal ? -1 : 0;
+        return r;
 }
 
-/* Timer decisions (timers.h): published on their own, in a transaction of
- * their own when transactional, then acked by the caller. */
+/* Timer decisions and tier changes (timers.h): published on their own, in
+ * a transaction of their own when transactional, then acked by the caller. */
 static int lr_worker_publish_timers(void *opaque, lr_store_result_t *res,
                                     size_t n) {
         lr_worker_t *w = opaque;
-        rd_kafka_error_t *e;
-        size_t i, d, cnt = 0;
+        size_t i, d, cnt = w->tc_cnt;
 
         for (i = 0; i < n; i++)
-                cnt += res[i].decisions_cnt;
+                cnt += res[i].decisions_cnt + res[i].tier_changes_cnt;
         if (!cnt || w->fatal)
                 return w->fatal ? -1 : 0;
-        if (w->transactional && (e = rd_kafka_begin_transaction(w->producer))) {
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                         "begin transaction: %s", rd_kafka_error_string(e));
-                rd_kafka_error_destroy(e);
-                w->fatal = 1;
+        if (lr_worker_begin(w))
                 return -1;
-        }
-        for (i = 0; i < n; i++)
+        lr_worker_publish_tier_changes(w, w->tc, w->tc_cnt);
+        for (i = 0; i < n; i++) {
                 for (d = 0; d < res[i].decisions_cnt; d++)
                         lr_worker_publish_decision(w, &res[i].decisions[d]);
-        if (!w->transactional) {
-                rd_kafka_flush(w->producer, -1);
-                return w->fatal ? -1 : 0;
+                lr_worker_publish_tier_changes(w, res[i].tier_changes,
+                                               res[i].tier_changes_cnt);
         }
-        if (!w->fatal && (e = rd_kafka_commit_transaction(w->producer, -1))) {
-                lr_warn("worker", "timer decisions: transaction failed: %s",
-                        rd_kafka_error_string(e));
-                if (!rd_kafka_error_txn_requires_abort(e)) {
-                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                                 "commit transaction: %s",
-                                 rd_kafka_error_string(e));
-                        w->fatal = 1;
-                }
-                rd_kafka_error_destroy(e);
-                if (!w->fatal && (e = rd_kafka_abort_transaction(w->producer,
-                                                                 -1))) {
-                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                                 "abort transaction: %s",
-                                 rd_kafka_error_string(e));
-                        w->fatal = 1;
-                        rd_kafka_error_destroy(e);
-                }
-                return -1; /* still in the outbox: handed out again */
-        }
-        return w->fatal ? -1 : 0;
+        /* Not delivered: still in the outbox, handed out again. */
+        return lr_worker_deliver(w, NULL);
 }
 
 static const lr_timers_hooks_t lr_worker_timers_hooks = {
-    lr_worker_publish_timers, lr_worker_tier_changes};
+    lr_worker_publish_timers};
 
 /* --- Set-up and the loop ------------------------------------------------*/
 
@@ -734,7 +756,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 lr_worker_sleep_ms(1000);
         }
         w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
-        w->timers = lr_timers_new(w->store, cfg, &lr_worker_timers_hooks, w);
+        w->timers = lr_timers_new(w->store, w->apply, cfg,
+                                  &lr_worker_timers_hooks, w);
 
         if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
                                        errstr, errstr_size)))
@@ -797,6 +820,7 @@ static void lr_worker_destroy(lr_worker_t *w) {
                 rd_kafka_flush(w->producer, 10000);
                 rd_kafka_destroy(w->producer);
         }
+        lr_snapshot_changes_free(w->tc, w->tc_cnt);
         lr_apply_free(w->apply);
         lr_timers_free(w->timers);
         lr_store_free(w->store);

@@ -35,6 +35,8 @@ typedef struct lr_policy_s {
         double demote_ratio;           /* 0.80 */
         char evaluation[16];           /* "daily" | "monthly" */
         int max_open_leads;            /* 25 */
+        int max_leads_per_day;         /* 0 = no daily cap; else leads per
+                                        * rep per day of its timezone */
         int lead_tier_scores[LR_MAX_TIERS]; /* score >= [0] -> tier 1, >= [1]
                                              * -> tier 2 ... : {80, 50} */
         int max_wait_seconds;          /* 300 */

@@ -177,6 +177,23 @@ def wait_committed(bootstrap, group, workers=(), timeout=120, partitions=4):
     fail("not all input committed within %ds: want %s, have %s" % (timeout, want, have))
 
 
+def wait_outbox(redis_url, ns, workers, timeout=120):
+    """Waits until no tenant has an outbox entry (timer decisions, tier
+    changes) left: what a killed worker left leased is handed out again by
+    a live one once the lease (30 s) runs out. Fails if a worker exits."""
+    r = redis.Redis.from_url(redis_url)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        left = r.zcard("%s:outbox" % ns)
+        if not left:
+            return
+        for w in workers:
+            if w.proc and w.proc.poll() is not None:
+                fail("worker exited with %s\n%s" % (w.proc.returncode, w.log()[-3000:]))
+        time.sleep(0.5)
+    fail("%d tenant(s) still have outbox entries after %ds" % (left, timeout))
+
+
 def check_decisions(got, leads):
     """got: consume() output of lead-assigned; leads: the LeadCreated events.
     Checks one decision per (lead, attempt), every lead decided. Returns
@@ -312,19 +329,12 @@ def read_all(bootstrap, topic, decode=True, timeout=30):
     return out
 
 
-# Tier changes are not durable yet: a worker that dies after installing a
-# day's ranking in Redis and before delivering its RepTierChanged events
-# loses them (the ranking is installed, nobody publishes them again). Until
-# they go through an outbox like the timer decisions, a broken chain is
-# reported as a known bug; LR_STRICT_TIER_CHANGES=1 makes it fail the test.
-STRICT_TIER_CHANGES = os.environ.get("LR_STRICT_TIER_CHANGES", "0") == "1"
-
-
 def check_tier_chains(bootstrap, tenants, as_of, redis_url, ns, bottom=3):
     """The published RepTierChanged events of each rep, in order, must chain
     from the bottom tier (where a new rep starts) to the tier the scorecard
     shows: a tier change lost on the way (installed in Redis, never
-    published) breaks the chain. Returns (changes checked, breaks)."""
+    published) breaks the chain. Call it once the outbox is empty
+    (wait_outbox). Returns the number of changes checked."""
     changes = {}
     for _, _, _, tc in read_all(bootstrap, "rep-tier-changed"):
         changes[tc["event_id"]] = tc
@@ -343,9 +353,6 @@ def check_tier_chains(bootstrap, tenants, as_of, redis_url, ns, bottom=3):
             if rep["tier"] != tier:
                 breaks.append("%s %s: scorecard tier %d, last published tier %d" % (
                     t, rep["rep_id"], rep["tier"], tier))
-    if breaks:
-        msg = "%d tier change(s) lost (installed, never published), e.g. %s" % (
-            len(breaks), "; ".join(breaks[:3]))
-        check(not STRICT_TIER_CHANGES, msg)
-        print("  KNOWN BUG (not failing, LR_STRICT_TIER_CHANGES=1 to fail): " + msg)
-    return len(changes), len(breaks)
+    check(not breaks, "%d tier change(s) lost (installed, never published), e.g. %s" % (
+        len(breaks), "; ".join(breaks[:3])))
+    return len(changes)

@@ -311,7 +311,7 @@ FIXTURE int install(lr_store_t *st, const char *tenant, int32_t day, int n,
                 rr[i].new_tier = tiers[i];
                 rr[i].active = 1;
         }
-        if (lr_store_install_rank(st, tenant, day, rr, n, 1, &g_pol,
+        if (lr_store_install_rank(st, tenant, day, rr, n, 1, &g_pol, NULL, 0,
                                   &installed, err, sizeof(err))) {
                 fprintf(stderr, "install: %s\n", err);
                 exit(2);

@@ -119,8 +119,8 @@ static lr_store_status_t tick(lr_store_t *st, const char *tn, int64_t now,
 
 static void ack(lr_store_t *st, lr_store_result_t *r) {
         char err[256];
-        CHECK(lr_store_ack(st, r->decisions, r->outbox_cnt, err,
-                           sizeof(err)) == 0);
+        CHECK(lr_store_ack(st, r->decisions, r->outbox_cnt, r->tier_changes,
+                           r->tier_changes_cnt, err, sizeof(err)) == 0);
 }
 
 /* Tenants the worker would tick at (now, wall), comma-separated. */
@@ -842,6 +842,104 @@ static void test_outbox(void) {
         store_close(st);
 }
 
+/* max_leads_per_day: counted per day of the rep's own timezone. */
+static void test_daily_capacity(void) {
+        const char *ns = "lrtest-rt-daycap", *tn = "t";
+        const char *ids[] = {"r1", "r2"};
+        lr_store_t *st = store_open(ns);
+        lr_store_result_t r;
+
+        policy_reset();
+        g_pol.max_leads_per_day = 2;
+        setup(st, tn, D, 2, ids, NULL);
+        CHECK_INT(status_x(st, tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE,
+                           NULL, "America/Los_Angeles", NULL, &r),
+                  LR_STORE_APPLIED);
+        lr_store_result_clear(&r);
+        CHECK_STR(route(st, tn, "L1", at(D, 16, 0)), "L1>r1:RANKED#1");
+        CHECK_STR(route(st, tn, "L2", at(D, 16, 1)), "L2>r1:RANKED#1");
+        CHECK_STR(route(st, tn, "L3", at(D, 16, 2)), "L3>r2:RANKED#1");
+        CHECK_STR(route(st, tn, "L4", at(D, 23, 30)), "L4>r2:RANKED#1");
+        /* 00:30 UTC: a new day for r2 (UTC), still 16:30 of the same day
+         * for r1 in Los Angeles. */
+        CHECK_INT(install(st, tn, D + 1, 2, ids, (double[]){0.9, 0.8},
+                          (int[]){3, 3}),
+                  1);
+        CHECK_STR(route(st, tn, "L5", at(D + 1, 0, 30)), "L5>r2:RANKED#1");
+        /* 09:00 UTC = 01:00 in Los Angeles: r1's new day. */
+        CHECK_STR(route(st, tn, "L6", at(D + 1, 9, 0)), "L6>r1:RANKED#1");
+        g_pol.max_leads_per_day = 0;
+        CHECK_STR(route(st, tn, "L7", at(D + 1, 9, 1)), "L7>r1:RANKED#1");
+        CHECK_STR(route(st, tn, "L8", at(D + 1, 9, 2)), "L8>r1:RANKED#1");
+        store_close(st);
+}
+
+/* A ranking install puts its tier changes in the outbox in the same step:
+ * a worker that dies before publishing them leaves them to the next tick. */
+static void test_tier_change_outbox(void) {
+        const char *ns = "lrtest-rt-tierout", *tn = "t";
+        const char *ids[] = {"r1", "r2"};
+        lr_store_t *st = store_open(ns);
+        lr_rep_rank_t rr[2];
+        lr_tier_changed_t tc;
+        lr_store_result_t r;
+        char key[128], ref[64], err[256];
+        redisReply *rep;
+        int installed = 0;
+
+        policy_reset();
+        setup(st, tn, D, 2, ids, NULL);
+        memset(rr, 0, sizeof(rr));
+        rr[0].rep_id = "r1", rr[0].composite = 0.9, rr[0].rank = 1;
+        rr[0].tier = 3, rr[0].new_tier = 2, rr[0].active = 1;
+        rr[1].rep_id = "r2", rr[1].composite = 0.1, rr[1].rank = 2;
+        rr[1].tier = 3, rr[1].new_tier = 3, rr[1].active = 1;
+        memset(&tc, 0, sizeof(tc));
+        tc.event_id = "t/r1/tier/x", tc.tenant_id = (char *)tn;
+        tc.rep_id = "r1", tc.from_tier = 3, tc.to_tier = 2;
+        tc.composite = 0.9, tc.tier_mean = 0.5;
+        tc.decided_at = (int64_t)(D + 1) * 86400000, tc.reason = "promoted";
+        CHECK(lr_store_install_rank(st, tn, D + 1, rr, 2, 1, &g_pol, &tc, 1,
+                                    &installed, err, sizeof(err)) == 0);
+        CHECK_INT(installed, 1);
+        CHECK_INT(zcard(ns, tn, "outbox"), 1);
+        /* Installed again (another worker, same day): nothing more. */
+        CHECK(lr_store_install_rank(st, tn, D + 1, rr, 2, 1, &g_pol, &tc, 1,
+                                    &installed, err, sizeof(err)) == 0);
+        CHECK_INT(installed, 0);
+        CHECK_INT(zcard(ns, tn, "outbox"), 1);
+        /* Leased to the installer: nobody else hands it out yet. */
+        CHECK_STR(due(st, INT64_MIN + 1, lr_now_ms()), "");
+        CHECK_STR(due(st, INT64_MIN + 1, lr_now_ms() + 3600000), "t");
+        /* The installer died: the lease runs out (here: made to). */
+        snprintf(key, sizeof(key), "%s:{%s}:outbox", ns, tn);
+        snprintf(ref, sizeof(ref), "r1#t%d", (int)(D + 1));
+        rep = raw("ZADD %s XX 0 %s", key, ref);
+        CHECK(rep->type == REDIS_REPLY_INTEGER);
+        freeReplyObject(rep);
+        snprintf(key, sizeof(key), "%s:outbox", ns);
+        rep = raw("ZADD %s 0 %s", key, tn);
+        freeReplyObject(rep);
+        CHECK_STR(due(st, INT64_MIN + 1, lr_now_ms()), "t");
+        CHECK_INT(tick(st, tn, LR_STORE_NO_TIMERS, &r), LR_STORE_APPLIED);
+        CHECK_INT(r.decisions_cnt, 0);
+        CHECK_INT(r.tier_changes_cnt, 1);
+        if (r.tier_changes_cnt == 1) {
+                CHECK_STR(r.tier_changes[0].event_id, "t/r1/tier/x");
+                CHECK_STR(r.tier_changes[0].rep_id, "r1");
+                CHECK_INT(r.tier_changes[0].from_tier, 3);
+                CHECK_INT(r.tier_changes[0].to_tier, 2);
+                CHECK(r.tier_changes[0].composite == 0.9);
+                CHECK(r.tier_changes[0].decided_at == tc.decided_at);
+                CHECK_STR(r.tier_changes[0].reason, "promoted");
+        }
+        ack(st, &r);
+        lr_store_result_clear(&r);
+        CHECK_INT(zcard(ns, tn, "outbox"), 0);
+        CHECK_STR(due(st, INT64_MIN + 1, lr_now_ms() + 3600000), "");
+        store_close(st);
+}
+
 int main(void) {
         int64_t ms;
         if (lr_iso8601_parse("2026-11-27", &ms)) {
@@ -864,6 +962,8 @@ int main(void) {
         test_sla_reassignment();
         test_timer_clocks();
         test_outbox();
+        test_daily_capacity();
+        test_tier_change_outbox();
 
         redisFree(g_raw);
         server_stop();

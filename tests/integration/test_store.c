@@ -576,7 +576,7 @@ static void test_rank_install(void) {
         rr.rank = 1;
         rr.tier = 1;
         rr.new_tier = 3;
-        CHECK(lr_store_install_rank(st, tn, D + 2, &rr, 1, 0, &g_pol,
+        CHECK(lr_store_install_rank(st, tn, D + 2, &rr, 1, 0, &g_pol, NULL, 0,
                                     &installed, err, sizeof(err)) == 0);
         CHECK_INT(installed, 1);
         CHECK_INT(rep_field(st, tn, "r1", REP_TIER), 1);

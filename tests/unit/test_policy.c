@@ -108,6 +108,9 @@ static void test_validate(void) {
         GOOD(snprintf(p.strategy, sizeof(p.strategy), "territory"));
         BAD(p.max_open_leads = 0, "policy",
             "policy.max_open_leads: 0 must be >= 1");
+        BAD(p.max_leads_per_day = -1, "policy",
+            "policy.max_leads_per_day: -1 must be >= 0");
+        GOOD(p.max_leads_per_day = 40);
         BAD((p.lead_tier_scores[0] = 50, p.lead_tier_scores[1] = 80), "policy",
             "policy.lead_tier_scores: must be strictly decreasing, but 80 "
             "follows 50");
@@ -220,6 +223,7 @@ static void test_version(void) {
         DIFFERS(snprintf(b.evaluation, sizeof(b.evaluation), "monthly"));
         DIFFERS(snprintf(b.strategy, sizeof(b.strategy), "round_robin"));
         DIFFERS(b.max_open_leads = 26);
+        DIFFERS(b.max_leads_per_day = 30);
         DIFFERS(b.lead_tier_scores[1] = 51);
         DIFFERS(b.max_wait_seconds = 301);
         DIFFERS(b.sla_first_touch_seconds = 901);

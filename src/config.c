@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "numparse.h"
 
 static const char *lr_topic_keys[LR_TOPIC_CNT] = {
     "topics.lead_created",  "topics.call_outcome",     "topics.rep_status",
@@ -231,22 +232,6 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
         yaml_parser_delete(&parser);
         fclose(fp);
         return r;
-}
-
-static int lr_parse_int(const char *key, const char *v, long lo, long hi,
-                        int *out, char *errstr, size_t errstr_size) {
-        char *end;
-        long n;
-        errno = 0;
-        n     = strtol(v, &end, 10);
-        if (errno || end == v || *end || n < lo || n > hi) {
-                snprintf(errstr, errstr_size,
-                         "%s: \"%s\" is not an integer in %ld..%ld", key, v, lo,
-                         hi);
-                return -1;
-        }
-        *out = (int)n;
-        return 0;
 }
 
 static int lr_parse_double(const char *key, const char *v, double *out,

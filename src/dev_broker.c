@@ -26,6 +26,7 @@
 
 #include "dev_broker.h"
 #include "log.h"
+#include "numparse.h"
 
 /* The default topic names of SPEC §2 (inputs, then outputs). */
 static const char *lr_dev_broker_topics[] = {
@@ -173,17 +174,10 @@ static const struct {
 static int lr_dev_broker_arg_int(const char *s, const char *what, long lo,
                                  long hi, long *out, char *errstr,
                                  size_t errstr_size) {
-        char *end;
-        long v;
-
-        errno = 0;
-        v     = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < lo || v > hi) {
-                snprintf(errstr, errstr_size, "%s: not a number in %ld..%ld: %s",
-                         what, lo, hi, s);
+        long long v;
+        if (lr_parse_ll(what, s, lo, hi, &v, errstr, errstr_size))
                 return -1;
-        }
-        *out = v;
+        *out = (long)v;
         return 0;
 }
 
@@ -356,20 +350,6 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
         return 0;
 }
 
-static int lr_dev_broker_parse_int(const char *s, const char *what, int *out) {
-        char *end;
-        long v;
-
-        errno = 0;
-        v     = strtol(s, &end, 10);
-        if (errno || end == s || *end || v < INT_MIN || v > INT_MAX) {
-                fprintf(stderr, "dev-broker: %s: not a number: %s\n", what, s);
-                return -1;
-        }
-        *out = (int)v;
-        return 0;
-}
-
 static void lr_dev_broker_usage(FILE *fp) {
         fprintf(fp,
                 "usage: leadrouter dev-broker [--brokers N] [--partitions P] "
@@ -459,20 +439,23 @@ int lr_dev_broker_main(int argc, char **argv) {
         lr_dev_broker_t *db;
         char errstr[512];
         sigset_t sigs;
+        long long v;
         int opt, sig;
 
         optind = 0;
         while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (opt) {
                 case 'b':
-                        if (lr_dev_broker_parse_int(optarg, "--brokers",
-                                                    &brokers) == -1)
+                        if (lr_parse_opt("dev-broker", "--brokers", optarg, 1,
+                                         32, &v))
                                 return 2;
+                        brokers = (int)v;
                         break;
                 case 'p':
-                        if (lr_dev_broker_parse_int(optarg, "--partitions",
-                                                    &partitions) == -1)
+                        if (lr_parse_opt("dev-broker", "--partitions", optarg,
+                                         1, 1000, &v))
                                 return 2;
+                        partitions = (int)v;
                         break;
                 case 'c':
                         control = 1;

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "generate.h"
 #include "log.h"
+#include "numparse.h"
 #include "timeutil.h"
 
 #define MIN_MS (60 * 1000LL)
@@ -991,23 +992,6 @@ static void lr_gen_usage(FILE *fp) {
                 LR_GEN_LEADS_PER_REP_DAY);
 }
 
-static int lr_gen_parse_int(const char *opt, const char *s, long long lo,
-                            long long hi, long long *out) {
-        char *end;
-        long long v;
-
-        errno = 0;
-        v     = strtoll(s, &end, 10);
-        if (errno || end == s || *end || v < lo || v > hi) {
-                fprintf(stderr, "generate: %s: expected an integer in %lld..%lld, "
-                                "got \"%s\"\n",
-                        opt, lo, hi, s);
-                return -1;
-        }
-        *out = v;
-        return 0;
-}
-
 int lr_generate_main(int argc, char **argv) {
         static const struct option longopts[] = {
             {"tenant", required_argument, NULL, 't'},
@@ -1038,17 +1022,17 @@ int lr_generate_main(int argc, char **argv) {
                         opts.tenant = optarg;
                         break;
                 case 'r':
-                        if (lr_gen_parse_int("--reps", optarg, 1, 999, &v))
+                        if (lr_parse_opt("generate", "--reps", optarg, 1, 999, &v))
                                 return 2;
                         opts.reps = (int)v;
                         break;
                 case 'd':
-                        if (lr_gen_parse_int("--days", optarg, 0, 3660, &v))
+                        if (lr_parse_opt("generate", "--days", optarg, 0, 3660, &v))
                                 return 2;
                         opts.days = (int)v;
                         break;
                 case 's':
-                        if (lr_gen_parse_int("--seed", optarg, LLONG_MIN,
+                        if (lr_parse_opt("generate", "--seed", optarg, LLONG_MIN,
                                              LLONG_MAX, &v))
                                 return 2;
                         opts.seed = (uint64_t)v;
@@ -1064,13 +1048,13 @@ int lr_generate_main(int argc, char **argv) {
                         have_end = 1;
                         break;
                 case 'l':
-                        if (lr_gen_parse_int("--leads-per-day", optarg, 1,
+                        if (lr_parse_opt("generate", "--leads-per-day", optarg, 1,
                                              100000, &v))
                                 return 2;
                         opts.leads_per_day = (int)v;
                         break;
                 case 'f':
-                        if (lr_gen_parse_int("--fresh-day", optarg, 0, 1000000,
+                        if (lr_parse_opt("generate", "--fresh-day", optarg, 0, 1000000,
                                              &v))
                                 return 2;
                         opts.fresh_leads = (int)v;

@@ -33,6 +33,7 @@
 #include "apply.h"
 #include "generate.h"
 #include "log.h"
+#include "numparse.h"
 #include "simulate.h"
 #include "snapshot.h"
 #include "store.h"
@@ -923,24 +924,6 @@ int lr_sim_args_opt(int argc, char **argv, int i, void *opaque) {
         return -1;
 }
 
-static int lr_sim_parse_int(const char *opt, const char *s, long long lo,
-                            long long hi, long long *out) {
-        char *end;
-        long long v;
-
-        errno = 0;
-        v     = strtoll(s, &end, 10);
-        if (errno || end == s || *end || v < lo || v > hi) {
-                fprintf(stderr,
-                        "leadrouter simulate: %s: expected an integer in "
-                        "%lld..%lld, got \"%s\"\n",
-                        opt, lo, hi, s);
-                return -1;
-        }
-        *out = v;
-        return 0;
-}
-
 int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
         lr_sim_opts_t o = {.tenant = "sim", .reps = 40, .days = 180, .seed = 1};
         const char *format = a->format ? a->format : "table";
@@ -957,17 +940,17 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                 o.tenant = a->tenant;
         o.keep = a->keep;
         if (a->reps) {
-                if (lr_sim_parse_int("--reps", a->reps, 1, 999, &v))
+                if (lr_parse_opt("leadrouter simulate", "--reps", a->reps, 1, 999, &v))
                         return 2;
                 o.reps = (int)v;
         }
         if (a->days) {
-                if (lr_sim_parse_int("--days", a->days, 1, 3660, &v))
+                if (lr_parse_opt("leadrouter simulate", "--days", a->days, 1, 3660, &v))
                         return 2;
                 o.days = (int)v;
         }
         if (a->seed) {
-                if (lr_sim_parse_int("--seed", a->seed, LLONG_MIN, LLONG_MAX,
+                if (lr_parse_opt("leadrouter simulate", "--seed", a->seed, LLONG_MIN, LLONG_MAX,
                                      &v))
                         return 2;
                 o.seed = (uint64_t)v;

@@ -1,12 +1,12 @@
 """Helpers of the fault tests (issue 4): a redis-server of the test's own
-that the test stops, freezes and restarts; the dev broker with its
-fault-injection control channel; the group's committed offsets; and the
+that the test stops, freezes and restarts; the group's committed
+offsets; and the
 two end-of-run checks every fault test makes:
 
 - exactly once: every lead has one decision per attempt (re-publications
   carry the same event_id and rep), nothing decided twice;
 - tallies: every rep's scorecard counts equal those computed here,
-  independently, from the input events (as test_restart.py does).
+  independently, from the input events.
 """
 import collections
 import json
@@ -103,40 +103,6 @@ class RedisServer:
 
     def __exit__(self, *exc):
         self.close()
-
-
-class ControlledBroker:
-    """`leadrouter dev-broker --control`: fault injection by command lines on
-    its stdin, each acknowledged before cmd() returns."""
-
-    def __init__(self, brokers=1, partitions=4):
-        self.log = tempfile.NamedTemporaryFile(prefix="lrbroker-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([LEADROUTER, "dev-broker", "--control", "--brokers", str(brokers),
-                                      "--partitions", str(partitions)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True, bufsize=1)
-        self.bootstrap = self.proc.stdout.readline().strip()
-        self.partitions = partitions
-        check(self.bootstrap, "dev-broker printed no bootstrap list")
-
-    def cmd(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        answer = self.proc.stdout.readline().strip()
-        check(answer == "ok", "dev-broker %r: %s" % (line, answer))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        os.unlink(self.log.name)
 
 
 def committed(bootstrap, group, partitions=4, topics=INPUTS):

@@ -113,13 +113,26 @@ def outcome(tenant, rep_id, lead_id, occurred_at, oc, deal=None, event_id=None):
 
 
 class Broker:
-    """`leadrouter dev-broker`, stopped on exit."""
+    """`leadrouter dev-broker`, stopped on exit. With control=True it takes
+    fault-injection commands on its stdin: cmd() sends one and checks that it
+    was acknowledged."""
 
-    def __init__(self, partitions=4):
-        self.proc = subprocess.Popen([LEADROUTER, "dev-broker", "--partitions", str(partitions)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, partitions=4, brokers=1, control=False):
+        args = [LEADROUTER, "dev-broker", "--brokers", str(brokers), "--partitions", str(partitions)]
+        if control:
+            args.append("--control")
+        self.partitions = partitions
+        self.log = tempfile.NamedTemporaryFile(prefix="lrbroker-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE if control else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1)
         self.bootstrap = self.proc.stdout.readline().strip()
         check(self.bootstrap, "dev-broker printed no bootstrap list")
+
+    def cmd(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        check(answer == "ok", "dev-broker %r: %s" % (line, answer))
 
     def __enter__(self):
         return self
@@ -131,6 +144,8 @@ class Broker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
+        os.unlink(self.log.name)
 
 
 class Worker:

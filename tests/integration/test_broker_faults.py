@@ -29,10 +29,10 @@ event_id) and every rep's tallies equal those computed from the events.
 """
 import time
 
-from lrfaults import (INPUTS, ControlledBroker, check_decisions, check_tallies,
+from lrfaults import (INPUTS, check_decisions, check_tallies,
                       check_tier_chains, committed, events, generate, produce_lines, read_all,
                       wait_committed, wait_outbox)
-from lrtest import (REDIS_URL, Worker, check, consume, flush_namespace, namespace,
+from lrtest import (REDIS_URL, Broker, Worker, check, consume, flush_namespace, namespace,
                     redis_client, settle)
 
 TENANTS = ("bfa", "bfb")
@@ -60,7 +60,7 @@ def main():
                                                        for i in range(6)]
 
     r = redis_client()
-    with ControlledBroker(brokers=3, partitions=PARTS) as b:
+    with Broker(brokers=3, partitions=PARTS, control=True) as b:
         w = Worker(b.bootstrap, ns, extra={"policy.max_open_leads": 100000,
                                            "kafka.max.poll.interval.ms": MAX_POLL_MS})
         w.start()

@@ -26,8 +26,8 @@ import uuid
 
 from confluent_kafka import Consumer
 
-from lrfaults import INPUTS, ControlledBroker, check_decisions, committed, wait_committed
-from lrtest import SCHEMAS, Worker, check, fail, flush_namespace, lead, ms, namespace, produce, status
+from lrfaults import INPUTS, check_decisions, committed, wait_committed
+from lrtest import SCHEMAS, Broker, Worker, check, fail, flush_namespace, lead, ms, namespace, produce, status
 
 T = "tx"
 D = "2026-04-06"
@@ -77,7 +77,7 @@ def decided(got, waves):
 def main():
     ns = namespace()
     txid = "lr-tx-" + ns
-    with ControlledBroker(brokers=3) as b:
+    with Broker(brokers=3, control=True) as b:
         # Outputs on broker 3, inputs elsewhere: errors injected on broker 3
         # hit the worker's transactions only.
         for p in range(4):

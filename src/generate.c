@@ -26,11 +26,17 @@
 
 /* ---- the model ---------------------------------------------------------- */
 
-/* Conversion (lead reaches OPPORTUNITY_CREATED):
- * sigmoid(OPP_SKILL*skill + OPP_SCORE*(score-50)/25 + OPP_RESP*resp + OPP_BIAS)
- * ~17% for an average rep on a score-50 lead, ~20% over the org. */
+/* Conversion (lead reaches OPPORTUNITY_CREATED), with q = (score-50)/25:
+ * sigmoid(OPP_SKILL*skill + OPP_SCORE*q + OPP_SKILL_SCORE*skill*q +
+ *         OPP_RESP*resp + OPP_BIAS)
+ * ~17% for an average rep on a score-50 lead, ~20% over the org. Skill
+ * counts more on better leads (OPP_SKILL_SCORE): a hot lead is won or lost
+ * by who calls it, a cold one rarely converts whoever calls. That is the
+ * premise of matching lead tiers to rep tiers; with it at 0 (additive),
+ * matching cannot raise conversion, only revenue (README, Simulation). */
 #define OPP_SKILL 0.55
 #define OPP_SCORE 0.8
+#define OPP_SKILL_SCORE 0.3
 #define OPP_RESP 0.15
 #define OPP_BIAS -1.55
 /* Win rate of an opportunity: sigmoid(WIN_SKILL*skill + WIN_SCORE*(score-50)/25
@@ -410,6 +416,7 @@ void lr_gen_draw_outcomes(const lr_gen_t *gen, size_t rep, int score,
 
         memset(traj, 0, sizeof(*traj));
         p_opp = lr_gen_sigmoid(OPP_SKILL * r->skill + OPP_SCORE * q +
+                               OPP_SKILL_SCORE * r->skill * q +
                                OPP_RESP * r->responsiveness + OPP_BIAS);
         traj->converted = lr_gen_rng_uniform(rng) < p_opp;
         p_conn          = 0.30 + 0.30 * score / 100.0;

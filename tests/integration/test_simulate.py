@@ -3,10 +3,9 @@
 A small org (12 reps, 60 days) through the closed loop: the JSON contract of
 SPEC §5 (every field, with sane values), determinism (same seed, same JSON,
 byte for byte; another seed, other numbers), no rep starved of leads, the
-namespaces flushed afterwards, bad options refused with exit status 2, and,
-once the routing implements `round_robin` (a BASELINE decision), stack
-ranking converting at least as well as round robin, with more revenue, on
-the same org and the same outcome randomness.
+namespaces flushed afterwards, bad options refused with exit status 2, and
+stack ranking converting at least as well as round robin, with more
+revenue, on the same org and the same outcome randomness.
 """
 import json
 import os
@@ -54,12 +53,6 @@ def run_json(strategies, seed, reps=12, days=60):
     return p.stdout, doc
 
 
-def baseline_implemented(name):
-    # The functions library tags every decision of a baseline BASELINE.
-    _, doc = run_json(name, 1, reps=4, days=3)
-    return doc["strategies"][0]["reasons"].get("BASELINE", 0) > 0
-
-
 def check_contract(doc, names):
     check(isinstance(doc, dict) and list(doc) == ["strategies"],
           "top level must be {\"strategies\": [...]}: %r" % list(doc))
@@ -102,11 +95,7 @@ def check_contract(doc, names):
 
 def main():
     r = redis.Redis.from_url(REDIS_URL)
-    baseline = baseline_implemented("round_robin")
-    names = ["ranked", "round_robin"] if baseline else ["ranked"]
-    if not baseline:
-        print("round_robin is not implemented by the routing yet: "
-              "checking ranked only")
+    names = ["ranked", "round_robin"]
 
     out1, doc = run_json(",".join(names), 7)
     check_contract(doc, names)
@@ -121,19 +110,18 @@ def main():
     # The rank recovers skill from the outcomes it routed (60 days, 12 reps).
     check(ranked["spearman_skill_rank"] > 0.3,
           "ranked: spearman %.3f" % ranked["spearman_skill_rank"])
-    if baseline:
-        rr = doc["strategies"][1]
-        check(rr["reasons"]["BASELINE"] == rr["routed"] or
-              rr["reasons"]["BASELINE"] > 0.9 * rr["routed"],
-              "round_robin: decisions %r" % rr["reasons"])
-        check(ranked["conversion_rate"] >= rr["conversion_rate"],
-              "ranked converts %.4f < round_robin %.4f"
-              % (ranked["conversion_rate"], rr["conversion_rate"]))
-        check(ranked["revenue_cents"] > rr["revenue_cents"],
-              "ranked revenue %d <= round_robin %d"
-              % (ranked["revenue_cents"], rr["revenue_cents"]))
-        check(rr["gini_leads"] < ranked["gini_leads"],
-              "round robin spreads leads less evenly than ranked")
+    rr = doc["strategies"][1]
+    check(rr["reasons"]["BASELINE"] == rr["routed"] or
+          rr["reasons"]["BASELINE"] > 0.9 * rr["routed"],
+          "round_robin: decisions %r" % rr["reasons"])
+    check(ranked["conversion_rate"] >= rr["conversion_rate"],
+          "ranked converts %.4f < round_robin %.4f"
+          % (ranked["conversion_rate"], rr["conversion_rate"]))
+    check(ranked["revenue_cents"] > rr["revenue_cents"],
+          "ranked revenue %d <= round_robin %d"
+          % (ranked["revenue_cents"], rr["revenue_cents"]))
+    check(rr["gini_leads"] < ranked["gini_leads"],
+          "round robin spreads leads less evenly than ranked")
 
     # The table form names every strategy.
     p = simulate("--strategies", ",".join(names), "--reps", "6", "--days", "5",

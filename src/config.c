@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "http.h"
 #include "numparse.h"
 
 static const char *lr_topic_keys[LR_TOPIC_CNT] = {
@@ -493,6 +494,15 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                 } else if (!strcmp(k, "schemas.registry_url")) {
                         cfg->registry_url = *v ? v : NULL;
                 } else if (!strcmp(k, "http.listen")) {
+                        char host[256];
+                        int port;
+                        if (*v && lr_http_split(v, host, sizeof(host), &port)) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: \"%s\" must be HOST:PORT, or "
+                                         "\"\" for no endpoint",
+                                         k, v);
+                                return -1;
+                        }
                         cfg->http_listen = v;
                 } else if (!strcmp(k, "worker.clock")) {
                         if (strcmp(v, "wall") && strcmp(v, "event")) {

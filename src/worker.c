@@ -38,6 +38,7 @@
 #include "apply.h"
 #include "dev_broker.h"
 #include "explain.h"
+#include "http.h"
 #include "kafka.h"
 #include "leadrouter/codec.h"
 #include "log.h"
@@ -66,7 +67,8 @@ typedef struct lr_worker_s {
         int fatal;
         char fatal_reason[512];
         /* counters, logged every LR_STATS_INTERVAL_MS */
-        int64_t n_events, n_decisions, n_tier_changes, n_dead, n_dups;
+        lr_metrics_t metrics; /* served by http (http.listen) */
+        lr_http_t *http;
         int64_t stats_at;
         /* Revocations so far, and their count when the batch began: a
          * batch is dropped if they differ. */
@@ -177,6 +179,7 @@ static void lr_worker_pause(lr_worker_t *w, int pause) {
                 rd_kafka_resume_partitions(w->consumer, parts);
         rd_kafka_topic_partition_list_destroy(parts);
         w->paused = pause;
+        lr_gauge_set(&w->metrics.paused, pause);
 }
 
 /* Serves the consumer without taking messages (the partitions are paused):
@@ -225,6 +228,7 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
                 "Redis unavailable (%s): consumption paused, nothing "
                 "committed, retrying",
                 why);
+        lr_gauge_set(&w->metrics.redis_up, 0);
         lr_worker_pause(w, 1);
         for (;;) {
                 for (slept = 0; slept < backoff; slept += LR_KEEPALIVE_MS) {
@@ -241,6 +245,7 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
         }
         lr_info("worker", "Redis is back after %lld ms: resuming",
                 (long long)(lr_mono_ms() - since));
+        lr_gauge_set(&w->metrics.redis_up, 1);
         lr_worker_pause(w, 0);
         if (w->generation != w->batch_generation) {
                 lr_info("worker", "partitions were revoked meanwhile: the "
@@ -301,7 +306,7 @@ static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
         }
         if (!lr_worker_produce(w, LR_TOPIC_LEAD_ASSIGNED, a->tenant_id,
                                strlen(a->tenant_id), buf, len, 1, NULL))
-                w->n_decisions++;
+                lr_metric_add(&w->metrics.decisions, 1);
 }
 
 static void lr_worker_publish_tier_changes(lr_worker_t *w,
@@ -325,7 +330,7 @@ static void lr_worker_publish_tier_changes(lr_worker_t *w,
                                        tc[i].tenant_id,
                                        strlen(tc[i].tenant_id), buf, len, 1,
                                        NULL))
-                        w->n_tier_changes++;
+                        lr_metric_add(&w->metrics.tier_changes, 1);
         }
 }
 
@@ -347,7 +352,7 @@ static void lr_worker_dead_letter(lr_worker_t *w, const rd_kafka_message_t *m,
                 (long long)m->offset, reason);
         if (!lr_worker_produce(w, LR_TOPIC_DEAD_LETTER, m->key, m->key_len,
                                m->payload, m->len, 0, h))
-                w->n_dead++;
+                lr_metric_add(&w->metrics.dead_letters, 1);
 }
 
 /* --- Applying a batch to Redis -----------------------------------------*/
@@ -450,13 +455,13 @@ static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
                         continue;
                 }
                 r = &b->results[k++];
-                w->n_events++;
+                lr_metric_add(&w->metrics.events, 1);
                 if (r->status == LR_STORE_REJECTED) {
                         lr_worker_dead_letter(w, b->msgs[i], r->errstr);
                         continue;
                 }
                 if (r->status == LR_STORE_DUPLICATE)
-                        w->n_dups++;
+                        lr_metric_add(&w->metrics.duplicates, 1);
                 for (d = 0; d < r->decisions_cnt; d++)
                         lr_worker_publish_decision(w, &r->decisions[d]);
         }
@@ -662,6 +667,7 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
          * owner publishes them again (same event_id), commits them. */
         if (!r && w->generation == w->batch_generation) {
                 lr_worker_commit_offsets(w, offsets);
+                lr_metric_add(&w->metrics.batches, 1);
                 lr_timers_ack(w->timers, b->results, b->ops_cnt);
         }
         rd_kafka_topic_partition_list_destroy(offsets);
@@ -736,6 +742,13 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         char err2[256];
         int t;
 
+        if (*cfg->http_listen) {
+                if (!(w->http = lr_http_start(cfg->http_listen, &w->metrics,
+                                              errstr, errstr_size)))
+                        return -1;
+                lr_info("worker", "http.listen %s (port %d): GET /metrics, "
+                        "/healthz", cfg->http_listen, lr_http_port(w->http));
+        }
         if (!strcmp(bootstrap, "embedded")) {
                 if (!(w->broker = lr_dev_broker_new(1, 4, errstr, errstr_size)))
                         return -1;
@@ -755,6 +768,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                         return -1;
                 lr_worker_sleep_ms(1000);
         }
+        lr_gauge_set(&w->metrics.redis_up, 1);
         w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
         w->timers = lr_timers_new(w->store, w->apply, cfg,
                                   &lr_worker_timers_hooks, w);
@@ -812,6 +826,7 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
 }
 
 static void lr_worker_destroy(lr_worker_t *w) {
+        lr_http_stop(w->http);
         if (w->consumer) {
                 rd_kafka_consumer_close(w->consumer);
                 rd_kafka_destroy(w->consumer);
@@ -836,9 +851,11 @@ static void lr_worker_stats(lr_worker_t *w, int force) {
         lr_info("worker",
                 "events %lld (duplicates %lld), decisions %lld, tier changes "
                 "%lld, dead letters %lld",
-                (long long)w->n_events, (long long)w->n_dups,
-                (long long)w->n_decisions, (long long)w->n_tier_changes,
-                (long long)w->n_dead);
+                lr_metric_get(&w->metrics.events),
+                lr_metric_get(&w->metrics.duplicates),
+                lr_metric_get(&w->metrics.decisions),
+                lr_metric_get(&w->metrics.tier_changes),
+                lr_metric_get(&w->metrics.dead_letters));
 }
 
 int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {

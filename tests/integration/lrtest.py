@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import avro.io
@@ -148,6 +150,25 @@ class Broker:
         os.unlink(self.log.name)
 
 
+def http_get(port, path):
+    """(status, body) of GET http://127.0.0.1:<port><path>."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def metric(port, name):
+    """The value of one sample of the worker's /metrics."""
+    status, body = http_get(port, "/metrics")
+    check(status == 200, "/metrics: HTTP %d" % status)
+    for line in body.splitlines():
+        if line.split(" ")[0] == name:
+            return float(line.split(" ")[1])
+    fail("/metrics has no %s:\n%s" % (name, body))
+
+
 class Worker:
     """`leadrouter run` with a generated config file; logs go to a file."""
 
@@ -159,6 +180,8 @@ class Worker:
                  # a SIGKILLed member is noticed in seconds, not 45 s
                  "  session.timeout.ms: 6000", "  heartbeat.interval.ms: 500",
                  "redis:", "  url: %s" % REDIS_URL, "  namespace: %s" % namespace,
+                 # several workers on one machine: no endpoint unless asked
+                 "http:", '  listen: ""',
                  # Timers off unless a test turns them on (extra): tests
                  # replay past event times through a wall-clock worker, where
                  # every SLA and escalation would be due at once.

@@ -49,5 +49,8 @@ expect_error kafka-prop "kafka.no.such.property" --config "$dir/ok.yaml" --set k
 expect_error clock "worker.clock" --config "$dir/ok.yaml" --set worker.clock=sundial
 expect_error tier-weights "tenants.acme.tier_weights" --config "$dir/ok.yaml" --set tenants.acme.tier_weights=3,2,1
 expect_error sla-attempts "policy.sla_max_attempts" --config "$dir/ok.yaml" --set policy.sla_max_attempts=-1
+expect_error daily-cap "policy.max_leads_per_day" --config "$dir/ok.yaml" --set policy.max_leads_per_day=-3
+expect_error http-listen "http.listen" --config "$dir/ok.yaml" --set http.listen=9464
+expect_error http-port "http.listen" --config "$dir/ok.yaml" --set http.listen=127.0.0.1:70000
 if [ "$fails" -ne 0 ]; then echo "$fails config check(s) failed"; exit 1; fi
 echo "config: all checks passed"

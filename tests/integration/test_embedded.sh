@@ -14,7 +14,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-printf 'kafka:\n  bootstrap.servers: embedded\nredis:\n  url: %s\n  namespace: %s\n' \
+printf 'kafka:\n  bootstrap.servers: embedded\nredis:\n  url: %s\n  namespace: %s\nhttp:\n  listen: ""\n' \
   "$LR_TEST_REDIS_URL" "$ns" >"$dir/w.yaml"
 "$LR" run --config "$dir/w.yaml" 2>"$dir/log" &
 pid=$!

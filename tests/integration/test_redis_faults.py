@@ -27,13 +27,14 @@ import time
 from confluent_kafka import Consumer
 
 from lrfaults import (INPUTS, RedisServer, check_decisions, check_tallies, committed,
-                      end_offsets, events, generate, produce_lines, wait_committed)
-from lrtest import Broker, Worker, check, consume, fail, namespace, settle
+                      end_offsets, events, free_port, generate, produce_lines, wait_committed)
+from lrtest import Broker, Worker, check, consume, fail, http_get, metric, namespace, settle
 
 T = "rf"
 END = "2026-05-04"
 OUTAGE_S = 13  # longer than max.poll.interval.ms below
 MAX_POLL_MS = 8000
+HTTP_PORT = free_port()
 
 
 def wait_log(w, pattern, count, timeout=60):
@@ -54,7 +55,8 @@ def count(w, pattern):
 def outage(name, b, w, ns, start_fault, end_fault, lines, during=None):
     """Starts a fault, produces `lines` into it, checks that nothing is
     committed while it lasts (longer than max.poll.interval.ms), ends it and
-    waits until everything is committed. The outage is logged once."""
+    waits until everything is committed. The outage is logged once, and
+    the worker's /healthz and /metrics show it while it lasts."""
     t0 = time.time()
     n = count(w, "Redis unavailable")
     start_fault()
@@ -64,6 +66,10 @@ def outage(name, b, w, ns, start_fault, end_fault, lines, during=None):
     ends = end_offsets(b.bootstrap)
     check(any(before[k] < v for k, v in ends.items()),
           "%s: the input produced during the outage was committed" % name)
+    status, body = http_get(HTTP_PORT, "/healthz")
+    check(status == 503, "%s: /healthz during the outage: %d %s" % (name, status, body))
+    check(metric(HTTP_PORT, "leadrouter_redis_up") == 0, "%s: redis_up not 0" % name)
+    check(metric(HTTP_PORT, "leadrouter_consumption_paused") == 1, "%s: not paused" % name)
     after_fault = during() if during else None
     time.sleep(max(0.0, OUTAGE_S - (time.time() - t0)))
     after = committed(b.bootstrap, ns)
@@ -72,6 +78,8 @@ def outage(name, b, w, ns, start_fault, end_fault, lines, during=None):
     check(w.proc.poll() is None, "%s: worker exited\n%s" % (name, w.log()[-3000:]))
     end_fault()
     wait_log(w, r"Redis is back", n + 1)
+    status, body = http_get(HTTP_PORT, "/healthz")
+    check(status == 200 and body == "ok\n", "%s: /healthz after: %d %s" % (name, status, body))
     if after_fault:
         after_fault()
     wait_committed(b.bootstrap, ns, [w])
@@ -120,6 +128,7 @@ def main():
     with RedisServer("--save", "", "--appendonly", "no") as srv, Broker() as b:
         w = Worker(b.bootstrap, ns, extra={"redis.url": srv.url,
                                            "kafka.max.poll.interval.ms": MAX_POLL_MS,
+                                           "http.listen": "127.0.0.1:%d" % HTTP_PORT,
                                            "policy.max_open_leads": 100000})
         w.start()
         try:
@@ -152,6 +161,10 @@ def main():
 
             got = consume(b.bootstrap, "lead-assigned", len(leads), timeout=120, worker=w)
             got = settle(b.bootstrap, "lead-assigned", got)
+            applied = metric(HTTP_PORT, "leadrouter_events_total")
+            check(applied >= len(lines), "/metrics: %d events applied of %d" % (applied, len(lines)))
+            check(metric(HTTP_PORT, "leadrouter_decisions_total") >= len(leads),
+                  "/metrics: fewer decisions than leads")
             rc = w.stop()
             check(rc == 0, "worker exit status %s after SIGTERM" % rc)
             check("MAXPOLL" not in w.log(), "max.poll.interval.ms exceeded\n" + w.log()[-4000:])

@@ -45,6 +45,8 @@ kafka:
 redis:
   url: $LR_TEST_REDIS_URL
   namespace: $ns
+http:
+  listen: 127.0.0.1:0
 EOF
 
 valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \
@@ -85,6 +87,13 @@ for _ in $(seq 600); do
 done
 [ "$got" -ge 10 ] || { echo "FAIL: $got of 10 leads routed under valgrind"; tail -30 "$dir/worker.log"; exit 1; }
 [ "$dlq" -ge "$want_dlq" ] || { echo "FAIL: $dlq of $want_dlq dead letters"; tail -30 "$dir/worker.log"; exit 1; }
+
+# The HTTP thread serves a scrape while the worker runs under valgrind.
+port=$(sed -n 's/.*http.listen .* (port \([0-9]*\)).*/\1/p' "$dir/worker.log" | head -1)
+metrics=$(/usr/bin/python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$port") \
+  || { echo "FAIL: no /metrics on port '$port'"; tail -30 "$dir/worker.log"; exit 1; }
+decisions=$(sed -n 's/^leadrouter_decisions_total //p' <<<"$metrics")
+[ "${decisions:-0}" -ge 10 ] || { echo "FAIL: /metrics: $metrics"; exit 1; }
 
 kill -TERM "$worker"
 rc=0; wait "$worker" || rc=$?

@@ -37,11 +37,14 @@ until [ -s "$work/broker.out" ]; do sleep 0.1; done
 BROKERS=$(head -1 "$work/broker.out")
 echo "== redis-server on 127.0.0.1:$rport, dev broker at $BROKERS"
 
+hport=$(free_port)
 cat >"$work/worker.yaml" <<YAML
 kafka:
   bootstrap.servers: $BROKERS
 redis:
   url: redis://127.0.0.1:$rport/0
+http:
+  listen: 127.0.0.1:$hport
 worker:
   clock: event          # timers follow the generated day's event time
 policy:
@@ -81,3 +84,9 @@ echo "== routing a fresh day ($TODAY) of $LEADS leads"
 
 echo "== scorecard of $TENANT as of $TODAY"
 "$LR" scorecard --tenant "$TENANT" --set "redis.url=redis://127.0.0.1:$rport/0"
+
+echo "== the worker's metrics (GET http://127.0.0.1:$hport/metrics)"
+/usr/bin/python3 -c 'import sys, urllib.request
+for l in urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().splitlines():
+    if not l.startswith("#"):
+        print("   " + l)' "http://127.0.0.1:$hport/metrics"

@@ -70,11 +70,20 @@ FIXTURE void server_stop(void) {
                 redisFree(c);
 }
 
+/* Sets D and the default policy, then connects to LR_TEST_REDIS_URL or a
+ * redis-server of its own. */
 FIXTURE void server_start(void) {
         const char *env = getenv("LR_TEST_REDIS_URL");
         char cmd[512];
+        int64_t ms;
         int i;
 
+        if (lr_iso8601_parse("2026-11-27", &ms)) {
+                fprintf(stderr, "lr_iso8601_parse failed\n");
+                exit(2);
+        }
+        D = lr_day_of(ms);
+        lr_policy_defaults(&g_pol);
         if (env && *env) {
                 snprintf(g_url, sizeof(g_url), "%s", env);
                 if (sscanf(env, "redis://%63[^:/]:%d", g_host, &g_port) != 2) {

@@ -941,13 +941,6 @@ static void test_tier_change_outbox(void) {
 }
 
 int main(void) {
-        int64_t ms;
-        if (lr_iso8601_parse("2026-11-27", &ms)) {
-                fprintf(stderr, "lr_iso8601_parse failed\n");
-                return 2;
-        }
-        D = lr_day_of(ms);
-        lr_policy_defaults(&g_pol);
         server_start();
 
         test_round_robin();

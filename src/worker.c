@@ -146,13 +146,25 @@ static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
         w->fatal = 1;
 }
 
+/* Eager (the default, reliable on librdkafka 2.0.2): every revocation
+ * takes all partitions and the next assignment restarts them from the
+ * committed offsets. Cooperative (partition.assignment.strategy
+ * cooperative-sticky, on a librdkafka where it is reliable): only some
+ * partitions move and the others keep their position, which is why a
+ * dropped batch rewinds what is still assigned (lr_worker_drop). */
 static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t *parts,
                                    void *opaque) {
         lr_worker_t *w = opaque;
+        int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        rd_kafka_error_t *e = NULL;
+
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 lr_info("worker", "assigned %d partition(s)", parts->cnt);
-                rd_kafka_assign(rk, parts);
+                if (coop)
+                        e = rd_kafka_incremental_assign(rk, parts);
+                else
+                        rd_kafka_assign(rk, parts);
                 /* librdkafka keeps a partition paused across revoke and
                  * assign: set the state both ways. */
                 if (w->paused)
@@ -161,8 +173,15 @@ static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_resume_partitions(rk, parts);
         } else {
                 lr_info("worker", "revoked %d partition(s)", parts->cnt);
-                rd_kafka_assign(rk, NULL);
+                if (coop)
+                        e = rd_kafka_incremental_unassign(rk, parts);
+                else
+                        rd_kafka_assign(rk, NULL);
                 w->generation++;
+        }
+        if (e) {
+                lr_warn("worker", "rebalance: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
         }
 }
 
@@ -564,6 +583,17 @@ static void lr_worker_rewind(lr_worker_t *w) {
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
+/* A batch dropped because partitions were revoked under it: under the
+ * cooperative protocol the partitions this worker kept are still at the
+ * batch's end, so they go back to their committed offsets (eager
+ * reassignments start there anyway). */
+static int lr_worker_drop(lr_worker_t *w) {
+        if (!*w->stop &&
+            !strcmp(rd_kafka_rebalance_protocol(w->consumer), "COOPERATIVE"))
+                lr_worker_rewind(w);
+        return -1;
+}
+
 static void lr_worker_batch_clear(lr_batch_t *b) {
         size_t i;
         for (i = 0; i < b->cnt; i++) {
@@ -653,9 +683,9 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
         if (w->fatal)
                 return -1;
         if (w->generation != w->batch_generation)
-                return -1; /* revoked while collecting: dropped */
+                return lr_worker_drop(w); /* revoked while collecting */
         if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
-                return -1; /* stopping or revoked: nothing is committed */
+                return lr_worker_drop(w); /* stopping or revoked */
         if (lr_worker_begin(w))
                 return -1;
         lr_worker_publish(w, b);

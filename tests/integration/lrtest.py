@@ -191,6 +191,10 @@ class Worker:
         self.args = [LEADROUTER, "run", "--config", self.config]
         for k, v in (extra or {}).items():
             self.args += ["--set", "%s=%s" % (k, v)]
+        # LR_TEST_WORKER_SET="k=v ...": more settings for every worker, e.g.
+        # kafka.partition.assignment.strategy=cooperative-sticky by hand.
+        for kv in os.environ.get("LR_TEST_WORKER_SET", "").split():
+            self.args += ["--set", kv]
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.logs = []

@@ -63,6 +63,7 @@ typedef struct lr_worker_s {
         lr_apply_t *apply;       /* events -> Redis, rankings installed */
         lr_timers_t *timers;     /* worker.clock: who fires the timers */
         int transactional;
+        int txn_failed; /* the open transaction refused a message */
         int paused; /* partitions paused while Redis is unreachable */
         int fatal;
         char fatal_reason[512];
@@ -279,8 +280,9 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
 static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
                              size_t keylen, void *val, size_t vallen,
                              int free_val, rd_kafka_headers_t *hdrs) {
-        rd_kafka_resp_err_t err;
-        for (;;) {
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__STATE;
+        /* The transaction failed already: nothing more goes into it. */
+        while (!w->txn_failed) {
                 err = rd_kafka_producev(
                     w->producer, RD_KAFKA_V_TOPIC(w->cfg->topics[topic]),
                     RD_KAFKA_V_KEY(key, keylen), RD_KAFKA_V_VALUE(val, vallen),
@@ -291,18 +293,29 @@ static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
                         break;
                 rd_kafka_poll(w->producer, 10);
         }
-        if (err) {
-                if (hdrs)
-                        rd_kafka_headers_destroy(hdrs);
-                if (free_val)
-                        free(val);
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                         "produce to %s failed: %s", w->cfg->topics[topic],
-                         rd_kafka_err2str(err));
-                w->fatal = 1;
+        if (!err)
+                return 0;
+        if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
+        if (free_val)
+                free(val);
+        /* A transaction that failed while its batch was being produced
+         * (an abortable error) refuses further messages; the commit then
+         * reports it, and the batch is aborted and consumed again. */
+        if (w->transactional && err == RD_KAFKA_RESP_ERR__STATE &&
+            !rd_kafka_fatal_error(w->producer, NULL, 0)) {
+                if (!w->txn_failed)
+                        lr_warn("worker", "transaction failed while producing "
+                                "to %s; aborting it",
+                                w->cfg->topics[topic]);
+                w->txn_failed = 1;
                 return -1;
         }
-        return 0;
+        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                 "produce to %s failed: %s", w->cfg->topics[topic],
+                 rd_kafka_err2str(err));
+        w->fatal = 1;
+        return -1;
 }
 
 static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
@@ -632,6 +645,7 @@ static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
  * transactional. 0, or -1 (fatal). */
 static int lr_worker_begin(lr_worker_t *w) {
         rd_kafka_error_t *e;
+        w->txn_failed = 0;
         if (!w->transactional || !(e = rd_kafka_begin_transaction(w->producer)))
                 return 0;
         snprintf(w->fatal_reason, sizeof(w->fatal_reason),

@@ -461,13 +461,8 @@ static int lr_sim_retry(void *opaque, const char *errstr) {
 static void lr_sim_tier_changes(void *opaque, lr_tier_changed_t *tc,
                                 size_t cnt) {
         lr_sim_t *s = opaque;
-        lr_tier_changed_t *all =
-            lr_sim_oom(realloc(s->tc, (s->tc_cnt + cnt) * sizeof(*tc)));
-        memcpy(all + s->tc_cnt, tc, cnt * sizeof(*tc));
-        s->tc = all;
-        s->tc_cnt += cnt;
         s->res->tier_changes += (int64_t)cnt;
-        free(tc);
+        lr_snapshot_changes_append(&s->tc, &s->tc_cnt, tc, cnt);
 }
 
 static const lr_apply_hooks_t lr_sim_hooks = {lr_sim_retry,

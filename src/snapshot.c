@@ -44,6 +44,20 @@ void lr_snapshot_changes_free(lr_tier_changed_t *changes, size_t cnt) {
         free(changes);
 }
 
+void lr_snapshot_changes_append(lr_tier_changed_t **all, size_t *all_cnt,
+                                lr_tier_changed_t *tc, size_t cnt) {
+        lr_tier_changed_t *grown =
+            realloc(*all, (*all_cnt + cnt) * sizeof(*tc));
+        if (!grown) {
+                lr_error("snapshot", "out of memory");
+                abort();
+        }
+        memcpy(grown + *all_cnt, tc, cnt * sizeof(*tc));
+        *all = grown;
+        *all_cnt += cnt;
+        free(tc);
+}
+
 static void lr_snapshot_tier_change(const lr_snapshot_t *snap, size_t i,
                                     const lr_policy_t *p,
                                     lr_tier_changed_t *tc) {

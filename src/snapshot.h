@@ -40,4 +40,9 @@ int lr_snapshot_ensure(lr_store_t *st, const char *tenant, int32_t day,
                        size_t *changes_cnt, char *errstr, size_t errstr_size);
 void lr_snapshot_changes_free(lr_tier_changed_t *changes, size_t cnt);
 
+/* Moves tc[0..cnt) (malloc()ed, as lr_snapshot_ensure returns it) to the
+ * end of *all, which owns them from then on. */
+void lr_snapshot_changes_append(lr_tier_changed_t **all, size_t *all_cnt,
+                                lr_tier_changed_t *tc, size_t cnt);
+
 #endif

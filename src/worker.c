@@ -396,15 +396,7 @@ static int lr_worker_retry(void *opaque, const char *errstr) {
 static void lr_worker_tier_changes(void *opaque, lr_tier_changed_t *tc,
                                    size_t cnt) {
         lr_worker_t *w = opaque;
-        lr_tier_changed_t *all = realloc(w->tc, (w->tc_cnt + cnt) * sizeof(*tc));
-        if (!all) {
-                lr_error("worker", "out of memory");
-                abort();
-        }
-        memcpy(all + w->tc_cnt, tc, cnt * sizeof(*tc));
-        w->tc = all;
-        w->tc_cnt += cnt;
-        free(tc);
+        lr_snapshot_changes_append(&w->tc, &w->tc_cnt, tc, cnt);
 }
 
 static const lr_apply_hooks_t lr_worker_apply_hooks = {
@@ -662,7 +654,6 @@ static int lr_worker_begin(lr_worker_t *w) {
 static int lr_worker_deliver(lr_worker_t *w,
                              rd_kafka_topic_partition_list_t *offsets) {
         char errstr[512];
-        size_t i;
 
         if (w->transactional) {
                 if (!w->fatal && lr_worker_commit_txn(w, offsets))
@@ -681,9 +672,7 @@ static int lr_worker_deliver(lr_worker_t *w,
         if (w->tc_cnt && lr_store_ack(w->store, NULL, 0, w->tc, w->tc_cnt,
                                       errstr, sizeof(errstr)))
                 lr_warn("worker", "acking tier changes: %s", errstr);
-        for (i = 0; i < w->tc_cnt; i++)
-                lr_tier_changed_clear(&w->tc[i]);
-        free(w->tc);
+        lr_snapshot_changes_free(w->tc, w->tc_cnt);
         w->tc = NULL;
         w->tc_cnt = 0;
         return 0;

@@ -34,6 +34,7 @@ FIXTURE int g_own_server;
 FIXTURE redisContext *g_raw; /* for looking at keys directly */
 FIXTURE lr_policy_t g_pol;
 FIXTURE int32_t D; /* the first test day: 2026-11-27 */
+FIXTURE int g_fire; /* ops fire due timers first (worker.clock: event) */
 
 FIXTURE const char *TOPIC = "lead-created";
 
@@ -236,6 +237,7 @@ FIXTURE lr_store_op_t op_of(const lr_event_t *ev, int lead_tier) {
         op.source_topic = TOPIC;
         op.source_partition = 2;
         op.source_offset = 1234567890123LL;
+        op.fire_timers = g_fire;
         return op;
 }
 

@@ -11,23 +11,7 @@
  */
 #include "store_fixture.h"
 
-static int g_fire; /* ops fire due timers first (worker.clock: event) */
-
 /* ---- helpers ------------------------------------------------------------- */
-
-static lr_store_status_t apply_ev(lr_store_t *st, const lr_event_t *ev,
-                                  int lead_tier, lr_store_result_t *r) {
-        lr_store_op_t op = op_of(ev, lead_tier);
-        char err[256];
-        op.fire_timers = g_fire;
-        if (lr_store_apply(st, &op, 1, r, err, sizeof(err))) {
-                fprintf(stderr, "lr_store_apply: %s\n", err);
-                exit(2);
-        }
-        if (r->status == LR_STORE_REJECTED)
-                fprintf(stderr, "rejected %s: %s\n", ev->event_id, r->errstr);
-        return r->status;
-}
 
 /* "L1>r2:RANKED#1 L2>r1:QUEUED#1": every decision of r, in order. */
 static const char *decs(const lr_store_result_t *r) {
@@ -57,7 +41,7 @@ static const char *lead_x(lr_store_t *st, const char *tn, const char *id,
         ev.u.lead.region = (char *)region;
         ev.u.lead.has_contact_after = contact_after > 0;
         ev.u.lead.contact_after = contact_after;
-        CHECK_INT(apply_ev(st, &ev, lt, r), LR_STORE_APPLIED);
+        CHECK_INT(apply(st, &ev, lt, r), LR_STORE_APPLIED);
         return decs(r);
 }
 
@@ -92,7 +76,7 @@ static lr_store_status_t status_x(lr_store_t *st, const char *tn,
         }
         ev.u.rep.timezone = (char *)tz;
         ev.u.rep.working_hours = (char *)hours;
-        return apply_ev(st, &ev, 0, r);
+        return apply(st, &ev, 0, r);
 }
 
 static void profile(lr_store_t *st, const char *tn, const char *rep,
@@ -549,7 +533,7 @@ static void test_contact_after(void) {
         {
                 lr_event_t ev = ev_status("r2-back", tn, "r2", at(D, 14, 2),
                                           LR_PRESENCE_AVAILABLE, 0);
-                CHECK_INT(apply_ev(st, &ev, 0, &r), LR_STORE_APPLIED);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
                 CHECK_STR(decs(&r), "C3>r2:QUEUED#1");
                 if (r.decisions_cnt == 1)
                         CHECK_INT(r.decisions[0].wait_ms, 2 * 60000);
@@ -611,7 +595,7 @@ static void test_queue_escalation(void) {
         {
                 lr_event_t ev = ev_status("r4-back", tn, "r4", at(D, 12, 0),
                                           LR_PRESENCE_AVAILABLE, 0);
-                CHECK_INT(apply_ev(st, &ev, 0, &r), LR_STORE_APPLIED);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
                 CHECK_STR(decs(&r), "Q3>r4:QUEUED#1");
                 lr_store_result_clear(&r);
         }
@@ -703,7 +687,7 @@ static void test_sla_reassignment(void) {
         {
                 lr_event_t ev = ev_status("r4-in", tn, "r4", at(D, 12, 30),
                                           LR_PRESENCE_AVAILABLE, 0);
-                CHECK_INT(apply_ev(st, &ev, 0, &r), LR_STORE_APPLIED);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
                 CHECK_STR(decs(&r), "S2>r4:SLA_REASSIGNED#2");
                 if (r.decisions_cnt == 1) {
                         CHECK_INT(r.decisions[0].wait_ms, 15 * 60000);
@@ -741,7 +725,7 @@ static void timers_story(lr_store_t *st, const char *tn, int event_clock,
                         lr_event_t ev = ev_status(i ? "w2" : "w1", tn, "r2",
                                                   at(D, 10, i ? 25 : 16),
                                                   LR_PRESENCE_AVAILABLE, 0);
-                        s = apply_ev(st, &ev, 0, &r);
+                        s = apply(st, &ev, 0, &r);
                 } else {
                         s = tick(st, tn, at(D, 10, i ? 25 : 16), &r);
                 }
@@ -779,7 +763,7 @@ static void test_timer_clocks(void) {
         {
                 lr_event_t ev = ev_status("w2", tn, "r2", at(D, 10, 25),
                                           LR_PRESENCE_AVAILABLE, 0);
-                CHECK_INT(apply_ev(st, &ev, 0, &r), LR_STORE_DUPLICATE);
+                CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_DUPLICATE);
                 CHECK_INT(r.decisions_cnt, 0);
                 lr_store_result_clear(&r);
         }

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   librdkafka-dev libavro-dev libhiredis-dev libjansson-dev libyaml-dev
   libcurl4-openssl-dev
   redis-server redis-tools tzdata

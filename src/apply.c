@@ -104,8 +104,7 @@ int lr_apply_ops(lr_apply_t *ap, const lr_store_op_t *ops, size_t n,
 
         memset(results, 0, n * sizeof(*results));
         while (i < n) {
-                if (lr_apply_ensure_day(ap, ops[i].ev->tenant_id,
-                                        ops[i].policy,
+                if (lr_apply_ensure_day(ap, ops[i].ev->tenant_id, ops[i].policy,
                                         lr_day_of(lr_event_time(ops[i].ev))))
                         return -1;
                 for (k = i + 1; k < n; k++) {

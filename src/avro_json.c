@@ -103,7 +103,8 @@ static int wrapped_branch(avro_schema_t u, const char *key) {
         char full[256];
 
         for (i = 0; i < n; i++) {
-                avro_schema_t b  = skip_links(avro_schema_union_branch(u, (int)i));
+                avro_schema_t b =
+                    skip_links(avro_schema_union_branch(u, (int)i));
                 const char *name = avro_schema_type_name(b);
                 if (!strcmp(name, key))
                         return (int)i;
@@ -147,8 +148,8 @@ static lr_codec_err_t from_union(avro_value_t *value, avro_schema_t s,
         return lr_avro_from_json(&bv, j, bnode, path, errstr, errstr_size);
 }
 
-static lr_codec_err_t from_enum(avro_value_t *value, avro_schema_t s,
-                                json_t *j, const char *path, char *errstr,
+static lr_codec_err_t from_enum(avro_value_t *value, avro_schema_t s, json_t *j,
+                                const char *path, char *errstr,
                                 size_t errstr_size) {
         const char *sym = json_string_value(j);
         char list[200]  = "";
@@ -187,8 +188,8 @@ static lr_codec_err_t from_record(avro_value_t *value, avro_schema_t s,
                 char fpath[256];
                 avro_value_t fv;
 
-                snprintf(fpath, sizeof(fpath), "%s%s%s", path,
-                         *path ? "." : "", name);
+                snprintf(fpath, sizeof(fpath), "%s%s%s", path, *path ? "." : "",
+                         name);
                 if (!fj)
                         fj = json_object_get(fnode, "default");
                 if (!fj) {
@@ -207,9 +208,9 @@ static lr_codec_err_t from_record(avro_value_t *value, avro_schema_t s,
         return LR_CODEC_OK;
 }
 
-lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j,
-                                 json_t *tnode, const char *path,
-                                 char *errstr, size_t errstr_size) {
+lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j, json_t *tnode,
+                                 const char *path, char *errstr,
+                                 size_t errstr_size) {
         avro_schema_t s = skip_links(avro_value_get_schema(value));
         avro_type_t t   = avro_typeof(s);
         lr_codec_err_t err;
@@ -284,8 +285,8 @@ lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j,
                         if (avro_value_append(value, &iv, NULL))
                                 return fail(errstr, errstr_size, ipath, "%s",
                                             avro_strerror());
-                        err = lr_avro_from_json(&iv, item, inode, ipath,
-                                                errstr, errstr_size);
+                        err = lr_avro_from_json(&iv, item, inode, ipath, errstr,
+                                                errstr_size);
                         if (err)
                                 return err;
                 }
@@ -303,8 +304,8 @@ lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j,
                         if (avro_value_add(value, key, &iv, NULL, NULL))
                                 return fail(errstr, errstr_size, ipath, "%s",
                                             avro_strerror());
-                        err = lr_avro_from_json(&iv, item, vnode, ipath,
-                                                errstr, errstr_size);
+                        err = lr_avro_from_json(&iv, item, vnode, ipath, errstr,
+                                                errstr_size);
                         if (err)
                                 return err;
                 }
@@ -323,8 +324,7 @@ lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j,
         return LR_CODEC_OK;
 }
 
-json_t *lr_avro_to_json(avro_value_t *value, char *errstr,
-                        size_t errstr_size) {
+json_t *lr_avro_to_json(avro_value_t *value, char *errstr, size_t errstr_size) {
         avro_schema_t s = skip_links(avro_value_get_schema(value));
         json_t *out     = NULL;
 

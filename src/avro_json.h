@@ -21,13 +21,12 @@
  * field absent from j takes its schema default. path names value in errors
  * ("" for the top level). LR_CODEC_ERR_INVALID with errstr on mismatch, e.g.
  * "missing required field lead_id". */
-lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j,
-                                 json_t *tnode, const char *path,
-                                 char *errstr, size_t errstr_size);
+lr_codec_err_t lr_avro_from_json(avro_value_t *value, json_t *j, json_t *tnode,
+                                 const char *path, char *errstr,
+                                 size_t errstr_size);
 
 /* A new JSON value for value, or NULL with errstr. */
-json_t *lr_avro_to_json(avro_value_t *value, char *errstr,
-                        size_t errstr_size);
+json_t *lr_avro_to_json(avro_value_t *value, char *errstr, size_t errstr_size);
 
 /* The field object {"name": ..., "type": ..., "default": ...} of field name
  * in record schema node rnode, or NULL. */

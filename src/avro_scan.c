@@ -168,10 +168,8 @@ static lr_codec_err_t scan_blocks(scan_t *s, avro_schema_t items, int is_map,
                 }
                 total += (uint64_t)count;
                 if (total > s->limits->max_items) {
-                        snprintf(what, sizeof(what),
-                                 "%s has more than %zu %s",
-                                 is_map ? "map" : "array",
-                                 s->limits->max_items,
+                        snprintf(what, sizeof(what), "%s has more than %zu %s",
+                                 is_map ? "map" : "array", s->limits->max_items,
                                  is_map ? "entries" : "items");
                         return scan_fail(s, LR_CODEC_ERR_TOO_LARGE, what);
                 }
@@ -226,8 +224,7 @@ static lr_codec_err_t scan_value(scan_t *s, avro_schema_t schema, int depth) {
         case AVRO_ENUM:
                 if ((err = scan_long(s, &v)))
                         return err;
-                if (v < 0 ||
-                    v >= avro_schema_enum_number_of_symbols(schema)) {
+                if (v < 0 || v >= avro_schema_enum_number_of_symbols(schema)) {
                         snprintf(what, sizeof(what),
                                  "enum index %lld out of range (%d symbols)",
                                  (long long)v,
@@ -251,18 +248,17 @@ static lr_codec_err_t scan_value(scan_t *s, avro_schema_t schema, int depth) {
                 return scan_blocks(s, avro_schema_array_items(schema), 0,
                                    depth);
         case AVRO_MAP:
-                return scan_blocks(s, avro_schema_map_values(schema), 1,
-                                   depth);
+                return scan_blocks(s, avro_schema_map_values(schema), 1, depth);
         case AVRO_RECORD: {
                 size_t i, n = avro_schema_record_size(schema);
                 const char *outer = s->field;
                 for (i = 0; i < n; i++) {
-                        s->field = avro_schema_record_field_name(schema, (int)i);
-                        err      = scan_value(
-                            s,
-                            avro_schema_record_field_get_by_index(schema,
-                                                                  (int)i),
-                            depth + 1);
+                        s->field =
+                            avro_schema_record_field_name(schema, (int)i);
+                        err = scan_value(s,
+                                         avro_schema_record_field_get_by_index(
+                                             schema, (int)i),
+                                         depth + 1);
                         if (err)
                                 return err;
                 }
@@ -279,8 +275,9 @@ static lr_codec_err_t scan_value(scan_t *s, avro_schema_t schema, int depth) {
 lr_codec_err_t lr_avro_scan(avro_schema_t schema, const void *buf, size_t len,
                             const lr_avro_limits_t *limits, char *errstr,
                             size_t errstr_size) {
-        scan_t s = {buf, (const uint8_t *)buf + len, limits, 0, NULL,
-                    errstr, errstr_size};
+        scan_t s = {
+            buf,        (const uint8_t *)buf + len, limits, 0, NULL, errstr,
+            errstr_size};
         lr_codec_err_t err = scan_value(&s, schema, 0);
 
         if (err)

@@ -44,7 +44,8 @@ typedef struct codec_entry_s {
         lr_event_kind_t kind;
         avro_schema_t writer;
         avro_value_iface_t *resolver; /* NULL: writer == reader schema */
-        avro_schema_t projected; /* reader cut to the writer's fields, or NULL */
+        avro_schema_t
+            projected; /* reader cut to the writer's fields, or NULL */
         avro_value_iface_t *projected_cls;
 } codec_entry_t;
 
@@ -90,8 +91,8 @@ static int schema_kind(avro_schema_t s) {
 }
 
 static void schema_describe(avro_schema_t s, char *buf, size_t size) {
-        const char *ns = is_avro_named_type(s) ? avro_schema_namespace(s)
-                                               : NULL;
+        const char *ns =
+            is_avro_named_type(s) ? avro_schema_namespace(s) : NULL;
         if (is_avro_named_type(s))
                 snprintf(buf, size, "%s%s%s", ns ? ns : "", ns ? "." : "",
                          avro_schema_name(s));
@@ -197,8 +198,8 @@ static void entry_resolve(lr_codec_t *c, codec_entry_t *e) {
                 return;
         }
         for (i = 0; i < n; i++) {
-                const char *name = avro_schema_record_field_name(rd->schema,
-                                                                 (int)i);
+                const char *name =
+                    avro_schema_record_field_name(rd->schema, (int)i);
                 if (avro_schema_record_field_get_index(e->writer, name) >= 0)
                         continue;
                 if (!json_object_get(lr_avro_json_field(rd->json, name),
@@ -213,12 +214,12 @@ static void entry_resolve(lr_codec_t *c, codec_entry_t *e) {
                 missing++;
         }
         if (missing) {
-                e->projected = avro_schema_record(
-                    avro_schema_name(rd->schema),
-                    avro_schema_namespace(rd->schema));
+                e->projected =
+                    avro_schema_record(avro_schema_name(rd->schema),
+                                       avro_schema_namespace(rd->schema));
                 for (i = 0; e->projected && i < n; i++) {
-                        const char *name = avro_schema_record_field_name(
-                            rd->schema, (int)i);
+                        const char *name =
+                            avro_schema_record_field_name(rd->schema, (int)i);
                         if (avro_schema_record_field_get_index(e->writer,
                                                                name) >= 0)
                                 avro_schema_record_field_append(
@@ -261,8 +262,8 @@ static codec_entry_t *entry_new(lr_codec_t *c, int32_t id, const char *text,
                 e->writer = NULL;
                 e->err    = LR_CODEC_ERR_SCHEMA_ID;
                 snprintf(e->errmsg, sizeof(e->errmsg),
-                         "schema id %d: its schema does not parse: %s",
-                         (int)id, avro_strerror());
+                         "schema id %d: its schema does not parse: %s", (int)id,
+                         avro_strerror());
                 return e;
         }
         kind = schema_kind(e->writer);
@@ -407,7 +408,8 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
         for (k = 0; k < LR_EV__CNT; k++) {
                 codec_reader_t *rd = &c->reader[k];
                 const char *kname  = lr_event_kind_name(k);
-                json_int_t id = json_integer_value(json_object_get(writes, kname));
+                json_int_t id =
+                    json_integer_value(json_object_get(writes, kname));
                 char key[24];
                 const char *name;
 
@@ -486,8 +488,8 @@ lr_codec_t *lr_codec_new(const char *registry_url, char *errstr,
                 return NULL;
         }
         if (registry_url && *registry_url &&
-            !(c->registry = lr_registry_new(registry_url, errstr,
-                                            errstr_size))) {
+            !(c->registry =
+                  lr_registry_new(registry_url, errstr, errstr_size))) {
                 lr_codec_free(c);
                 return NULL;
         }
@@ -560,16 +562,14 @@ static lr_codec_err_t fill_reader(const codec_reader_t *rd,
 /* Reads body (scanned already) written with e's writer schema into out, a
  * value of the reader schema. */
 static lr_codec_err_t read_body(const lr_codec_t *c, const codec_entry_t *e,
-                                const void *body, size_t len,
-                                avro_value_t *out, char *errstr,
-                                size_t errstr_size) {
+                                const void *body, size_t len, avro_value_t *out,
+                                char *errstr, size_t errstr_size) {
         avro_value_t target = *out, resolved;
         lr_codec_err_t err  = LR_CODEC_OK;
         avro_reader_t reader;
         int rc;
 
-        if (e->projected &&
-            avro_generic_value_new(e->projected_cls, &target)) {
+        if (e->projected && avro_generic_value_new(e->projected_cls, &target)) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return LR_CODEC_ERR_DECODE;
         }
@@ -579,7 +579,7 @@ static lr_codec_err_t read_body(const lr_codec_t *c, const codec_entry_t *e,
         } else if (!e->resolver) {
                 rc = avro_value_read(reader, out);
         } else if (!(rc = avro_resolved_writer_new_value(e->resolver,
-                                                          &resolved))) {
+                                                         &resolved))) {
                 avro_resolved_writer_set_dest(&resolved, &target);
                 rc = avro_value_read(reader, &resolved);
                 avro_value_decref(&resolved);
@@ -636,8 +636,8 @@ static lr_codec_err_t decode_value(lr_codec_t *c, lr_event_kind_t kind,
                          p[0], p[0] == '{' ? " (JSON?)" : "");
                 return LR_CODEC_ERR_FRAME;
         }
-        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-             (uint32_t)p[3] << 8 | p[4];
+        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+             p[4];
         if (id > INT32_MAX) {
                 snprintf(errstr, errstr_size, "unknown schema id %u", id);
                 return LR_CODEC_ERR_SCHEMA_ID;
@@ -779,8 +779,8 @@ static char *ex_string(ex_t *x, const char *name, int required) {
                 return NULL;
         }
         if (size == 0 || strlen(s) != size - 1) {
-                ex_fail(x, LR_CODEC_ERR_INVALID,
-                        "field %s contains a NUL byte", name);
+                ex_fail(x, LR_CODEC_ERR_INVALID, "field %s contains a NUL byte",
+                        name);
                 return NULL;
         }
         if (required && !*s) {
@@ -953,11 +953,10 @@ static void ex_lead_created(ex_t *x, lr_event_t *ev) {
         }
         if (l->account_id)
                 ex_check_id(x, "account_id", l->account_id);
-        l->region   = ex_string(x, "region", 0);
-        l->timezone = ex_string(x, "timezone", 0);
-        l->source   = ex_string(x, "source", 0);
-        l->has_contact_after =
-            ex_time(x, "contact_after", &l->contact_after);
+        l->region            = ex_string(x, "region", 0);
+        l->timezone          = ex_string(x, "timezone", 0);
+        l->source            = ex_string(x, "source", 0);
+        l->has_contact_after = ex_time(x, "contact_after", &l->contact_after);
 
         ex_string_map(x, "attributes", &l->attributes, &l->attributes_cnt);
 }
@@ -972,8 +971,8 @@ static void ex_call_outcome(ex_t *x, lr_event_t *ev) {
         o->outcome = (lr_outcome_t)ex_enum(x, "outcome", LR_OUTCOME__CNT);
         if (ex_int(x, "duration_seconds", 0, INT32_MAX, &v))
                 o->duration_seconds = (int32_t)v;
-        o->has_deal_value = ex_int(x, "deal_value_cents", 0, INT64_MAX,
-                                   &o->deal_value_cents);
+        o->has_deal_value =
+            ex_int(x, "deal_value_cents", 0, INT64_MAX, &o->deal_value_cents);
 }
 
 static void ex_rep_status(ex_t *x, lr_event_t *ev) {
@@ -990,28 +989,26 @@ static void ex_rep_status(ex_t *x, lr_event_t *ev) {
         r->working_hours = ex_string(x, "working_hours", 0);
         ex_string_array(x, "regions", &r->regions, &r->regions_cnt);
         r->has_hired_at = ex_time(x, "hired_at", &r->hired_at);
-        if ((r->has_max_open_leads =
-                 ex_int(x, "max_open_leads", 0, 10000, &v)))
+        if ((r->has_max_open_leads = ex_int(x, "max_open_leads", 0, 10000, &v)))
                 r->max_open_leads = (int32_t)v;
 }
 
 lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
                                const void *buf, size_t len, lr_event_t *ev,
                                char *errstr, size_t errstr_size) {
-        ex_t x = {.err = LR_CODEC_OK, .errstr = errstr,
-                  .errstr_size = errstr_size};
+        ex_t x = {
+            .err = LR_CODEC_OK, .errstr = errstr, .errstr_size = errstr_size};
         lr_codec_err_t err;
 
         memset(ev, 0, sizeof(*ev));
         ev->kind = kind;
         if (!kind_is_input(kind)) {
-                snprintf(errstr, errstr_size,
-                         "%s is not an input event kind",
+                snprintf(errstr, errstr_size, "%s is not an input event kind",
                          lr_event_kind_name(kind));
                 return LR_CODEC_ERR_INVALID;
         }
-        if ((err = decode_value(c, kind, buf, len, &x.rec, errstr,
-                                errstr_size)))
+        if ((err =
+                 decode_value(c, kind, buf, len, &x.rec, errstr, errstr_size)))
                 return err;
 
         ev->event_id  = ex_id(&x, "event_id");
@@ -1060,9 +1057,8 @@ lr_codec_err_t lr_codec_to_json(lr_codec_t *c, lr_event_kind_t kind,
 
 /* Frames value (of kind's reader schema) with the id this build writes. */
 static lr_codec_err_t frame_value(lr_codec_t *c, lr_event_kind_t kind,
-                                  avro_value_t *value, void **buf,
-                                  size_t *len, char *errstr,
-                                  size_t errstr_size) {
+                                  avro_value_t *value, void **buf, size_t *len,
+                                  char *errstr, size_t errstr_size) {
         int32_t id = c->reader[kind].write_id;
         avro_writer_t w;
         size_t size = 0;
@@ -1082,9 +1078,8 @@ static lr_codec_err_t frame_value(lr_codec_t *c, lr_event_kind_t kind,
         out[2] = (uint8_t)(id >> 16);
         out[3] = (uint8_t)(id >> 8);
         out[4] = (uint8_t)id;
-        w      = avro_writer_memory((const char *)out + FRAME_HDR,
-                                    (int64_t)size);
-        rc     = !w || avro_value_write(w, value);
+        w  = avro_writer_memory((const char *)out + FRAME_HDR, (int64_t)size);
+        rc = !w || avro_value_write(w, value);
         if (w)
                 avro_writer_free(w);
         if (rc) {
@@ -1170,16 +1165,16 @@ static void put_enum(put_t *p, const char *name, const char *symbol) {
         if (idx < 0) {
                 p->err = LR_CODEC_ERR_ENCODE;
                 snprintf(p->errstr, p->errstr_size,
-                         "%s.%s: \"%s\" is not a symbol of %s", p->record,
-                         name, symbol ? symbol : "(null)",
+                         "%s.%s: \"%s\" is not a symbol of %s", p->record, name,
+                         symbol ? symbol : "(null)",
                          avro_schema_name(avro_value_get_schema(&f)));
                 return;
         }
         put_check(p, name, avro_value_set_enum(&f, idx));
 }
 
-static lr_codec_err_t encode_put(lr_codec_t *c, lr_event_kind_t kind,
-                                 put_t *p, void **buf, size_t *len) {
+static lr_codec_err_t encode_put(lr_codec_t *c, lr_event_kind_t kind, put_t *p,
+                                 void **buf, size_t *len) {
         lr_codec_err_t err = p->err;
         if (!err)
                 err = frame_value(c, kind, &p->rec, buf, len, p->errstr,
@@ -1188,8 +1183,8 @@ static lr_codec_err_t encode_put(lr_codec_t *c, lr_event_kind_t kind,
         return err;
 }
 
-static lr_codec_err_t put_begin(lr_codec_t *c, lr_event_kind_t kind,
-                                put_t *p, char *errstr, size_t errstr_size) {
+static lr_codec_err_t put_begin(lr_codec_t *c, lr_event_kind_t kind, put_t *p,
+                                char *errstr, size_t errstr_size) {
         memset(p, 0, sizeof(*p));
         p->record      = lr_event_kind_name(kind);
         p->errstr      = errstr;

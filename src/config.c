@@ -52,12 +52,12 @@ const char *lr_config_get(const lr_config_t *cfg, const char *key) {
 static char *lr_config_expand(const char *key, const char *value, char *errstr,
                               size_t errstr_size) {
         size_t cap = strlen(value) + 1, len = 0;
-        char *out  = malloc(cap);
+        char *out     = malloc(cap);
         const char *p = value;
 
         while (*p) {
                 const char *add = p, *end;
-                size_t addlen = 1;
+                size_t addlen   = 1;
                 char name[128];
                 if (p[0] == '$' && p[1] == '{' && (end = strchr(p, '}'))) {
                         size_t n = (size_t)(end - p - 2);
@@ -117,9 +117,10 @@ int lr_config_set(lr_config_t *cfg, const char *assignment, char *errstr,
                   size_t errstr_size) {
         const char *eq = strchr(assignment, '=');
         char key[256];
-        if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof(key)) {
-                snprintf(errstr, errstr_size,
-                         "--set %s: expected key=value", assignment);
+        if (!eq || eq == assignment ||
+            (size_t)(eq - assignment) >= sizeof(key)) {
+                snprintf(errstr, errstr_size, "--set %s: expected key=value",
+                         assignment);
                 return -1;
         }
         memcpy(key, assignment, (size_t)(eq - assignment));
@@ -144,7 +145,7 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
         size_t plen[32];
         int depth = 0, expect_key[32], in_seq = 0, done = 0, r = 0;
         char seqbuf[4096] = "";
-        char key[256] = "";
+        char key[256]     = "";
 
         if (!fp) {
                 snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
@@ -169,7 +170,7 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, char *errstr,
                                          "%s:%zu: %s: nested structure not "
                                          "supported here",
                                          path, ev.start_mark.line + 1, prefix);
-                                r = -1;
+                                r    = -1;
                                 done = 1;
                                 break;
                         }
@@ -242,16 +243,16 @@ static int lr_parse_double(const char *key, const char *v, double *out,
         errno = 0;
         d     = strtod(v, &end);
         if (errno || end == v || *end) {
-                snprintf(errstr, errstr_size, "%s: \"%s\" is not a number",
-                         key, v);
+                snprintf(errstr, errstr_size, "%s: \"%s\" is not a number", key,
+                         v);
                 return -1;
         }
         *out = d;
         return 0;
 }
 
-static int lr_parse_bool(const char *key, const char *v, int *out,
-                         char *errstr, size_t errstr_size) {
+static int lr_parse_bool(const char *key, const char *v, int *out, char *errstr,
+                         size_t errstr_size) {
         if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
                 *out = 1;
         else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0"))
@@ -342,9 +343,10 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
                                          LR_MAX_TIERS);
                                 return -1;
                         }
-                        if (lr_parse_int(key, tok, 1, 1000,
-                                         &p->tier_weights[p->tier_weights_cnt++],
-                                         errstr, errstr_size))
+                        if (lr_parse_int(
+                                key, tok, 1, 1000,
+                                &p->tier_weights[p->tier_weights_cnt++], errstr,
+                                errstr_size))
                                 return -1;
                 }
                 return 0;
@@ -444,8 +446,8 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         if (r < 0)
                                 return -1;
                         if (r > 0) {
-                                snprintf(errstr, errstr_size,
-                                         "%s: unknown key", k);
+                                snprintf(errstr, errstr_size, "%s: unknown key",
+                                         k);
                                 return -1;
                         }
                         continue;

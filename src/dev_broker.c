@@ -30,8 +30,8 @@
 
 /* The default topic names of SPEC §2 (inputs, then outputs). */
 static const char *lr_dev_broker_topics[] = {
-        "lead-created",  "call-outcome",     "rep-status",
-        "lead-assigned", "rep-tier-changed", "lead-router-dlq",
+    "lead-created",  "call-outcome",     "rep-status",
+    "lead-assigned", "rep-tier-changed", "lead-router-dlq",
 };
 
 struct lr_dev_broker_s {
@@ -102,8 +102,8 @@ lr_dev_broker_t *lr_dev_broker_new(int brokers, int partitions, char *errstr,
                 lr_dev_broker_free(db);
                 return NULL;
         }
-        for (i = 0; i < sizeof(lr_dev_broker_topics) /
-                            sizeof(*lr_dev_broker_topics);
+        for (i = 0;
+             i < sizeof(lr_dev_broker_topics) / sizeof(*lr_dev_broker_topics);
              i++) {
                 if (lr_dev_broker_create_topic(db, lr_dev_broker_topics[i],
                                                partitions, errstr,
@@ -121,11 +121,10 @@ int lr_dev_broker_create_topic(lr_dev_broker_t *db, const char *topic,
         rd_kafka_resp_err_t err;
         int replicas = db->brokers < 3 ? db->brokers : 3;
 
-        err = rd_kafka_mock_topic_create(db->mcluster, topic,
-                                         partitions > 0
-                                             ? partitions
-                                             : LR_DEV_BROKER_DEFAULT_PARTITIONS,
-                                         replicas);
+        err = rd_kafka_mock_topic_create(
+            db->mcluster, topic,
+            partitions > 0 ? partitions : LR_DEV_BROKER_DEFAULT_PARTITIONS,
+            replicas);
         if (err) {
                 snprintf(errstr, errstr_size, "cannot create topic %s: %s",
                          topic, rd_kafka_err2str(err));
@@ -157,16 +156,26 @@ static const struct {
         const char *name;
         int16_t key;
 } lr_dev_broker_apis[] = {
-    {"Produce", 0},          {"Fetch", 1},
-    {"ListOffsets", 2},      {"Metadata", 3},
-    {"OffsetCommit", 8},     {"OffsetFetch", 9},
-    {"FindCoordinator", 10}, {"JoinGroup", 11},
-    {"Heartbeat", 12},       {"LeaveGroup", 13},
-    {"SyncGroup", 14},       {"DescribeGroups", 15},
-    {"ListGroups", 16},      {"ApiVersions", 18},
-    {"InitProducerId", 22},  {"OffsetForLeaderEpoch", 23},
-    {"AddPartitionsToTxn", 24}, {"AddOffsetsToTxn", 25},
-    {"EndTxn", 26},          {"TxnOffsetCommit", 28},
+    {"Produce", 0},
+    {"Fetch", 1},
+    {"ListOffsets", 2},
+    {"Metadata", 3},
+    {"OffsetCommit", 8},
+    {"OffsetFetch", 9},
+    {"FindCoordinator", 10},
+    {"JoinGroup", 11},
+    {"Heartbeat", 12},
+    {"LeaveGroup", 13},
+    {"SyncGroup", 14},
+    {"DescribeGroups", 15},
+    {"ListGroups", 16},
+    {"ApiVersions", 18},
+    {"InitProducerId", 22},
+    {"OffsetForLeaderEpoch", 23},
+    {"AddPartitionsToTxn", 24},
+    {"AddOffsetsToTxn", 25},
+    {"EndTxn", 26},
+    {"TxnOffsetCommit", 28},
 };
 
 #define LR_DEV_BROKER_MAX_ARGS 8
@@ -187,7 +196,8 @@ static int lr_dev_broker_arg_api(const char *s, int16_t *key, char *errstr,
         size_t i;
         long v;
 
-        for (i = 0; i < sizeof(lr_dev_broker_apis) / sizeof(*lr_dev_broker_apis);
+        for (i = 0;
+             i < sizeof(lr_dev_broker_apis) / sizeof(*lr_dev_broker_apis);
              i++) {
                 if (!strcasecmp(s, lr_dev_broker_apis[i].name)) {
                         *key = lr_dev_broker_apis[i].key;
@@ -238,7 +248,7 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
                           size_t errstr_size) {
         char buf[512], *argv[LR_DEV_BROKER_MAX_ARGS], *save = NULL, *tok;
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR, code;
-        int argc = 0;
+        int argc                = 0;
         long a, b, c;
         int16_t api;
 
@@ -268,11 +278,11 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
         if (!strcmp(argv[0], "down") || !strcmp(argv[0], "up")) {
                 LR_ARGC(2, "down|up BROKER (1.., or -1 for all)");
                 LR_BROKER(argv[1], &a);
-                err = argv[0][0] == 'd'
-                          ? rd_kafka_mock_broker_set_down(db->mcluster,
-                                                          (int32_t)a)
-                          : rd_kafka_mock_broker_set_up(db->mcluster,
-                                                        (int32_t)a);
+                err =
+                    argv[0][0] == 'd'
+                        ? rd_kafka_mock_broker_set_down(db->mcluster,
+                                                        (int32_t)a)
+                        : rd_kafka_mock_broker_set_up(db->mcluster, (int32_t)a);
         } else if (!strcmp(argv[0], "leader")) {
                 LR_ARGC(4, "leader TOPIC PARTITION BROKER (-1: no leader)");
                 if (lr_dev_broker_arg_int(argv[2], "partition", 0, 100000, &a,
@@ -320,14 +330,15 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
         } else if (!strcmp(argv[0], "rtt")) {
                 LR_ARGC(3, "rtt BROKER MS");
                 LR_BROKER(argv[1], &a);
-                if (lr_dev_broker_arg_int(argv[2], "rtt", 0, 600000, &b,
-                                          errstr, errstr_size))
+                if (lr_dev_broker_arg_int(argv[2], "rtt", 0, 600000, &b, errstr,
+                                          errstr_size))
                         return -1;
                 err = rd_kafka_mock_broker_set_rtt(db->mcluster, (int32_t)a,
                                                    (int)b);
         } else if (!strcmp(argv[0], "coordinator")) {
                 LR_ARGC(4, "coordinator group|transaction KEY BROKER");
-                if (strcmp(argv[1], "group") && strcmp(argv[1], "transaction")) {
+                if (strcmp(argv[1], "group") &&
+                    strcmp(argv[1], "transaction")) {
                         snprintf(errstr, errstr_size,
                                  "coordinator: group or transaction, not %s",
                                  argv[1]);
@@ -351,42 +362,42 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
 }
 
 static void lr_dev_broker_usage(FILE *fp) {
-        fprintf(fp,
-                "usage: leadrouter dev-broker [--brokers N] [--partitions P] "
-                "[--control]\n"
-                "  Runs a Kafka-protocol development broker (librdkafka's mock "
-                "cluster)\n"
-                "  with the topics of leadrouter, prints its bootstrap list as "
-                "the first\n"
-                "  line on stdout and runs until SIGINT/SIGTERM.\n"
-                "  --brokers N     brokers in the cluster (default %d)\n"
-                "  --partitions P  partitions per topic (default %d)\n"
-                "  --control       read fault-injection commands on stdin, "
-                "one a line,\n"
-                "                  each answered \"ok\" or \"error: ...\" on "
-                "stdout; stops at\n"
-                "                  the end of stdin. Commands:\n"
-                "    down|up BROKER                  broker 1..N (-1: all) "
-                "refuses/accepts\n"
-                "                                    connections (leaders do "
-                "not move)\n"
-                "    leader TOPIC PARTITION BROKER   move a partition's leader\n"
-                "    errors REQUEST COUNT ERROR      the next COUNT requests of "
-                "that type\n"
-                "                                    (Produce, Fetch, "
-                "InitProducerId, ...) fail\n"
-                "                                    with ERROR "
-                "(NOT_LEADER_OR_FOLLOWER, ...)\n"
-                "    broker-errors BROKER REQUEST COUNT ERROR [RTT_MS]   the "
-                "same, one broker\n"
-                "    clear REQUEST                   drop the pending errors "
-                "of a request type\n"
-                "    rtt BROKER MS                   delay every response of a "
-                "broker\n"
-                "    coordinator group|transaction KEY BROKER   move a "
-                "coordinator\n",
-                LR_DEV_BROKER_DEFAULT_BROKERS,
-                LR_DEV_BROKER_DEFAULT_PARTITIONS);
+        fprintf(
+            fp,
+            "usage: leadrouter dev-broker [--brokers N] [--partitions P] "
+            "[--control]\n"
+            "  Runs a Kafka-protocol development broker (librdkafka's mock "
+            "cluster)\n"
+            "  with the topics of leadrouter, prints its bootstrap list as "
+            "the first\n"
+            "  line on stdout and runs until SIGINT/SIGTERM.\n"
+            "  --brokers N     brokers in the cluster (default %d)\n"
+            "  --partitions P  partitions per topic (default %d)\n"
+            "  --control       read fault-injection commands on stdin, "
+            "one a line,\n"
+            "                  each answered \"ok\" or \"error: ...\" on "
+            "stdout; stops at\n"
+            "                  the end of stdin. Commands:\n"
+            "    down|up BROKER                  broker 1..N (-1: all) "
+            "refuses/accepts\n"
+            "                                    connections (leaders do "
+            "not move)\n"
+            "    leader TOPIC PARTITION BROKER   move a partition's leader\n"
+            "    errors REQUEST COUNT ERROR      the next COUNT requests of "
+            "that type\n"
+            "                                    (Produce, Fetch, "
+            "InitProducerId, ...) fail\n"
+            "                                    with ERROR "
+            "(NOT_LEADER_OR_FOLLOWER, ...)\n"
+            "    broker-errors BROKER REQUEST COUNT ERROR [RTT_MS]   the "
+            "same, one broker\n"
+            "    clear REQUEST                   drop the pending errors "
+            "of a request type\n"
+            "    rtt BROKER MS                   delay every response of a "
+            "broker\n"
+            "    coordinator group|transaction KEY BROKER   move a "
+            "coordinator\n",
+            LR_DEV_BROKER_DEFAULT_BROKERS, LR_DEV_BROKER_DEFAULT_PARTITIONS);
 }
 
 /* The --control reader: commands are applied under `lock`, which the main

@@ -9,9 +9,9 @@
 
 #include "leadrouter/event.h"
 
-static const char *const kind_names[LR_EV__CNT] = {
-    "LeadCreated", "CallOutcome", "RepStatus", "LeadAssigned",
-    "RepTierChanged"};
+static const char *const kind_names[LR_EV__CNT] = {"LeadCreated", "CallOutcome",
+                                                   "RepStatus", "LeadAssigned",
+                                                   "RepTierChanged"};
 
 static const char *const outcome_names[LR_OUTCOME__CNT] = {
     "NO_ANSWER",  "CONNECTED",   "MEETING_BOOKED", "OPPORTUNITY_CREATED",

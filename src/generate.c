@@ -51,7 +51,8 @@
 #define FIRST_CALL_SIGMA 0.8
 /* Call attempts: each connects with 0.30 + 0.30*score/100. */
 #define MAX_ATTEMPTS 5
-/* Opportunity -> close: lognormal, median CYCLE_DAYS / exp(CYCLE_SKILL*skill). */
+/* Opportunity -> close: lognormal, median CYCLE_DAYS / exp(CYCLE_SKILL*skill).
+ */
 #define CYCLE_DAYS 21.0
 #define CYCLE_SKILL 0.2
 /* Won deal: lognormal, median DEAL_USD * exp(DEAL_SKILL*skill +
@@ -69,10 +70,10 @@ static const struct {
         const char *timezone;
         double weight;
 } lr_gen_regions[] = {
-        {"NA-East", "America/New_York", 0.35},
-        {"NA-West", "America/Los_Angeles", 0.25},
-        {"EMEA", "Europe/London", 0.25},
-        {"APAC", "Asia/Singapore", 0.15},
+    {"NA-East", "America/New_York", 0.35},
+    {"NA-West", "America/Los_Angeles", 0.25},
+    {"EMEA", "Europe/London", 0.25},
+    {"APAC", "Asia/Singapore", 0.15},
 };
 #define REGION_CNT (sizeof(lr_gen_regions) / sizeof(*lr_gen_regions))
 
@@ -82,22 +83,22 @@ static const struct {
         int tier;
         double weight;
 } lr_gen_sources[] = {
-        {"web-form", 0, 0.40},  {"content-download", 0, 0.20},
-        {"webinar", 0, 0.15},   {"trial-signup", 0, 0.13},
-        {"referral", 1, 0.07},  {"partner", 2, 0.05},
+    {"web-form", 0, 0.40}, {"content-download", 0, 0.20},
+    {"webinar", 0, 0.15},  {"trial-signup", 0, 0.13},
+    {"referral", 1, 0.07}, {"partner", 2, 0.05},
 };
 #define SOURCE_CNT (sizeof(lr_gen_sources) / sizeof(*lr_gen_sources))
 
-static const char *lr_gen_teams[] = {"Falcons", "Orcas", "Lynx",
-                                     "Ravens",  "Wolves", "Otters"};
+static const char *lr_gen_teams[]       = {"Falcons", "Orcas",  "Lynx",
+                                           "Ravens",  "Wolves", "Otters"};
 static const char *lr_gen_first_names[] = {
-        "Alex",  "Blair", "Casey",  "Dana",  "Eli",    "Frankie", "Gale",
-        "Harper", "Indy", "Jordan", "Kai",   "Logan",  "Morgan",  "Noa",
-        "Oakley", "Parker", "Quinn", "Riley", "Sasha", "Taylor"};
+    "Alex",   "Blair",  "Casey",  "Dana",  "Eli",   "Frankie", "Gale",
+    "Harper", "Indy",   "Jordan", "Kai",   "Logan", "Morgan",  "Noa",
+    "Oakley", "Parker", "Quinn",  "Riley", "Sasha", "Taylor"};
 static const char *lr_gen_last_names[] = {
-        "Abe",    "Brooks", "Chen",   "Diaz",  "Evans",  "Fischer", "Garcia",
-        "Haddad", "Ito",    "Jensen", "Kowal", "Lopez",  "Moreau",  "Novak",
-        "Okafor", "Patel",  "Rossi",  "Silva", "Tanaka", "Weber"};
+    "Abe",    "Brooks", "Chen",   "Diaz",  "Evans",  "Fischer", "Garcia",
+    "Haddad", "Ito",    "Jensen", "Kowal", "Lopez",  "Moreau",  "Novak",
+    "Okafor", "Patel",  "Rossi",  "Silva", "Tanaka", "Weber"};
 static const char *lr_gen_campaigns[] = {"q-pipeline-push", "product-launch",
                                          "webinar-series", "retargeting"};
 #define ARRAY_CNT(a) (sizeof(a) / sizeof(*(a)))
@@ -159,8 +160,7 @@ static size_t lr_gen_rng_below(lr_gen_rng_t *rng, size_t n) {
         return (size_t)(lr_gen_rng_uniform(rng) * (double)n);
 }
 
-static double lr_gen_lognormal(lr_gen_rng_t *rng, double median,
-                               double sigma) {
+static double lr_gen_lognormal(lr_gen_rng_t *rng, double median, double sigma) {
         return median * exp(sigma * lr_gen_rng_normal(rng));
 }
 
@@ -242,11 +242,9 @@ static void lr_gen_date(int32_t day, char buf[16]) {
         snprintf(buf, 16, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
 }
 
-static int lr_gen_topics_init(lr_gen_t *gen, char *errstr,
-                              size_t errstr_size) {
-        static const lr_topic_t topics[3] = {LR_TOPIC_LEAD_CREATED,
-                                             LR_TOPIC_CALL_OUTCOME,
-                                             LR_TOPIC_REP_STATUS};
+static int lr_gen_topics_init(lr_gen_t *gen, char *errstr, size_t errstr_size) {
+        static const lr_topic_t topics[3] = {
+            LR_TOPIC_LEAD_CREATED, LR_TOPIC_CALL_OUTCOME, LR_TOPIC_REP_STATUS};
         lr_config_t *cfg = lr_config_new();
         int i;
 
@@ -296,9 +294,9 @@ lr_gen_t *lr_gen_new(const lr_gen_opts_t *opts, char *errstr,
                 return NULL;
         }
 
-        gen         = lr_gen_oom(calloc(1, sizeof(*gen)));
-        gen->opts   = *opts;
-        gen->tenant = lr_gen_strdup(opts->tenant);
+        gen                = lr_gen_oom(calloc(1, sizeof(*gen)));
+        gen->opts          = *opts;
+        gen->tenant        = lr_gen_strdup(opts->tenant);
         gen->opts.tenant   = gen->tenant;
         gen->leads_per_day = opts->leads_per_day
                                  ? opts->leads_per_day
@@ -317,7 +315,7 @@ lr_gen_t *lr_gen_new(const lr_gen_opts_t *opts, char *errstr,
 
         gen->reps_cnt = (size_t)opts->reps;
         gen->reps     = lr_gen_oom(calloc(gen->reps_cnt, sizeof(*gen->reps)));
-        start = (int64_t)(opts->end_day - opts->days) * LR_MS_PER_DAY;
+        start         = (int64_t)(opts->end_day - opts->days) * LR_MS_PER_DAY;
         lr_gen_rng_stream(&rng, opts->seed, STREAM_REPS);
         for (i = 0; i < gen->reps_cnt; i++) {
                 lr_gen_rep_t *r = &gen->reps[i];
@@ -333,18 +331,18 @@ lr_gen_t *lr_gen_new(const lr_gen_opts_t *opts, char *errstr,
                 teams = (gen->reps_cnt + 7) / 8;
                 if (teams > ARRAY_CNT(lr_gen_teams))
                         teams = ARRAY_CNT(lr_gen_teams);
-                r->team   = lr_gen_teams[i % teams];
-                region    = lr_gen_pick_weighted(&rng, REGION_CNT,
-                                                 lr_gen_region_weight);
+                r->team        = lr_gen_teams[i % teams];
+                region         = lr_gen_pick_weighted(&rng, REGION_CNT,
+                                                      lr_gen_region_weight);
                 r->regions[0]  = lr_gen_regions[region].name;
                 r->regions_cnt = 1;
                 if (lr_gen_rng_uniform(&rng) < 0.25)
                         r->regions[r->regions_cnt++] =
                             lr_gen_regions[(region + 1) % REGION_CNT].name;
                 r->timezone = lr_gen_regions[region].timezone;
-                r->hired_at = start - (int64_t)(30 + lr_gen_rng_below(
-                                                         &rng, 1500)) *
-                                          LR_MS_PER_DAY;
+                r->hired_at =
+                    start - (int64_t)(30 + lr_gen_rng_below(&rng, 1500)) *
+                                LR_MS_PER_DAY;
                 r->skill          = lr_gen_rng_normal(&rng);
                 r->responsiveness = lr_gen_rng_normal(&rng);
         }
@@ -415,16 +413,17 @@ void lr_gen_draw_outcomes(const lr_gen_t *gen, size_t rep, int score,
         int attempt, connected = 0;
 
         memset(traj, 0, sizeof(*traj));
-        p_opp = lr_gen_sigmoid(OPP_SKILL * r->skill + OPP_SCORE * q +
-                               OPP_SKILL_SCORE * r->skill * q +
-                               OPP_RESP * r->responsiveness + OPP_BIAS);
+        p_opp           = lr_gen_sigmoid(OPP_SKILL * r->skill + OPP_SCORE * q +
+                                         OPP_SKILL_SCORE * r->skill * q +
+                                         OPP_RESP * r->responsiveness + OPP_BIAS);
         traj->converted = lr_gen_rng_uniform(rng) < p_opp;
         p_conn          = 0.30 + 0.30 * score / 100.0;
 
         t = (int64_t)llround(
-            lr_gen_clamp(lr_gen_lognormal(rng, FIRST_CALL_MIN, FIRST_CALL_SIGMA) /
-                             exp(FIRST_CALL_RESP * r->responsiveness),
-                         1, 2 * 24 * 60) *
+            lr_gen_clamp(
+                lr_gen_lognormal(rng, FIRST_CALL_MIN, FIRST_CALL_SIGMA) /
+                    exp(FIRST_CALL_RESP * r->responsiveness),
+                1, 2 * 24 * 60) *
             (double)MIN_MS);
         for (attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
                 /* A lead that converts is reached by the fourth call. */
@@ -446,16 +445,16 @@ void lr_gen_draw_outcomes(const lr_gen_t *gen, size_t rep, int score,
 
                 /* Half book the meeting on the first conversation. */
                 if (lr_gen_rng_uniform(rng) < 0.5) {
-                        lr_gen_call(traj, t, LR_OUTCOME_CONNECTED,
-                                    lr_gen_clamp(lr_gen_lognormal(rng, 240,
-                                                                  0.6),
-                                                 30, 3600));
+                        lr_gen_call(
+                            traj, t, LR_OUTCOME_CONNECTED,
+                            lr_gen_clamp(lr_gen_lognormal(rng, 240, 0.6), 30,
+                                         3600));
                         t += lr_gen_days_ms(lr_gen_clamp(
                             lr_gen_lognormal(rng, 1.5, 0.5), 0.1, 7));
                 }
-                lr_gen_call(traj, t, LR_OUTCOME_MEETING_BOOKED,
-                            lr_gen_clamp(lr_gen_lognormal(rng, 360, 0.5), 60,
-                                         3600));
+                lr_gen_call(
+                    traj, t, LR_OUTCOME_MEETING_BOOKED,
+                    lr_gen_clamp(lr_gen_lognormal(rng, 360, 0.5), 60, 3600));
                 t += lr_gen_days_ms(
                     lr_gen_clamp(lr_gen_lognormal(rng, 3, 0.5), 0.5, 14));
                 lr_gen_call(traj, t, LR_OUTCOME_OPPORTUNITY_CREATED,
@@ -468,14 +467,14 @@ void lr_gen_draw_outcomes(const lr_gen_t *gen, size_t rep, int score,
                       lr_gen_sigmoid(WIN_SKILL * r->skill + WIN_SCORE * q +
                                      WIN_BIAS);
                 usd = lr_gen_clamp(
-                    lr_gen_lognormal(rng,
-                                     DEAL_USD * exp(DEAL_SKILL * r->skill +
-                                                    DEAL_SCORE * q),
-                                     0.5),
+                    lr_gen_lognormal(
+                        rng,
+                        DEAL_USD * exp(DEAL_SKILL * r->skill + DEAL_SCORE * q),
+                        0.5),
                     DEAL_MIN_USD, DEAL_MAX_USD);
-                lr_gen_call(traj, t,
-                            won ? LR_OUTCOME_CLOSED_WON : LR_OUTCOME_CLOSED_LOST,
-                            0);
+                lr_gen_call(
+                    traj, t,
+                    won ? LR_OUTCOME_CLOSED_WON : LR_OUTCOME_CLOSED_LOST, 0);
                 if (won)
                         traj->calls[traj->cnt - 1].deal_value_cents =
                             (int64_t)llround(usd) * 100;
@@ -484,17 +483,17 @@ void lr_gen_draw_outcomes(const lr_gen_t *gen, size_t rep, int score,
         }
 
         if (connected) {
-                lr_gen_call(traj, t, LR_OUTCOME_CONNECTED,
-                            lr_gen_clamp(lr_gen_lognormal(rng, 180, 0.6), 30,
-                                         3600));
+                lr_gen_call(
+                    traj, t, LR_OUTCOME_CONNECTED,
+                    lr_gen_clamp(lr_gen_lognormal(rng, 180, 0.6), 30, 3600));
                 /* Some meetings lead nowhere. */
                 if (lr_gen_rng_uniform(rng) < 0.2) {
                         t += lr_gen_days_ms(lr_gen_clamp(
                             lr_gen_lognormal(rng, 1.5, 0.5), 0.1, 7));
-                        lr_gen_call(traj, t, LR_OUTCOME_MEETING_BOOKED,
-                                    lr_gen_clamp(lr_gen_lognormal(rng, 300,
-                                                                  0.5),
-                                                 60, 3600));
+                        lr_gen_call(
+                            traj, t, LR_OUTCOME_MEETING_BOOKED,
+                            lr_gen_clamp(lr_gen_lognormal(rng, 300, 0.5), 60,
+                                         3600));
                 }
         }
         t += lr_gen_days_ms(
@@ -510,8 +509,8 @@ static lr_event_t *lr_gen_push(const lr_gen_t *gen, lr_gen_events_t *evs,
 
         if (evs->cnt == evs->size) {
                 evs->size = evs->size ? evs->size * 2 : 4096;
-                evs->v    = lr_gen_oom(
-                    realloc(evs->v, evs->size * sizeof(*evs->v)));
+                evs->v =
+                    lr_gen_oom(realloc(evs->v, evs->size * sizeof(*evs->v)));
         }
         e = &evs->v[evs->cnt++];
         memset(e, 0, sizeof(*e));
@@ -535,10 +534,10 @@ size_t lr_gen_push_outcomes(const lr_gen_t *gen, lr_gen_events_t *evs,
 
                 if (before > 0 && at >= before)
                         break;
-                ev           = lr_gen_push(gen, evs, LR_EV_CALL_OUTCOME);
-                ev->event_id = lr_gen_sprintf("%s-c%zu", lead_id, i + 1);
-                ev->lead_id  = lr_gen_strdup(lead_id);
-                ev->u.call.rep_id           = lr_gen_strdup(gen->reps[rep].rep_id);
+                ev                = lr_gen_push(gen, evs, LR_EV_CALL_OUTCOME);
+                ev->event_id      = lr_gen_sprintf("%s-c%zu", lead_id, i + 1);
+                ev->lead_id       = lr_gen_strdup(lead_id);
+                ev->u.call.rep_id = lr_gen_strdup(gen->reps[rep].rep_id);
                 ev->u.call.occurred_at      = at;
                 ev->u.call.outcome          = c->outcome;
                 ev->u.call.duration_seconds = c->duration_seconds;
@@ -550,9 +549,8 @@ size_t lr_gen_push_outcomes(const lr_gen_t *gen, lr_gen_events_t *evs,
         return i;
 }
 
-static lr_event_t *lr_gen_push_status(const lr_gen_t *gen,
-                                      lr_gen_events_t *evs, size_t rep,
-                                      char *event_id, int64_t at,
+static lr_event_t *lr_gen_push_status(const lr_gen_t *gen, lr_gen_events_t *evs,
+                                      size_t rep, char *event_id, int64_t at,
                                       lr_presence_t status, int64_t until) {
         lr_event_t *ev = lr_gen_push(gen, evs, LR_EV_REP_STATUS);
 
@@ -575,22 +573,21 @@ void lr_gen_push_rep_profiles(const lr_gen_t *gen, lr_gen_events_t *evs,
                 const lr_gen_rep_t *r = &gen->reps[i];
                 lr_rep_status_t *rs;
 
-                rs = &lr_gen_push_status(
-                          gen, evs, i,
-                          lr_gen_sprintf("%s-rs-%s-init", gen->tenant,
-                                         r->rep_id),
-                          at, LR_PRESENCE_AVAILABLE, 0)
+                rs = &lr_gen_push_status(gen, evs, i,
+                                         lr_gen_sprintf("%s-rs-%s-init",
+                                                        gen->tenant, r->rep_id),
+                                         at, LR_PRESENCE_AVAILABLE, 0)
                           ->u.rep;
                 rs->display_name = lr_gen_strdup(r->display_name);
                 rs->team         = lr_gen_strdup(r->team);
                 rs->timezone     = lr_gen_strdup(r->timezone);
-                rs->regions      = lr_gen_oom(
-                    calloc(r->regions_cnt, sizeof(*rs->regions)));
+                rs->regions =
+                    lr_gen_oom(calloc(r->regions_cnt, sizeof(*rs->regions)));
                 for (j = 0; j < r->regions_cnt; j++)
                         rs->regions[j] = lr_gen_strdup(r->regions[j]);
-                rs->regions_cnt        = r->regions_cnt;
-                rs->has_hired_at       = 1;
-                rs->hired_at           = r->hired_at;
+                rs->regions_cnt  = r->regions_cnt;
+                rs->has_hired_at = 1;
+                rs->hired_at     = r->hired_at;
                 /* No max_open_leads: the tenant's policy decides capacity. */
         }
 }
@@ -602,20 +599,19 @@ static void lr_gen_push_spell(const lr_gen_t *gen, lr_gen_events_t *evs,
                               lr_presence_t status, int64_t from, int64_t to) {
         const char *id = gen->reps[rep].rep_id;
 
-        lr_gen_push_status(gen, evs, rep,
-                           lr_gen_sprintf("%s-rs-%s-%s-%d", gen->tenant, id,
-                                          date, ++*k),
-                           from, status,
-                           status == LR_PRESENCE_OFFLINE ? 0 : to);
-        lr_gen_push_status(gen, evs, rep,
-                           lr_gen_sprintf("%s-rs-%s-%s-%d", gen->tenant, id,
-                                          date, ++*k),
-                           to, LR_PRESENCE_AVAILABLE, 0);
+        lr_gen_push_status(
+            gen, evs, rep,
+            lr_gen_sprintf("%s-rs-%s-%s-%d", gen->tenant, id, date, ++*k), from,
+            status, status == LR_PRESENCE_OFFLINE ? 0 : to);
+        lr_gen_push_status(
+            gen, evs, rep,
+            lr_gen_sprintf("%s-rs-%s-%s-%d", gen->tenant, id, date, ++*k), to,
+            LR_PRESENCE_AVAILABLE, 0);
 }
 
 void lr_gen_push_presence_day(const lr_gen_t *gen, lr_gen_events_t *evs,
                               int32_t day, lr_gen_rng_t *rng) {
-        size_t n = gen->reps_cnt, i, ooo, offline;
+        size_t n     = gen->reps_cnt, i, ooo, offline;
         int64_t base = (int64_t)day * LR_MS_PER_DAY;
         size_t *order;
         char date[16];
@@ -643,21 +639,20 @@ void lr_gen_push_presence_day(const lr_gen_t *gen, lr_gen_events_t *evs,
                         int64_t from =
                             base + 11 * HOUR_MS +
                             (int64_t)(lr_gen_rng_uniform(rng) * 2 * HOUR_MS);
-                        int64_t len = (60 + (int64_t)lr_gen_rng_below(rng, 91)) *
-                                      MIN_MS;
+                        int64_t len =
+                            (60 + (int64_t)lr_gen_rng_below(rng, 91)) * MIN_MS;
                         lr_gen_push_spell(gen, evs, order[i], date, &k,
                                           LR_PRESENCE_OFFLINE, from,
                                           from + len);
                 } else if (lr_gen_rng_uniform(rng) < 0.45) {
                         int spells = lr_gen_rng_uniform(rng) < 0.4 ? 2 : 1;
-                        int64_t t  = base + 8 * HOUR_MS + 30 * MIN_MS +
-                                    (int64_t)(lr_gen_rng_uniform(rng) * 3 *
-                                              HOUR_MS);
+                        int64_t t =
+                            base + 8 * HOUR_MS + 30 * MIN_MS +
+                            (int64_t)(lr_gen_rng_uniform(rng) * 3 * HOUR_MS);
                         while (spells-- > 0 && t < base + 17 * HOUR_MS) {
-                                lr_presence_t st =
-                                    lr_gen_rng_uniform(rng) < 0.6
-                                        ? LR_PRESENCE_IN_MEETING
-                                        : LR_PRESENCE_BUSY;
+                                lr_presence_t st = lr_gen_rng_uniform(rng) < 0.6
+                                                       ? LR_PRESENCE_IN_MEETING
+                                                       : LR_PRESENCE_BUSY;
                                 int64_t len =
                                     (30 + (int64_t)lr_gen_rng_below(rng, 61)) *
                                     MIN_MS;
@@ -704,7 +699,7 @@ size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng) {
 }
 
 void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
-        int32_t end = gen->opts.end_day, day;
+        int32_t end    = gen->opts.end_day, day;
         int64_t before = (int64_t)end * LR_MS_PER_DAY;
         int64_t *times = NULL;
         size_t size = 0, rr = 0;
@@ -738,11 +733,11 @@ void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
         free(times);
 }
 
-void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
-                       int32_t day, size_t n, lr_gen_rng_t *rng) {
+void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs, int32_t day,
+                       size_t n, lr_gen_rng_t *rng) {
         size_t accounts = n / 3 > 3 ? n / 3 : 3;
         int64_t *times  = NULL;
-        size_t size = 0, i;
+        size_t size     = 0, i;
         char date[16];
 
         lr_gen_date(day, date);
@@ -753,11 +748,11 @@ void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
                 lr_event_t *ev;
 
                 lr_gen_draw_lead(gen, rng, &lead);
-                ev           = lr_gen_push(gen, evs, LR_EV_LEAD_CREATED);
-                ev->event_id = lr_gen_sprintf("%s-lc-%s-%04zu", gen->tenant,
-                                              date, i + 1);
-                ev->lead_id  = lr_gen_sprintf("%s-L%s-%04zu", gen->tenant, date,
-                                              i + 1);
+                ev = lr_gen_push(gen, evs, LR_EV_LEAD_CREATED);
+                ev->event_id =
+                    lr_gen_sprintf("%s-lc-%s-%04zu", gen->tenant, date, i + 1);
+                ev->lead_id =
+                    lr_gen_sprintf("%s-L%s-%04zu", gen->tenant, date, i + 1);
                 lc             = &ev->u.lead;
                 lc->created_at = times[i];
                 lc->score      = lead.score;
@@ -775,11 +770,11 @@ void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
                             (int64_t)(lr_gen_rng_uniform(rng) * 2 * HOUR_MS);
                 }
                 if (lr_gen_rng_uniform(rng) < 0.5) {
-                        lc->attributes = lr_gen_oom(
-                            calloc(1, sizeof(*lc->attributes)));
-                        lc->attributes[0].key   = lr_gen_strdup("campaign");
-                        lc->attributes[0].value = lr_gen_strdup(
-                            lr_gen_campaigns[lr_gen_rng_below(
+                        lc->attributes =
+                            lr_gen_oom(calloc(1, sizeof(*lc->attributes)));
+                        lc->attributes[0].key = lr_gen_strdup("campaign");
+                        lc->attributes[0].value =
+                            lr_gen_strdup(lr_gen_campaigns[lr_gen_rng_below(
                                 rng, ARRAY_CNT(lr_gen_campaigns))]);
                         lc->attributes_cnt = 1;
                 }
@@ -799,9 +794,9 @@ void lr_gen_push_fresh_day(const lr_gen_t *gen, lr_gen_events_t *evs) {
 }
 
 void lr_gen_push_all(const lr_gen_t *gen, lr_gen_events_t *evs) {
-        lr_gen_push_rep_profiles(
-            gen, evs,
-            (int64_t)(gen->opts.end_day - gen->opts.days) * LR_MS_PER_DAY);
+        lr_gen_push_rep_profiles(gen, evs,
+                                 (int64_t)(gen->opts.end_day - gen->opts.days) *
+                                     LR_MS_PER_DAY);
         lr_gen_push_history(gen, evs);
         if (gen->opts.fresh_leads > 0)
                 lr_gen_push_fresh_day(gen, evs);
@@ -913,7 +908,8 @@ int lr_gen_event_write(FILE *fp, const lr_gen_event_t *e) {
                 lr_gen_json_key_str(fp, "rep_id", co->rep_id);
                 lr_gen_json_key_str(fp, "lead_id", ev->lead_id);
                 lr_gen_json_key_int(fp, "occurred_at", co->occurred_at);
-                lr_gen_json_key_str(fp, "outcome", lr_outcome_name(co->outcome));
+                lr_gen_json_key_str(fp, "outcome",
+                                    lr_outcome_name(co->outcome));
                 lr_gen_json_key_int(fp, "duration_seconds",
                                     co->duration_seconds);
                 if (co->has_deal_value)
@@ -1012,7 +1008,7 @@ int lr_generate_main(int argc, char **argv) {
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        lr_gen_opts_t opts = {.reps = 20, .days = 90, .seed = 1};
+        lr_gen_opts_t opts  = {.reps = 20, .days = 90, .seed = 1};
         lr_gen_events_t evs = {0};
         const char *truth   = NULL;
         lr_gen_t *gen;
@@ -1029,18 +1025,20 @@ int lr_generate_main(int argc, char **argv) {
                         opts.tenant = optarg;
                         break;
                 case 'r':
-                        if (lr_parse_opt("generate", "--reps", optarg, 1, 999, &v))
+                        if (lr_parse_opt("generate", "--reps", optarg, 1, 999,
+                                         &v))
                                 return 2;
                         opts.reps = (int)v;
                         break;
                 case 'd':
-                        if (lr_parse_opt("generate", "--days", optarg, 0, 3660, &v))
+                        if (lr_parse_opt("generate", "--days", optarg, 0, 3660,
+                                         &v))
                                 return 2;
                         opts.days = (int)v;
                         break;
                 case 's':
-                        if (lr_parse_opt("generate", "--seed", optarg, LLONG_MIN,
-                                             LLONG_MAX, &v))
+                        if (lr_parse_opt("generate", "--seed", optarg,
+                                         LLONG_MIN, LLONG_MAX, &v))
                                 return 2;
                         opts.seed = (uint64_t)v;
                         break;
@@ -1055,14 +1053,14 @@ int lr_generate_main(int argc, char **argv) {
                         have_end = 1;
                         break;
                 case 'l':
-                        if (lr_parse_opt("generate", "--leads-per-day", optarg, 1,
-                                             100000, &v))
+                        if (lr_parse_opt("generate", "--leads-per-day", optarg,
+                                         1, 100000, &v))
                                 return 2;
                         opts.leads_per_day = (int)v;
                         break;
                 case 'f':
-                        if (lr_parse_opt("generate", "--fresh-day", optarg, 0, 1000000,
-                                             &v))
+                        if (lr_parse_opt("generate", "--fresh-day", optarg, 0,
+                                         1000000, &v))
                                 return 2;
                         opts.fresh_leads = (int)v;
                         break;

@@ -37,7 +37,7 @@ void lr_gen_rng_stream(lr_gen_rng_t *rng, uint64_t seed, uint64_t stream);
 typedef struct lr_gen_opts_s {
         const char *tenant;
         int reps;
-        int days;          /* history: the `days` days before end_day */
+        int days; /* history: the `days` days before end_day */
         uint64_t seed;
         int32_t end_day;   /* day number (lr_day_of) of --end */
         int leads_per_day; /* leads of the whole org per working day (Mon-Fri);
@@ -150,8 +150,8 @@ size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng);
 /* Appends n LeadCreated events arriving between 08:00 and 18:00 UTC of
  * `day`: event ids "<tenant>-lc-<date>-NNNN", leads "<tenant>-L<date>-NNNN"
  * (NNNN from 0001, in arrival order). */
-void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs,
-                       int32_t day, size_t n, lr_gen_rng_t *rng);
+void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs, int32_t day,
+                       size_t n, lr_gen_rng_t *rng);
 
 /* Appends the history: the outcomes of the leads of each working day of
  * [end_day - days, end_day), attributed by round robin, none at or after

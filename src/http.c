@@ -30,8 +30,7 @@ struct lr_http_s {
         pthread_t thr;
 };
 
-int lr_http_split(const char *listen, char *host, size_t host_size,
-                  int *port) {
+int lr_http_split(const char *listen, char *host, size_t host_size, int *port) {
         const char *colon = strrchr(listen, ':'), *h = listen, *p;
         size_t hlen;
         char *end;
@@ -46,14 +45,14 @@ int lr_http_split(const char *listen, char *host, size_t host_size,
                 h++;
                 hlen -= 2;
         }
-        p = colon + 1;
+        p     = colon + 1;
         errno = 0;
-        v = strtol(p, &end, 10);
+        v     = strtol(p, &end, 10);
         if (!*p || *end || errno || v < 0 || v > 65535 || hlen >= host_size)
                 return -1;
         memcpy(host, h, hlen);
         host[hlen] = '\0';
-        *port = (int)v;
+        *port      = (int)v;
         return 0;
 }
 
@@ -113,7 +112,7 @@ static void lr_http_serve(lr_http_t *h, int fd) {
 }
 
 static void *lr_http_main(void *arg) {
-        lr_http_t *h = arg;
+        lr_http_t *h         = arg;
         struct pollfd fds[2] = {{h->fd, POLLIN, 0}, {h->stop[0], POLLIN, 0}};
 
         for (;;) {
@@ -189,11 +188,10 @@ lr_http_t *lr_http_start(const char *listen, const lr_metrics_t *m,
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        h->m = m;
-        h->fd = -1;
+        h->m       = m;
+        h->fd      = -1;
         h->stop[0] = h->stop[1] = -1;
-        if (lr_http_listen(h, host, port, err, sizeof(err)) ||
-            pipe(h->stop) ||
+        if (lr_http_listen(h, host, port, err, sizeof(err)) || pipe(h->stop) ||
             pthread_create(&h->thr, NULL, lr_http_main, h)) {
                 snprintf(errstr, errstr_size,
                          "http.listen: cannot serve on %s: %s", listen,

@@ -26,7 +26,6 @@ void lr_http_stop(lr_http_t *h);
 
 /* Splits "HOST:PORT" / "[v6]:PORT" into host (brackets dropped) and port:
  * 0, or -1 when it is not of that form (config validation uses it too). */
-int lr_http_split(const char *listen, char *host, size_t host_size,
-                  int *port);
+int lr_http_split(const char *listen, char *host, size_t host_size, int *port);
 
 #endif

@@ -14,7 +14,7 @@ static int lr_log_threshold(void) {
         static int level = -1;
         if (level < 0) {
                 const char *s = getenv("LEADROUTER_LOG_LEVEL");
-                level = LR_LOG_INFO;
+                level         = LR_LOG_INFO;
                 if (s && !strcasecmp(s, "debug"))
                         level = LR_LOG_DEBUG;
                 else if (s && !strcasecmp(s, "warn"))
@@ -39,8 +39,9 @@ void lr_log(lr_log_level_t level, const char *module, const char *fmt, ...) {
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         of = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-        r  = snprintf(line + of, sizeof(line) - of, ".%03ldZ %s %s: ",
-                      ts.tv_nsec / 1000000, names[level], module);
+        r  = snprintf(line + of, sizeof(line) - of,
+                      ".%03ldZ %s %s: ", ts.tv_nsec / 1000000, names[level],
+                      module);
         of += (size_t)r;
         va_start(ap, fmt);
         r = vsnprintf(line + of, sizeof(line) - of - 1, fmt, ap);

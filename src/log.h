@@ -5,7 +5,12 @@
 #ifndef LR_LOG_H
 #define LR_LOG_H
 
-typedef enum { LR_LOG_DEBUG = 0, LR_LOG_INFO, LR_LOG_WARN, LR_LOG_ERROR } lr_log_level_t;
+typedef enum {
+        LR_LOG_DEBUG = 0,
+        LR_LOG_INFO,
+        LR_LOG_WARN,
+        LR_LOG_ERROR
+} lr_log_level_t;
 
 void lr_log(lr_log_level_t level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

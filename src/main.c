@@ -38,26 +38,27 @@ static void lr_install_signals(void) {
 }
 
 static void lr_usage(FILE *fp) {
-        fprintf(fp,
-                "usage: leadrouter <command> [options]\n"
-                "\n"
-                "  run --config FILE [--set key=value]...   the worker\n"
-                "  dev-broker [--brokers N] [--partitions P] a Kafka-protocol "
-                "broker for development\n"
-                "  produce --topic T [--brokers B]          JSON lines on stdin "
-                "-> Avro events\n"
-                "  generate --tenant T --reps N --days D --seed S   a "
-                "synthetic org history\n"
-                "  scorecard --tenant T [--as-of DATE] [--format "
-                "table|json|csv|html]\n"
-                "            [--config FILE] [--set key=value]...\n"
-                "  simulate --strategies LIST --reps N --days D --seed S\n"
-                "            [--format table|json] [--start DATE] [--tenant T] "
-                "[--keep]\n"
-                "            [--config FILE] [--set key=value]...   "
-                "strategies compared on a\n"
-                "            generated org, routed by the real routing "
-                "against Redis\n");
+        fprintf(
+            fp,
+            "usage: leadrouter <command> [options]\n"
+            "\n"
+            "  run --config FILE [--set key=value]...   the worker\n"
+            "  dev-broker [--brokers N] [--partitions P] a Kafka-protocol "
+            "broker for development\n"
+            "  produce --topic T [--brokers B]          JSON lines on stdin "
+            "-> Avro events\n"
+            "  generate --tenant T --reps N --days D --seed S   a "
+            "synthetic org history\n"
+            "  scorecard --tenant T [--as-of DATE] [--format "
+            "table|json|csv|html]\n"
+            "            [--config FILE] [--set key=value]...\n"
+            "  simulate --strategies LIST --reps N --days D --seed S\n"
+            "            [--format table|json] [--start DATE] [--tenant T] "
+            "[--keep]\n"
+            "            [--config FILE] [--set key=value]...   "
+            "strategies compared on a\n"
+            "            generated org, routed by the real routing "
+            "against Redis\n");
 }
 
 /* Parses --config/--set (any order) into a finalized config; other

@@ -22,7 +22,8 @@ size_t lr_metrics_render(const lr_metrics_t *m, char *buf, size_t size) {
             {"leadrouter_dead_letters_total",
              "Messages sent to the dead-letter topic.",
              offsetof(lr_metrics_t, dead_letters)},
-            {"leadrouter_batches_total", "Batches whose offsets were committed.",
+            {"leadrouter_batches_total",
+             "Batches whose offsets were committed.",
              offsetof(lr_metrics_t, batches)},
         };
         size_t i, len = 0;
@@ -39,7 +40,8 @@ size_t lr_metrics_render(const lr_metrics_t *m, char *buf, size_t size) {
                              lr_metric_get(c));
                 len += n > 0 ? (size_t)n : 0;
         }
-        n = snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+        n = snprintf(buf + (len < size ? len : size),
+                     len < size ? size - len : 0,
                      "# HELP leadrouter_redis_up 1 when Redis answers, 0 "
                      "during an outage.\n"
                      "# TYPE leadrouter_redis_up gauge\n"

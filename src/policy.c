@@ -195,8 +195,7 @@ int lr_policy_validate(const lr_policy_t *p, const char *prefix, char *errstr,
                                        "tier",
                                        p->tier_weights_cnt, p->tiers);
                 for (k = 0; k < p->tier_weights_cnt; k++)
-                        if (p->tier_weights[k] < 1 ||
-                            p->tier_weights[k] > 1000)
+                        if (p->tier_weights[k] < 1 || p->tier_weights[k] > 1000)
                                 return LR_FAIL("tier_weights",
                                                "weight %d (tier %d) must be "
                                                "1..1000",

@@ -72,9 +72,9 @@ static int lr_produce_kind(lr_produce_t *p, const char *topic, char *errstr,
 }
 
 /* Hands one message to librdkafka, waiting while its queue is full. */
-static int lr_produce_send(lr_produce_t *p, const char *topic,
-                           const char *key, const void *buf, size_t len,
-                           long lineno, char *errstr, size_t errstr_size) {
+static int lr_produce_send(lr_produce_t *p, const char *topic, const char *key,
+                           const void *buf, size_t len, long lineno,
+                           char *errstr, size_t errstr_size) {
         rd_kafka_resp_err_t err;
 
         for (;;) {
@@ -90,8 +90,8 @@ static int lr_produce_send(lr_produce_t *p, const char *topic,
                 rd_kafka_poll(p->rk, 100);
         }
         if (err) {
-                snprintf(errstr, errstr_size, "cannot produce to %s: %s",
-                         topic, rd_kafka_err2str(err));
+                snprintf(errstr, errstr_size, "cannot produce to %s: %s", topic,
+                         rd_kafka_err2str(err));
                 return -1;
         }
         return 0;
@@ -104,7 +104,7 @@ static int lr_produce_line(lr_produce_t *p, long lineno, const char *line,
         json_error_t jerr;
         const char *topic;
         char *json = NULL, *tenant = NULL;
-        void *buf  = NULL;
+        void *buf = NULL;
         size_t len;
         int kind, rc = -1;
 
@@ -208,17 +208,16 @@ static int lr_produce_parse_kind(const char *s) {
 }
 
 /* Adds -X prop=val to the configuration as kafka.prop=val. */
-static int lr_produce_set_prop(lr_config_t *cfg, const char *arg,
-                               char *errstr, size_t errstr_size) {
+static int lr_produce_set_prop(lr_config_t *cfg, const char *arg, char *errstr,
+                               size_t errstr_size) {
         char key[512];
 
         if (!strchr(arg, '=')) {
                 snprintf(errstr, errstr_size, "-X %s: expected prop=val", arg);
                 return -1;
         }
-        snprintf(key, sizeof(key), "%s%s", strncmp(arg, "kafka.", 6) ? "kafka."
-                                                                      : "",
-                 arg);
+        snprintf(key, sizeof(key), "%s%s",
+                 strncmp(arg, "kafka.", 6) ? "kafka." : "", arg);
         return lr_config_set(cfg, key, errstr, errstr_size);
 }
 
@@ -248,11 +247,11 @@ int lr_produce_main(int argc, char **argv) {
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        lr_produce_t p        = {.kind = -1};
-        const char *brokers   = NULL, *registry = NULL;
-        char *line            = NULL;
-        size_t line_size      = 0;
-        long lineno           = 0;
+        lr_produce_t p      = {.kind = -1};
+        const char *brokers = NULL, *registry = NULL;
+        char *line       = NULL;
+        size_t line_size = 0;
+        long lineno      = 0;
         char errstr[512];
         rd_kafka_resp_err_t err;
         int opt, rc = 2;
@@ -263,8 +262,8 @@ int lr_produce_main(int argc, char **argv) {
                 return 1;
         }
         /* The worker's producer settings, batching a little longer. */
-        if (lr_config_set(p.cfg, "kafka.linger.ms=5", errstr,
-                          sizeof(errstr)) == -1 ||
+        if (lr_config_set(p.cfg, "kafka.linger.ms=5", errstr, sizeof(errstr)) ==
+                -1 ||
             lr_config_set(p.cfg, "kafka.message.timeout.ms=30000", errstr,
                           sizeof(errstr)) == -1) {
                 lr_error("produce", "%s", errstr);
@@ -368,8 +367,9 @@ int lr_produce_main(int argc, char **argv) {
                 p.failed += (size_t)rd_kafka_outq_len(p.rk);
         }
         if (p.skipped)
-                fprintf(stderr, "produced %zu, failed %zu, skipped %zu "
-                                "(other topics)\n",
+                fprintf(stderr,
+                        "produced %zu, failed %zu, skipped %zu "
+                        "(other topics)\n",
                         p.produced, p.failed, p.skipped);
         else
                 fprintf(stderr, "produced %zu, failed %zu\n", p.produced,

@@ -44,7 +44,8 @@ static void curl_init_once(void) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static size_t answer_write(char *data, size_t size, size_t nmemb, void *opaque) {
+static size_t answer_write(char *data, size_t size, size_t nmemb,
+                           void *opaque) {
         answer_t *a  = opaque;
         size_t bytes = size * nmemb;
         char *nbuf;
@@ -128,8 +129,8 @@ static registry_entry_t *registry_remember(lr_registry_t *reg, int32_t id,
                         return NULL;
                 }
                 if (reg->entries_cnt == reg->entries_size) {
-                        size_t nsize = reg->entries_size ? reg->entries_size * 2
-                                                         : 16;
+                        size_t nsize =
+                            reg->entries_size ? reg->entries_size * 2 : 16;
                         registry_entry_t *n =
                             realloc(reg->entries, nsize * sizeof(*n));
                         if (!n) {

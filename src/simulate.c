@@ -105,9 +105,9 @@ typedef struct lr_sim_s {
         int64_t *rep_leads;
         lr_sim_ev_t *fired; /* ticks left to the next step's timers */
         size_t fired_cnt, fired_size;
-        int64_t cap;          /* the next step ends before this */
-        int64_t waiting;      /* leads with .waiting */
-        lr_assigned_t *acks;  /* timer decisions of the step (borrowed) */
+        int64_t cap;         /* the next step ends before this */
+        int64_t waiting;     /* leads with .waiting */
+        lr_assigned_t *acks; /* timer decisions of the step (borrowed) */
         size_t acks_cnt, acks_size;
         lr_tier_changed_t *tc; /* tier changes of the step's installs */
         size_t tc_cnt;
@@ -126,7 +126,8 @@ static void *lr_sim_oom(void *p) {
         return p;
 }
 
-/* ---- the event queue ------------------------------------------------------ */
+/* ---- the event queue ------------------------------------------------------
+ */
 
 static int lr_sim_before(const lr_sim_ev_t *a, const lr_sim_ev_t *b) {
         return a->at != b->at ? a->at < b->at : a->seq < b->seq;
@@ -138,7 +139,7 @@ static void lr_sim_heap_add(lr_sim_t *s, lr_sim_ev_t *e) {
         if (s->heap_cnt == s->heap_size) {
                 s->heap_size = s->heap_size ? 2 * s->heap_size : 4096;
                 s->heap      = lr_sim_oom(
-                    realloc(s->heap, s->heap_size * sizeof(*s->heap)));
+                         realloc(s->heap, s->heap_size * sizeof(*s->heap)));
         }
         e->seq = s->seq++;
         for (i = s->heap_cnt++; i > 0; i = (i - 1) / 2) {
@@ -199,7 +200,7 @@ static int64_t lr_sim_new_lead(lr_sim_t *s, const lr_event_t *ev) {
         if (s->leads_cnt == s->leads_size) {
                 s->leads_size = s->leads_size ? 2 * s->leads_size : 4096;
                 s->leads      = lr_sim_oom(
-                    realloc(s->leads, s->leads_size * sizeof(*s->leads)));
+                         realloc(s->leads, s->leads_size * sizeof(*s->leads)));
         }
         l = &s->leads[s->leads_cnt];
         memset(l, 0, sizeof(*l));
@@ -265,8 +266,8 @@ static void lr_sim_wait(lr_sim_t *s, int64_t lead, int64_t since) {
         }
         if (s->policy.max_wait_seconds > 0)
                 lr_sim_push_tick(s, LR_SIM_TICK_ESCALATE,
-                                 since + (int64_t)s->policy.max_wait_seconds *
-                                             1000,
+                                 since +
+                                     (int64_t)s->policy.max_wait_seconds * 1000,
                                  lead, 0);
 }
 
@@ -350,8 +351,8 @@ static void lr_sim_result(lr_sim_t *s, const lr_store_result_t *r) {
         for (d = 0; d < r->outbox_cnt; d++) {
                 if (s->acks_cnt == s->acks_size) {
                         s->acks_size = s->acks_size ? 2 * s->acks_size : 64;
-                        s->acks      = lr_sim_oom(realloc(
-                            s->acks, s->acks_size * sizeof(*s->acks)));
+                        s->acks      = lr_sim_oom(
+                                 realloc(s->acks, s->acks_size * sizeof(*s->acks)));
                 }
                 s->acks[s->acks_cnt++] = r->decisions[d];
         }
@@ -404,7 +405,7 @@ static int lr_sim_timer(lr_sim_t *s, const lr_sim_ev_t *e) {
         if (s->fired_cnt == s->fired_size) {
                 s->fired_size = s->fired_size ? 2 * s->fired_size : 64;
                 s->fired      = lr_sim_oom(
-                    realloc(s->fired, s->fired_size * sizeof(*s->fired)));
+                         realloc(s->fired, s->fired_size * sizeof(*s->fired)));
         }
         s->fired[s->fired_cnt++] = *e;
         if (s->heap_cnt && s->heap[0].kind == LR_SIM_EVENT &&
@@ -437,7 +438,7 @@ static void lr_sim_fired(lr_sim_t *s) {
         size_t i;
 
         for (i = 0; i < s->fired_cnt; i++) {
-                const lr_sim_ev_t *e = &s->fired[i];
+                const lr_sim_ev_t *e   = &s->fired[i];
                 const lr_sim_lead_t *l = &s->leads[e->lead];
                 /* Taken away by the SLA with nobody free, or due for
                  * contact with nobody free: queued from then. An
@@ -504,7 +505,7 @@ static double lr_sim_spearman(const double *x, const double *y, size_t n) {
  * install it: no event of that day applied yet) matches the hidden skill:
  * Spearman's rho of skill and -rank, 1 = the rank orders reps by skill. */
 static int lr_sim_spearman_at(lr_sim_t *s, int32_t day) {
-        size_t n = lr_gen_rep_cnt(s->gen), i;
+        size_t n      = lr_gen_rep_cnt(s->gen), i;
         double *skill = lr_sim_oom(calloc(n, sizeof(double)));
         double *rank  = lr_sim_oom(calloc(n, sizeof(double)));
         lr_snapshot_t snap;
@@ -543,13 +544,13 @@ static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
         for (i = 0; i < n; i++) {
                 const lr_event_t *ev = &batch[i].ev;
                 memset(&ops[i], 0, sizeof(ops[i]));
-                ops[i].ev            = ev;
-                ops[i].policy        = &s->policy;
-                ops[i].lead_tier     = ev->kind == LR_EV_LEAD_CREATED
-                                           ? lr_policy_lead_tier(
-                                                 &s->policy, ev->u.lead.tier,
-                                                 ev->u.lead.score)
-                                           : 0;
+                ops[i].ev     = ev;
+                ops[i].policy = &s->policy;
+                ops[i].lead_tier =
+                    ev->kind == LR_EV_LEAD_CREATED
+                        ? lr_policy_lead_tier(&s->policy, ev->u.lead.tier,
+                                              ev->u.lead.score)
+                        : 0;
                 ops[i].source_topic  = batch[i].topic;
                 ops[i].source_offset = (int64_t)batch[i].seq;
                 ops[i].fire_timers   = 1;
@@ -596,15 +597,14 @@ static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
 static int lr_sim_loop(lr_sim_t *s) {
         int32_t next_day = s->o->start_day,
                 end_day  = s->o->start_day + s->o->days;
-        int32_t sp_day   = s->o->start_day +
-                         (s->o->days < LR_SIM_SPEARMAN_DAY ? s->o->days
-                                                           : LR_SIM_SPEARMAN_DAY);
-        lr_sim_ev_t *batch      = lr_sim_oom(
-            calloc(LR_SIM_BATCH_MAX, sizeof(*batch)));
-        lr_store_op_t *ops      = lr_sim_oom(
-            calloc(LR_SIM_BATCH_MAX, sizeof(*ops)));
-        lr_store_result_t *results = lr_sim_oom(
-            calloc(LR_SIM_BATCH_MAX, sizeof(*results)));
+        int32_t sp_day   = s->o->start_day + (s->o->days < LR_SIM_SPEARMAN_DAY
+                                                  ? s->o->days
+                                                  : LR_SIM_SPEARMAN_DAY);
+        lr_sim_ev_t *batch =
+            lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*batch)));
+        lr_store_op_t *ops = lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*ops)));
+        lr_store_result_t *results =
+            lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*results)));
         int64_t last_at = (int64_t)s->o->start_day * LR_MS_PER_DAY;
         int rc          = 0;
 
@@ -652,8 +652,7 @@ static int lr_sim_loop(lr_sim_t *s) {
                         /* What may decide (a new lead; anything while a
                          * lead waits, as it may free a rep) ends the batch
                          * a lookahead later: what it draws comes after. */
-                        if ((s->waiting ||
-                             e->ev.kind == LR_EV_LEAD_CREATED) &&
+                        if ((s->waiting || e->ev.kind == LR_EV_LEAD_CREATED) &&
                             e->at + LR_SIM_LOOKAHEAD_MS < horizon)
                                 horizon = e->at + LR_SIM_LOOKAHEAD_MS;
                         last_at = e->at;
@@ -700,7 +699,7 @@ static double lr_sim_gini(const int64_t *x, size_t n) {
 
 static void lr_sim_finish(lr_sim_t *s) {
         lr_sim_result_t *res = s->res;
-        size_t n = lr_gen_rep_cnt(s->gen), i;
+        size_t n             = lr_gen_rep_cnt(s->gen), i;
 
         res->conversion_rate =
             res->routed ? (double)res->converted / (double)res->routed : 0;
@@ -764,9 +763,9 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         memset(&s, 0, sizeof(s));
         memset(res, 0, sizeof(*res));
         snprintf(res->strategy, sizeof(res->strategy), "%s", strategy);
-        s.o      = o;
-        s.res    = res;
-        s.cap    = INT64_MAX;
+        s.o   = o;
+        s.res = res;
+        s.cap = INT64_MAX;
         if (lr_sim_policy(cfg, o->tenant, strategy, &s.policy, errstr,
                           errstr_size))
                 return -1;
@@ -778,18 +777,18 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         gopts.end_day = o->start_day + o->days;
         if (!(s.gen = lr_gen_new(&gopts, errstr, errstr_size)))
                 return -1;
-        s.lead_idx  = lr_strmap_new();
-        s.rep_idx   = lr_strmap_new();
-        s.rep_leads = lr_sim_oom(
-            calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_leads)));
+        s.lead_idx = lr_strmap_new();
+        s.rep_idx  = lr_strmap_new();
+        s.rep_leads =
+            lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_leads)));
         for (i = 0; i < lr_gen_rep_cnt(s.gen); i++)
                 lr_strmap_set(s.rep_idx, lr_gen_rep(s.gen, i)->rep_id,
                               (int64_t)i);
 
         snprintf(ns, sizeof(ns), "%s-sim-%s-%" PRIu64, cfg->redis_namespace,
                  strategy, o->seed);
-        if (!(s.store = lr_store_new(cfg->redis_url, ns, errstr,
-                                     errstr_size)) ||
+        if (!(s.store =
+                  lr_store_new(cfg->redis_url, ns, errstr, errstr_size)) ||
             lr_store_flush_namespace(s.store, errstr, errstr_size))
                 goto done;
         s.apply = lr_apply_new(s.store, &lr_sim_hooks, &s);
@@ -800,10 +799,9 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         }
         lr_sim_finish(&s);
         if (s.rejected)
-                lr_warn("simulate", "%s: %" PRId64 " events rejected",
-                        strategy, s.rejected);
-        if (!o->keep &&
-            lr_store_flush_namespace(s.store, errstr, errstr_size))
+                lr_warn("simulate", "%s: %" PRId64 " events rejected", strategy,
+                        s.rejected);
+        if (!o->keep && lr_store_flush_namespace(s.store, errstr, errstr_size))
                 goto done;
         res->seconds = (double)(lr_mono_ms() - t0) / 1000.0;
         lr_info("simulate",
@@ -838,8 +836,8 @@ static void lr_sim_json_one(FILE *fp, const lr_sim_result_t *r) {
                 r->mean_speed_to_lead_minutes, r->waiting_leads,
                 r->mean_wait_seconds, r->sla_breaches, r->gini_leads,
                 r->spearman_skill_rank, (int)r->spearman_day,
-                r->bottom_tier_leads, r->leads, r->routed, r->converted,
-                r->won, r->min_rep_leads, r->tier_changes);
+                r->bottom_tier_leads, r->leads, r->routed, r->converted, r->won,
+                r->min_rep_leads, r->tier_changes);
         for (k = 0; k < 8; k++)
                 fprintf(fp, "%s\"%s\": %" PRId64, k ? ", " : "",
                         lr_sim_reasons[k], r->reasons[k]);
@@ -850,17 +848,17 @@ static void lr_sim_table(FILE *fp, const lr_sim_result_t *res, size_t cnt) {
         size_t i;
 
         fprintf(fp, "%-21s %7s %13s %8s %8s %8s %8s %6s %9s %12s %9s\n",
-                "strategy", "conv", "revenue $", "STL min", "waiting",
-                "wait s", "SLA miss", "Gini", "Spearman", "bottom-tier",
-                "min leads");
+                "strategy", "conv", "revenue $", "STL min", "waiting", "wait s",
+                "SLA miss", "Gini", "Spearman", "bottom-tier", "min leads");
         for (i = 0; i < cnt; i++) {
                 const lr_sim_result_t *r = &res[i];
                 char sp[16];
                 snprintf(sp, sizeof(sp), "%.3f@%d", r->spearman_skill_rank,
                          (int)r->spearman_day);
                 fprintf(fp,
-                        "%-21s %6.2f%% %13.0f %8.1f %8" PRId64 " %8.1f %8" PRId64
-                        " %6.3f %9s %12" PRId64 " %9" PRId64 "\n",
+                        "%-21s %6.2f%% %13.0f %8.1f %8" PRId64
+                        " %8.1f %8" PRId64 " %6.3f %9s %12" PRId64 " %9" PRId64
+                        "\n",
                         r->strategy, 100.0 * r->conversion_rate,
                         (double)r->revenue_cents / 100.0,
                         r->mean_speed_to_lead_minutes, r->waiting_leads,
@@ -897,14 +895,12 @@ int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
 /* ---- the command --------------------------------------------------------- */
 
 int lr_sim_args_opt(int argc, char **argv, int i, void *opaque) {
-        static const char *const names[] = {"--strategies", "--tenant",
-                                            "--reps",       "--days",
-                                            "--seed",       "--start",
-                                            "--format"};
+        static const char *const names[] = {
+            "--strategies", "--tenant", "--reps",  "--days",
+            "--seed",       "--start",  "--format"};
         lr_sim_args_t *a    = opaque;
-        const char **dst[7] = {&a->strategies, &a->tenant, &a->reps,
-                               &a->days,       &a->seed,   &a->start,
-                               &a->format};
+        const char **dst[7] = {&a->strategies, &a->tenant, &a->reps,  &a->days,
+                               &a->seed,       &a->start,  &a->format};
         size_t k;
 
         if (!strcmp(argv[i], "--keep")) {
@@ -922,8 +918,7 @@ int lr_sim_args_opt(int argc, char **argv, int i, void *opaque) {
 int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
         lr_sim_opts_t o = {.tenant = "sim", .reps = 40, .days = 180, .seed = 1};
         const char *format = a->format ? a->format : "table";
-        const char *list   = a->strategies ? a->strategies
-                                           : "ranked,round_robin";
+        const char *list = a->strategies ? a->strategies : "ranked,round_robin";
         lr_sim_result_t *res = NULL;
         char *names = NULL, *tok, *save = NULL, errstr[512];
         size_t cnt = 0;
@@ -935,23 +930,24 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                 o.tenant = a->tenant;
         o.keep = a->keep;
         if (a->reps) {
-                if (lr_parse_opt("leadrouter simulate", "--reps", a->reps, 1, 999, &v))
+                if (lr_parse_opt("leadrouter simulate", "--reps", a->reps, 1,
+                                 999, &v))
                         return 2;
                 o.reps = (int)v;
         }
         if (a->days) {
-                if (lr_parse_opt("leadrouter simulate", "--days", a->days, 1, 3660, &v))
+                if (lr_parse_opt("leadrouter simulate", "--days", a->days, 1,
+                                 3660, &v))
                         return 2;
                 o.days = (int)v;
         }
         if (a->seed) {
-                if (lr_parse_opt("leadrouter simulate", "--seed", a->seed, LLONG_MIN, LLONG_MAX,
-                                     &v))
+                if (lr_parse_opt("leadrouter simulate", "--seed", a->seed,
+                                 LLONG_MIN, LLONG_MAX, &v))
                         return 2;
                 o.seed = (uint64_t)v;
         }
-        if (lr_iso8601_parse(a->start ? a->start : LR_SIM_DEFAULT_START,
-                             &ms)) {
+        if (lr_iso8601_parse(a->start ? a->start : LR_SIM_DEFAULT_START, &ms)) {
                 fprintf(stderr,
                         "leadrouter simulate: --start %s: expected "
                         "YYYY-MM-DD\n",

@@ -20,7 +20,7 @@
 typedef struct lr_sim_opts_s {
         const char *tenant; /* tenant id of the org (its policy applies) */
         int reps;
-        int days;          /* days with leads; outcomes then run out */
+        int days; /* days with leads; outcomes then run out */
         uint64_t seed;
         int32_t start_day; /* first day (lr_day_of) */
         int keep;          /* leave the namespaces in Redis */
@@ -33,8 +33,8 @@ typedef struct lr_sim_result_s {
         int64_t routed;    /* assigned at least once */
         int64_t converted; /* reached OPPORTUNITY_CREATED */
         int64_t won;
-        double conversion_rate; /* converted / routed */
-        int64_t revenue_cents;  /* won value */
+        double conversion_rate;            /* converted / routed */
+        int64_t revenue_cents;             /* won value */
         double mean_speed_to_lead_minutes; /* from when the lead could be
                                             * contacted (created_at or
                                             * contact_after) to the first
@@ -47,7 +47,7 @@ typedef struct lr_sim_result_s {
                                * lead on, up to sla_max_attempts) */
         double gini_leads;    /* of the leads received per active rep */
         double spearman_skill_rank;
-        int32_t spearman_day; /* days after the start: min(90, days) */
+        int32_t spearman_day;      /* days after the start: min(90, days) */
         int64_t bottom_tier_leads; /* assigned to a rep in the bottom tier */
         int64_t min_rep_leads;     /* fewest leads any active rep received */
         int64_t tier_changes;
@@ -69,8 +69,7 @@ int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
  * lr_sim_args_opt (an `other` option parser for main.c's config helper)
  * and checked by lr_simulate_main. */
 typedef struct lr_sim_args_s {
-        const char *strategies, *tenant, *reps, *days, *seed, *start,
-            *format;
+        const char *strategies, *tenant, *reps, *days, *seed, *start, *format;
         int keep;
 } lr_sim_args_t;
 

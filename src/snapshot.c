@@ -20,16 +20,14 @@ void lr_snapshot_clear(lr_snapshot_t *snap) {
 
 int lr_snapshot_compute(lr_store_t *st, const char *tenant, int32_t day,
                         const lr_policy_t *p, int evaluate_tiers,
-                        lr_snapshot_t *snap, char *errstr,
-                        size_t errstr_size) {
+                        lr_snapshot_t *snap, char *errstr, size_t errstr_size) {
         memset(snap, 0, sizeof(*snap));
         if (lr_store_read_reps(st, tenant, day - p->window_days, day - 1,
                                &snap->reps, &snap->cnt, errstr, errstr_size))
                 return -1;
         snap->tenant_id = strdup(tenant);
         snap->day       = day;
-        snap->ranks     = calloc(snap->cnt ? snap->cnt : 1,
-                                 sizeof(*snap->ranks));
+        snap->ranks = calloc(snap->cnt ? snap->cnt : 1, sizeof(*snap->ranks));
         lr_rank_prepare(snap->reps, snap->cnt, day, p, snap->ranks);
         lr_rank_compute(snap->ranks, (int)snap->cnt, p);
         if (evaluate_tiers)
@@ -89,7 +87,7 @@ int lr_snapshot_ensure(lr_store_t *st, const char *tenant, int32_t day,
                        const lr_policy_t *p, lr_tier_changed_t **changes,
                        size_t *changes_cnt, char *errstr, size_t errstr_size) {
         lr_snapshot_t snap;
-        int evaluate = lr_rank_is_evaluation_day(day, p);
+        int evaluate  = lr_rank_is_evaluation_day(day, p);
         int installed = 0, rc = -1;
         lr_tier_changed_t *tc = NULL;
         size_t i, cnt = 0;
@@ -117,7 +115,8 @@ int lr_snapshot_ensure(lr_store_t *st, const char *tenant, int32_t day,
         rc = 0;
         if (!installed)
                 goto done;
-        lr_debug("snapshot", "tenant %s: ranking for day %d installed "
+        lr_debug("snapshot",
+                 "tenant %s: ranking for day %d installed "
                  "(%zu reps, %zu tier changes)",
                  tenant, day, snap.cnt, cnt);
         *changes     = tc;

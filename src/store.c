@@ -44,8 +44,8 @@ struct lr_store_s {
         char *password; /* NULL when none */
         char *ns;
         char *timers_key, *outbox_key; /* "<ns>:timers", "<ns>:outbox" */
-        redisContext *rc; /* NULL when not connected */
-        int library_ok;   /* library verified on this connection */
+        redisContext *rc;              /* NULL when not connected */
+        int library_ok;                /* library verified on this connection */
         int connect_timeout_ms, command_timeout_ms;
 };
 
@@ -61,7 +61,7 @@ typedef struct store_argv_s {
 
 static void argv_add(store_argv_t *a, const char *s) {
         a->argv[a->argc] = s ? s : "";
-        a->len[a->argc] = strlen(a->argv[a->argc]);
+        a->len[a->argc]  = strlen(a->argv[a->argc]);
         a->argc++;
 }
 
@@ -98,7 +98,7 @@ static void *store_calloc(size_t n, size_t size) {
 /* "<ns>:{<tenant>}": every key of a tenant shares its hash slot. */
 static char *store_prefix(const lr_store_t *st, const char *tenant) {
         size_t size = strlen(st->ns) + strlen(tenant) + 4;
-        char *p = store_calloc(1, size);
+        char *p     = store_calloc(1, size);
         snprintf(p, size, "%s:{%s}", st->ns, tenant);
         return p;
 }
@@ -106,7 +106,7 @@ static char *store_prefix(const lr_store_t *st, const char *tenant) {
 static void store_drop(lr_store_t *st) {
         if (st->rc)
                 redisFree(st->rc);
-        st->rc = NULL;
+        st->rc         = NULL;
         st->library_ok = 0;
 }
 
@@ -119,7 +119,7 @@ static char *store_url_decode(const char *s, size_t len) {
                     isxdigit((unsigned char)s[i + 1]) &&
                     isxdigit((unsigned char)s[i + 2])) {
                         char hex[3] = {s[i + 1], s[i + 2], 0};
-                        *o++ = (char)strtol(hex, NULL, 16);
+                        *o++        = (char)strtol(hex, NULL, 16);
                         i += 2;
                 } else {
                         *o++ = s[i];
@@ -137,12 +137,13 @@ static int store_parse_url(lr_store_t *st, const char *url, char *errstr,
         if (strncmp(url, "redis://", 8)) {
                 snprintf(errstr, errstr_size,
                          "redis url \"%s\": expected redis://[:password@]"
-                         "host:port[/db]", url);
+                         "host:port[/db]",
+                         url);
                 return -1;
         }
-        p = url + 8;
+        p     = url + 8;
         slash = strchr(p, '/');
-        at = NULL;
+        at    = NULL;
         for (host = p; *host && (!slash || host < slash); host++)
                 if (*host == '@')
                         at = host;
@@ -151,8 +152,8 @@ static int store_parse_url(lr_store_t *st, const char *url, char *errstr,
                 colon = memchr(p, ':', (size_t)(at - p));
                 if (colon) {
                         if (colon > p)
-                                st->user = store_url_decode(
-                                    p, (size_t)(colon - p));
+                                st->user =
+                                    store_url_decode(p, (size_t)(colon - p));
                         st->password = store_url_decode(
                             colon + 1, (size_t)(at - colon - 1));
                 } else {
@@ -160,16 +161,16 @@ static int store_parse_url(lr_store_t *st, const char *url, char *errstr,
                 }
                 host = at + 1;
         }
-        hostend = slash ? slash : host + strlen(host);
+        hostend  = slash ? slash : host + strlen(host);
         st->port = 6379;
         if (*host == '[') {
                 const char *rb = memchr(host, ']', (size_t)(hostend - host));
                 if (!rb)
                         goto bad;
                 st->host = store_url_decode(host + 1, (size_t)(rb - host - 1));
-                colon = rb + 1 < hostend && rb[1] == ':' ? rb + 1 : NULL;
+                colon    = rb + 1 < hostend && rb[1] == ':' ? rb + 1 : NULL;
         } else {
-                colon = memchr(host, ':', (size_t)(hostend - host));
+                colon    = memchr(host, ':', (size_t)(hostend - host));
                 st->host = store_url_decode(
                     host, (size_t)((colon ? colon : hostend) - host));
         }
@@ -211,9 +212,9 @@ static redisReply *store_cmd(lr_store_t *st, int argc, const char **argv,
         }
         r = redisCommandArgv(st->rc, argc, argv, len);
         if (!r) {
-                snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host,
-                         st->port, st->rc->errstr[0] ? st->rc->errstr
-                                                     : "connection lost");
+                snprintf(
+                    errstr, errstr_size, "redis %s:%d: %s", st->host, st->port,
+                    st->rc->errstr[0] ? st->rc->errstr : "connection lost");
                 store_drop(st);
                 return NULL;
         }
@@ -227,8 +228,8 @@ static redisReply *store_cmd(lr_store_t *st, int argc, const char **argv,
         return r;
 }
 
-static redisReply *store_cmdv(lr_store_t *st, char *errstr,
-                              size_t errstr_size, int argc, ...) {
+static redisReply *store_cmdv(lr_store_t *st, char *errstr, size_t errstr_size,
+                              int argc, ...) {
         const char *argv[8];
         size_t len[8];
         va_list ap;
@@ -236,7 +237,7 @@ static redisReply *store_cmdv(lr_store_t *st, char *errstr,
         va_start(ap, argc);
         for (i = 0; i < argc && i < 8; i++) {
                 argv[i] = va_arg(ap, const char *);
-                len[i] = strlen(argv[i]);
+                len[i]  = strlen(argv[i]);
         }
         va_end(ap);
         return store_cmd(st, argc, argv, len, errstr, errstr_size);
@@ -290,8 +291,8 @@ static int store_library_matches(const redisReply *list,
              i++) {
                 const redisReply *lib = list->element[i];
                 int named = 0, same = 0;
-                for (j = 0; lib->type == REDIS_REPLY_ARRAY &&
-                            j + 1 < lib->elements;
+                for (j = 0;
+                     lib->type == REDIS_REPLY_ARRAY && j + 1 < lib->elements;
                      j += 2) {
                         const redisReply *k = lib->element[j];
                         const redisReply *v = lib->element[j + 1];
@@ -313,8 +314,8 @@ static int store_library_matches(const redisReply *list,
 static int store_load_library(lr_store_t *st, char *errstr,
                               size_t errstr_size) {
         const lr_embedded_t *code = lr_embedded_find("functions.lua");
-        const char *load[4] = {"FUNCTION", "LOAD", "REPLACE", NULL};
-        size_t len[4] = {8, 4, 7, 0};
+        const char *load[4]       = {"FUNCTION", "LOAD", "REPLACE", NULL};
+        size_t len[4]             = {8, 4, 7, 0};
         redisReply *r;
         int same;
 
@@ -331,8 +332,8 @@ static int store_load_library(lr_store_t *st, char *errstr,
         freeReplyObject(r);
         if (!same) {
                 load[3] = code->data;
-                len[3] = code->len;
-                r = store_cmd(st, 4, load, len, errstr, errstr_size);
+                len[3]  = code->len;
+                r       = store_cmd(st, 4, load, len, errstr, errstr_size);
                 if (!r)
                         return -1;
                 freeReplyObject(r);
@@ -353,11 +354,11 @@ int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size) {
 
 lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size) {
-        lr_store_t *st = store_calloc(1, sizeof(*st));
-        st->ns = store_strdup(ns);
+        lr_store_t *st         = store_calloc(1, sizeof(*st));
+        st->ns                 = store_strdup(ns);
         st->connect_timeout_ms = LR_STORE_CONNECT_TIMEOUT_MS;
         st->command_timeout_ms = LR_STORE_COMMAND_TIMEOUT_MS;
-        st->timers_key = store_calloc(1, strlen(ns) + 8);
+        st->timers_key         = store_calloc(1, strlen(ns) + 8);
         sprintf(st->timers_key, "%s:timers", ns);
         st->outbox_key = store_calloc(1, strlen(ns) + 8);
         sprintf(st->outbox_key, "%s:outbox", ns);
@@ -479,10 +480,9 @@ static void store_argv_policy(store_argv_t *a, const lr_policy_t *p,
         argv_add_int(a, p->sla_max_attempts);
         a->weights[0] = '\0';
         for (t = 1; t <= p->tiers && t <= LR_MAX_TIERS; t++)
-                len += (size_t)snprintf(a->weights + len,
-                                        sizeof(a->weights) - len, "%s%d",
-                                        t > 1 ? "," : "",
-                                        lr_policy_tier_weight(p, t));
+                len += (size_t)snprintf(
+                    a->weights + len, sizeof(a->weights) - len, "%s%d",
+                    t > 1 ? "," : "", lr_policy_tier_weight(p, t));
         argv_add(a, a->weights);
         argv_add_int(a, fire_timers ? 1 : 0);
         argv_add_int(a, lr_now_ms());
@@ -537,9 +537,9 @@ static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                         size_t i;
                         for (i = 0; i < s->regions_cnt; i++)
                                 json_array_append_new(
-                                    arr, json_string(s->regions[i]
-                                                         ? s->regions[i]
-                                                         : ""));
+                                    arr,
+                                    json_string(s->regions[i] ? s->regions[i]
+                                                              : ""));
                         regions = json_dumps(arr, JSON_COMPACT);
                         json_decref(arr);
                         owned[1] = regions;
@@ -548,18 +548,16 @@ static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                 argv_add(&a, s->timezone);
                 argv_add(&a, s->working_hours);
                 argv_add_opt_int(&a, s->has_hired_at, s->hired_at);
-                argv_add_opt_int(&a, s->has_max_open_leads,
-                                 s->max_open_leads);
+                argv_add_opt_int(&a, s->has_max_open_leads, s->max_open_leads);
                 /* both validated by store_op_function() */
                 a.hours[0] = '\0';
                 if (s->working_hours)
                         lr_workhours_compile(s->working_hours, a.hours,
-                                             sizeof(a.hours), err,
-                                             sizeof(err));
+                                             sizeof(a.hours), err, sizeof(err));
                 argv_add(&a, a.hours);
-                argv_add(&a, s->timezone ? lr_tzdb_table(s->timezone, err,
-                                                         sizeof(err))
-                                         : NULL);
+                argv_add(&a, s->timezone
+                                 ? lr_tzdb_table(s->timezone, err, sizeof(err))
+                                 : NULL);
                 break;
         }
         }
@@ -584,42 +582,41 @@ static void store_decision_parse(json_t *o, lr_assigned_t *d) {
         size_t i;
 
         memset(d, 0, sizeof(*d));
-        d->event_id = json_str_dup(o, "event_id");
-        d->tenant_id = json_str_dup(o, "tenant_id");
-        d->lead_id = json_str_dup(o, "lead_id");
-        d->rep_id = json_str_dup(o, "rep_id");
-        d->decided_at = json_int_get(o, "decided_at");
-        d->attempt = (int32_t)json_int_get(o, "attempt");
-        d->reason = json_str_dup(o, "reason");
-        d->strategy = json_str_dup(o, "strategy");
-        d->lead_tier = (int32_t)json_int_get(o, "lead_tier");
-        d->rep_tier = (int32_t)json_int_get(o, "rep_tier");
-        d->rep_rank = (int32_t)json_int_get(o, "rep_rank");
-        d->rep_score = json_number_value(json_object_get(o, "rep_score"));
-        d->wait_ms = json_int_get(o, "wait_ms");
+        d->event_id    = json_str_dup(o, "event_id");
+        d->tenant_id   = json_str_dup(o, "tenant_id");
+        d->lead_id     = json_str_dup(o, "lead_id");
+        d->rep_id      = json_str_dup(o, "rep_id");
+        d->decided_at  = json_int_get(o, "decided_at");
+        d->attempt     = (int32_t)json_int_get(o, "attempt");
+        d->reason      = json_str_dup(o, "reason");
+        d->strategy    = json_str_dup(o, "strategy");
+        d->lead_tier   = (int32_t)json_int_get(o, "lead_tier");
+        d->rep_tier    = (int32_t)json_int_get(o, "rep_tier");
+        d->rep_rank    = (int32_t)json_int_get(o, "rep_rank");
+        d->rep_score   = json_number_value(json_object_get(o, "rep_score"));
+        d->wait_ms     = json_int_get(o, "wait_ms");
         d->skipped_cnt = json_array_size(sk);
-        d->skipped = d->skipped_cnt
-                         ? store_calloc(d->skipped_cnt, sizeof(*d->skipped))
-                         : NULL;
+        d->skipped     = d->skipped_cnt
+                             ? store_calloc(d->skipped_cnt, sizeof(*d->skipped))
+                             : NULL;
         for (i = 0; i < d->skipped_cnt; i++) {
-                json_t *s = json_array_get(sk, i);
+                json_t *s            = json_array_get(sk, i);
                 d->skipped[i].rep_id = json_str_dup(s, "rep_id");
-                d->skipped[i].why = json_str_dup(s, "why");
+                d->skipped[i].why    = json_str_dup(s, "why");
         }
-        d->source_topic = json_str_dup(o, "source_topic");
+        d->source_topic     = json_str_dup(o, "source_topic");
         d->source_partition = (int32_t)json_int_get(o, "source_partition");
-        d->source_offset = json_int_get(o, "source_offset");
+        d->source_offset    = json_int_get(o, "source_offset");
 }
 
 /* A tier change as kept in the outbox (functions.lua :tc) until acked. */
 static char *store_tier_change_json(const lr_tier_changed_t *t) {
-        json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}",
-                              "event_id", t->event_id, "tenant_id",
-                              t->tenant_id, "rep_id", t->rep_id, "from_tier",
-                              (int)t->from_tier, "to_tier", (int)t->to_tier,
-                              "composite", t->composite, "tier_mean",
-                              t->tier_mean, "decided_at",
-                              (json_int_t)t->decided_at, "reason", t->reason);
+        json_t *o = json_pack(
+            "{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}", "event_id", t->event_id,
+            "tenant_id", t->tenant_id, "rep_id", t->rep_id, "from_tier",
+            (int)t->from_tier, "to_tier", (int)t->to_tier, "composite",
+            t->composite, "tier_mean", t->tier_mean, "decided_at",
+            (json_int_t)t->decided_at, "reason", t->reason);
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (!text) {
@@ -645,9 +642,8 @@ static void store_tier_change_parse(json_t *o, lr_tier_changed_t *t) {
  * "<lead_id>#<attempt>"). */
 static char *store_tier_ref(const lr_tier_changed_t *t) {
         size_t size = strlen(t->rep_id) + 24;
-        char *ref = store_calloc(1, size);
-        snprintf(ref, size, "%s#t%d", t->rep_id,
-                 (int)lr_day_of(t->decided_at));
+        char *ref   = store_calloc(1, size);
+        snprintf(ref, size, "%s#t%d", t->rep_id, (int)lr_day_of(t->decided_at));
         return ref;
 }
 
@@ -655,7 +651,7 @@ static char *store_tier_ref(const lr_tier_changed_t *t) {
 static void store_result_parse(const char *fn, const char *text, size_t len,
                                lr_store_result_t *r) {
         json_error_t jerr;
-        json_t *o = json_loadb(text, len, 0, &jerr);
+        json_t *o          = json_loadb(text, len, 0, &jerr);
         const char *status = json_string_value(json_object_get(o, "status"));
         json_t *ds;
         size_t i;
@@ -669,10 +665,10 @@ static void store_result_parse(const char *fn, const char *text, size_t len,
                 return;
         }
         if (!strcmp(status, "need_rank")) {
-                r->status = LR_STORE_NEED_RANK;
+                r->status   = LR_STORE_NEED_RANK;
                 r->need_day = (int32_t)json_int_get(o, "need_day");
         } else if (!strcmp(status, "rejected")) {
-                r->status = LR_STORE_REJECTED;
+                r->status     = LR_STORE_REJECTED;
                 const char *e = json_string_value(json_object_get(o, "error"));
                 snprintf(r->errstr, sizeof(r->errstr), "%s",
                          e ? e : "rejected");
@@ -681,17 +677,17 @@ static void store_result_parse(const char *fn, const char *text, size_t len,
                                                         : LR_STORE_DUPLICATE;
         }
         /* A tick that stopped at a day without a ranking has decisions too. */
-        ds = json_object_get(o, "decisions");
+        ds               = json_object_get(o, "decisions");
         r->decisions_cnt = json_array_size(ds);
-        r->decisions = r->decisions_cnt ? store_calloc(r->decisions_cnt,
-                                                       sizeof(*r->decisions))
-                                        : NULL;
+        r->decisions     = r->decisions_cnt ? store_calloc(r->decisions_cnt,
+                                                           sizeof(*r->decisions))
+                                            : NULL;
         for (i = 0; i < r->decisions_cnt; i++)
                 store_decision_parse(json_array_get(ds, i), &r->decisions[i]);
         r->outbox_cnt = (size_t)json_int_get(o, "outbox");
         if (r->outbox_cnt > r->decisions_cnt)
                 r->outbox_cnt = r->decisions_cnt;
-        ds = json_object_get(o, "tier_changes");
+        ds                  = json_object_get(o, "tier_changes");
         r->tier_changes_cnt = json_array_size(ds);
         r->tier_changes =
             r->tier_changes_cnt
@@ -851,13 +847,13 @@ static void store_tenants_add(const redisReply *r, char ***list, size_t *cnt,
 }
 
 int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
-                         size_t max, char ***tenants, size_t *cnt,
-                         char *errstr, size_t errstr_size) {
+                         size_t max, char ***tenants, size_t *cnt, char *errstr,
+                         size_t errstr_size) {
         char upto[24], limit[24];
         int k;
 
         *tenants = NULL;
-        *cnt = 0;
+        *cnt     = 0;
         if (lr_store_connect(st, errstr, errstr_size))
                 return -1;
         snprintf(limit, sizeof(limit), "%zu", max);
@@ -871,7 +867,7 @@ int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
                 if (!r) {
                         lr_store_tenants_free(*tenants, *cnt);
                         *tenants = NULL;
-                        *cnt = 0;
+                        *cnt     = 0;
                         return -1;
                 }
                 store_tenants_add(r, tenants, cnt, max);
@@ -891,21 +887,21 @@ int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t nd,
                  const lr_tier_changed_t *tc, size_t ntc, char *errstr,
                  size_t errstr_size) {
         size_t n = nd + ntc, i = 0, j, k, calls = 0;
-        const char **argv = store_calloc(n + 6, sizeof(*argv));
-        size_t *len = store_calloc(n + 6, sizeof(*len));
+        const char **argv   = store_calloc(n + 6, sizeof(*argv));
+        size_t *len         = store_calloc(n + 6, sizeof(*len));
         const char **tenant = store_calloc(n ? n : 1, sizeof(*tenant));
-        char **refs = store_calloc(n ? n : 1, sizeof(*refs));
-        int rc = -1;
+        char **refs         = store_calloc(n ? n : 1, sizeof(*refs));
+        int rc              = -1;
 
         for (j = 0; j < nd; j++) {
                 size_t size = strlen(d[j].lead_id) + 16;
-                refs[j] = store_calloc(1, size);
+                refs[j]     = store_calloc(1, size);
                 snprintf(refs[j], size, "%s#%d", d[j].lead_id,
                          (int)d[j].attempt);
                 tenant[j] = d[j].tenant_id;
         }
         for (j = 0; j < ntc; j++) {
-                refs[nd + j] = store_tier_ref(&tc[j]);
+                refs[nd + j]   = store_tier_ref(&tc[j]);
                 tenant[nd + j] = tc[j].tenant_id;
         }
         if (n && lr_store_connect(st, errstr, errstr_size))
@@ -920,7 +916,7 @@ int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t nd,
                 argv[3] = prefix;
                 argv[4] = st->outbox_key;
                 argv[5] = tenant[i];
-                k = 6;
+                k       = 6;
                 for (j = i; j < n && !strcmp(tenant[j], tenant[i]); j++)
                         argv[k++] = refs[j];
                 for (k = 0; k < 6 + (j - i); k++)
@@ -978,11 +974,11 @@ static void store_bucket_set(lr_bucket_t *b, const char *name,
         int64_t iv = strtoll(val, NULL, 10);
         if ((name[0] == 'n' || name[0] == 'c' || name[0] == 'x') &&
             isdigit((unsigned char)name[1]) && !name[2]) {
-                int k = name[1] - '0';
-                int64_t *v = name[0] == 'n' ? b->n
+                int k      = name[1] - '0';
+                int64_t *v = name[0] == 'n'   ? b->n
                              : name[0] == 'c' ? b->c
                                               : b->x;
-                v[k] = iv;
+                v[k]       = iv;
         } else if (!strcmp(name, "calls")) {
                 b->calls = iv;
         } else if (!strcmp(name, "won")) {
@@ -1023,13 +1019,12 @@ static void store_buckets_parse(const redisReply *h, int32_t from_day,
                         rep->buckets_cnt++;
                 }
         }
-        rep->buckets = rep->buckets_cnt
-                           ? store_calloc(rep->buckets_cnt,
-                                          sizeof(*rep->buckets))
-                           : NULL;
+        rep->buckets = rep->buckets_cnt ? store_calloc(rep->buckets_cnt,
+                                                       sizeof(*rep->buckets))
+                                        : NULL;
         for (k = 0, i = 0; k < days; k++)
                 if (slot[k] == 0) {
-                        slot[k] = (int)i;
+                        slot[k]               = (int)i;
                         rep->buckets[i++].day = from_day + (int32_t)k;
                 }
         for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
@@ -1061,10 +1056,10 @@ static int store_rep_row(const redisReply *row, lr_store_rep_t *rep) {
         for (k = 1; k < 5; k++)
                 if (row->element[k]->type != REDIS_REPLY_INTEGER)
                         return -1;
-        rep->rep_id = store_strdup(row->element[0]->str);
-        rep->active = row->element[1]->integer == 1;
-        rep->tier = (int)row->element[2]->integer;
-        rep->handled = row->element[3]->integer;
+        rep->rep_id     = store_strdup(row->element[0]->str);
+        rep->active     = row->element[1]->integer == 1;
+        rep->tier       = (int)row->element[2]->integer;
+        rep->handled    = row->element[3]->integer;
         rep->open_leads = row->element[4]->integer;
         snprintf(rep->status, sizeof(rep->status), "%s",
                  row->element[5]->len ? row->element[5]->str : "OFFLINE");
@@ -1075,14 +1070,14 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                        int32_t to_day, lr_store_rep_t **repsp, size_t *cntp,
                        char *errstr, size_t errstr_size) {
         char *prefix;
-        redisReply *rs = NULL;
+        redisReply *rs       = NULL;
         lr_store_rep_t *reps = NULL;
-        int *slot = NULL;
+        int *slot            = NULL;
         size_t i, cnt = 0;
         int rc = -1;
 
         *repsp = NULL;
-        *cntp = 0;
+        *cntp  = 0;
         if (to_day < from_day || to_day - from_day > 100000) {
                 snprintf(errstr, errstr_size, "bad day range %d..%d",
                          (int)from_day, (int)to_day);
@@ -1099,7 +1094,7 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                 snprintf(errstr, errstr_size, "lr_reps: unexpected reply");
                 goto done;
         }
-        cnt = rs->elements;
+        cnt  = rs->elements;
         reps = store_calloc(cnt, sizeof(*reps));
         slot = store_calloc((size_t)(to_day - from_day) + 1, sizeof(*slot));
         for (i = 0; i < cnt; i++) {
@@ -1111,7 +1106,7 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
         }
         for (i = 0; i < cnt; i++) {
                 size_t size = strlen(prefix) + strlen(reps[i].rep_id) + 8;
-                char *mk = store_calloc(1, size);
+                char *mk    = store_calloc(1, size);
                 const char *argv[2] = {"HGETALL", mk};
                 size_t len[2];
                 int ok;
@@ -1124,7 +1119,7 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                         goto io_error;
         }
         for (i = 0; i < cnt; i++) {
-                redisReply *m = NULL;
+                redisReply *m       = NULL;
                 lr_store_rep_t *rep = &reps[i];
                 if (redisGetReply(st->rc, (void **)&m) != REDIS_OK)
                         goto io_error;
@@ -1157,7 +1152,7 @@ done:
                 lr_store_reps_free(reps, cnt);
         } else {
                 *repsp = reps;
-                *cntp = cnt;
+                *cntp  = cnt;
         }
         return rc;
 }
@@ -1178,7 +1173,7 @@ int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
         if (lr_store_connect(st, errstr, errstr_size))
                 return -1;
         prefix = store_prefix(st, tenant);
-        key = store_calloc(1, strlen(prefix) + 10);
+        key    = store_calloc(1, strlen(prefix) + 10);
         sprintf(key, "%s:rankday", prefix);
         r = store_cmdv(st, errstr, errstr_size, 2, "GET", key);
         free(key);
@@ -1196,13 +1191,13 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
                           const lr_tier_changed_t *changes, size_t changes_cnt,
                           int *installed, char *errstr, size_t errstr_size) {
         size_t argc = 12 + 2 * changes_cnt + 4 * (size_t)(cnt > 0 ? cnt : 0);
-        size_t k = 0, c;
+        size_t k    = 0, c;
         const char **argv = store_calloc(argc, sizeof(*argv));
-        size_t *len = store_calloc(argc, sizeof(*len));
-        char (*num)[32] = store_calloc(argc, sizeof(*num));
-        char **owned = store_calloc(2 * changes_cnt + 1, sizeof(*owned));
-        char *prefix = store_prefix(st, tenant);
-        redisReply *r = NULL;
+        size_t *len       = store_calloc(argc, sizeof(*len));
+        char(*num)[32]    = store_calloc(argc, sizeof(*num));
+        char **owned      = store_calloc(2 * changes_cnt + 1, sizeof(*owned));
+        char *prefix      = store_prefix(st, tenant);
+        redisReply *r     = NULL;
         int i, rc = -1;
 
 #define ADD_STR(s) (argv[k] = (s), len[k] = strlen(argv[k]), k++)
@@ -1220,7 +1215,7 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
         ADD_FMT("%lld", (long long)(lr_now_ms() + LR_STORE_OUTBOX_LEASE_MS));
         ADD_FMT("%zu", changes_cnt);
         for (c = 0; c < changes_cnt; c++) {
-                owned[2 * c] = store_tier_ref(&changes[c]);
+                owned[2 * c]     = store_tier_ref(&changes[c]);
                 owned[2 * c + 1] = store_tier_change_json(&changes[c]);
                 ADD_STR(owned[2 * c]);
                 ADD_STR(owned[2 * c + 1]);
@@ -1229,8 +1224,7 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
                 ADD_STR(reps[i].rep_id);
                 ADD_FMT("%.17g", reps[i].composite);
                 ADD_FMT("%d", reps[i].rank);
-                ADD_FMT("%d",
-                        evaluate_tiers ? reps[i].new_tier : reps[i].tier);
+                ADD_FMT("%d", evaluate_tiers ? reps[i].new_tier : reps[i].tier);
         }
 #undef ADD_FMT
 #undef ADD_STR
@@ -1248,7 +1242,7 @@ int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
                 goto done;
         }
         *installed = strstr(r->str, "\"installed\":true") != NULL;
-        rc = 0;
+        rc         = 0;
 done:
         if (r)
                 freeReplyObject(r);
@@ -1274,8 +1268,7 @@ static char *store_ns_pattern(const char *ns) {
         return pat;
 }
 
-int lr_store_flush_namespace(lr_store_t *st, char *errstr,
-                             size_t errstr_size) {
+int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size) {
         char *pattern, cursor[32] = "0";
         int rc = -1;
 
@@ -1283,9 +1276,9 @@ int lr_store_flush_namespace(lr_store_t *st, char *errstr,
                 return -1;
         pattern = store_ns_pattern(st->ns);
         do {
-                redisReply *r = store_cmdv(st, errstr, errstr_size, 6, "SCAN",
-                                           cursor, "MATCH", pattern, "COUNT",
-                                           LR_STORE_SCAN_COUNT);
+                redisReply *r =
+                    store_cmdv(st, errstr, errstr_size, 6, "SCAN", cursor,
+                               "MATCH", pattern, "COUNT", LR_STORE_SCAN_COUNT);
                 redisReply *keys;
                 if (!r)
                         goto done;
@@ -1299,13 +1292,13 @@ int lr_store_flush_namespace(lr_store_t *st, char *errstr,
                 if (keys->elements) {
                         size_t i, n = keys->elements + 1;
                         const char **argv = store_calloc(n, sizeof(*argv));
-                        size_t *len = store_calloc(n, sizeof(*len));
+                        size_t *len       = store_calloc(n, sizeof(*len));
                         redisReply *u;
                         argv[0] = "UNLINK";
-                        len[0] = 6;
+                        len[0]  = 6;
                         for (i = 1; i < n; i++) {
                                 argv[i] = keys->element[i - 1]->str;
-                                len[i] = keys->element[i - 1]->len;
+                                len[i]  = keys->element[i - 1]->len;
                         }
                         u = store_cmd(st, (int)n, argv, len, errstr,
                                       errstr_size);

@@ -51,8 +51,9 @@ typedef struct lr_store_op_s {
 } lr_store_op_t;
 
 typedef enum lr_store_status_e {
-        LR_STORE_APPLIED = 0,   /* state changed (decisions may be empty) */
-        LR_STORE_DUPLICATE = 1, /* seen before: decisions are the recorded ones */
+        LR_STORE_APPLIED = 0, /* state changed (decisions may be empty) */
+        LR_STORE_DUPLICATE =
+            1, /* seen before: decisions are the recorded ones */
         LR_STORE_NEED_RANK = 2, /* tenant has no ranking for need_day yet:
                                  * nothing was applied; install one, retry */
         LR_STORE_REJECTED = 3,  /* the event is invalid for the state (e.g. an
@@ -106,15 +107,14 @@ typedef struct lr_store_tick_s {
  * the ranking, tick again). Every decision is an outbox one. 0 or -1 like
  * lr_store_apply. */
 int lr_store_tick(lr_store_t *st, const lr_store_tick_t *ticks, size_t n,
-                  lr_store_result_t *results, char *errstr,
-                  size_t errstr_size);
+                  lr_store_result_t *results, char *errstr, size_t errstr_size);
 
 /* The tenants with a timer due at `now` (when timers) or an outbox lease
  * expired at wall-clock `wall`: a malloc()ed array of strings (free with
  * lr_store_tenants_free), at most `max`. */
 int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
-                         size_t max, char ***tenants, size_t *cnt,
-                         char *errstr, size_t errstr_size);
+                         size_t max, char ***tenants, size_t *cnt, char *errstr,
+                         size_t errstr_size);
 void lr_store_tenants_free(char **tenants, size_t cnt);
 
 /* Removes delivered timer decisions and tier changes from their tenants'
@@ -129,7 +129,7 @@ typedef struct lr_store_rep_s {
         int tier;
         int64_t handled;
         int active;
-        char status[16];   /* current presence symbol */
+        char status[16]; /* current presence symbol */
         int64_t open_leads;
         lr_bucket_t *buckets;
         size_t buckets_cnt;

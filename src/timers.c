@@ -31,10 +31,10 @@ lr_timers_t *lr_timers_new(lr_store_t *st, lr_apply_t *ap,
                 lr_error("timers", "out of memory");
                 abort();
         }
-        tm->store = st;
-        tm->apply = ap;
-        tm->cfg = cfg;
-        tm->hooks = *hooks;
+        tm->store  = st;
+        tm->apply  = ap;
+        tm->cfg    = cfg;
+        tm->hooks  = *hooks;
         tm->opaque = opaque;
         return tm;
 }
@@ -68,10 +68,10 @@ void lr_timers_ack(lr_timers_t *tm, const lr_store_result_t *results,
 }
 
 void lr_timers_run(lr_timers_t *tm) {
-        int64_t wall = lr_now_ms();
-        int event_clock = tm->cfg->clock_event;
-        char **tenants = NULL, errstr[512];
-        size_t cnt = 0, i, n;
+        int64_t wall           = lr_now_ms();
+        int event_clock        = tm->cfg->clock_event;
+        char **tenants         = NULL, errstr[512];
+        size_t cnt             = 0, i, n;
         lr_store_tick_t *ticks = NULL;
         lr_store_result_t *res = NULL;
         int round;
@@ -80,15 +80,15 @@ void lr_timers_run(lr_timers_t *tm) {
                 return;
         tm->last_run = wall;
         if (lr_store_due_tenants(tm->store, wall, !event_clock, wall,
-                                 LR_TIMERS_TENANTS_MAX, &tenants, &cnt,
-                                 errstr, sizeof(errstr))) {
+                                 LR_TIMERS_TENANTS_MAX, &tenants, &cnt, errstr,
+                                 sizeof(errstr))) {
                 lr_timers_warn(tm, "finding due timers", errstr);
                 return;
         }
         if (!cnt)
                 return;
         ticks = calloc(cnt, sizeof(*ticks));
-        res = calloc(cnt, sizeof(*res));
+        res   = calloc(cnt, sizeof(*res));
         if (!ticks || !res) {
                 lr_error("timers", "out of memory");
                 abort();
@@ -96,7 +96,7 @@ void lr_timers_run(lr_timers_t *tm) {
         for (i = 0; i < cnt; i++) {
                 ticks[i].tenant_id = tenants[i];
                 ticks[i].policy = lr_config_policy(tm->cfg, tenants[i], NULL);
-                ticks[i].now = event_clock ? LR_STORE_NO_TIMERS : wall;
+                ticks[i].now    = event_clock ? LR_STORE_NO_TIMERS : wall;
         }
         n = cnt;
         for (round = 0; n && round < LR_TIMERS_ROUNDS; round++) {
@@ -117,8 +117,7 @@ void lr_timers_run(lr_timers_t *tm) {
                 for (i = 0; i < n; i++) {
                         if (res[i].status == LR_STORE_NEED_RANK &&
                             !lr_apply_install(tm->apply, ticks[i].tenant_id,
-                                              ticks[i].policy,
-                                              res[i].need_day))
+                                              ticks[i].policy, res[i].need_day))
                                 ticks[k++] = ticks[i];
                         lr_store_result_clear(&res[i]);
                 }

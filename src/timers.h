@@ -56,7 +56,6 @@ void lr_timers_run(lr_timers_t *tm);
 
 /* Acks the outbox entries (decisions[0..outbox_cnt), tier_changes) of
  * delivered results[0..n). */
-void lr_timers_ack(lr_timers_t *tm, const lr_store_result_t *results,
-                   size_t n);
+void lr_timers_ack(lr_timers_t *tm, const lr_store_result_t *results, size_t n);
 
 #endif

@@ -10,7 +10,7 @@
 
 #define LR_MS_PER_DAY 86400000LL
 
-int64_t lr_now_ms(void); /* wall clock */
+int64_t lr_now_ms(void);  /* wall clock */
 int64_t lr_mono_ms(void); /* monotonic clock, for timeouts */
 
 /* Day number (days since 1970-01-01 UTC) of an epoch-ms time; floors. */

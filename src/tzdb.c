@@ -21,9 +21,9 @@
 typedef struct tzdb_zone_s {
         struct tzdb_zone_s *next;
         char *name;
-        char *table;   /* the text of lr_tzdb_table() */
-        int64_t *at;   /* at[i]: epoch ms from which off[i] applies */
-        int *off;      /* seconds east of UTC; at[0] is -infinity */
+        char *table; /* the text of lr_tzdb_table() */
+        int64_t *at; /* at[i]: epoch ms from which off[i] applies */
+        int *off;    /* seconds east of UTC; at[0] is -infinity */
         size_t cnt;
 } tzdb_zone_t;
 
@@ -52,13 +52,13 @@ static int tzdb_push(tzdb_list_t *l, int64_t at, int off) {
                 if (!a)
                         return -1;
                 l->at = a;
-                o = realloc(l->off, cap * sizeof(*o));
+                o     = realloc(l->off, cap * sizeof(*o));
                 if (!o)
                         return -1;
                 l->off = o;
                 l->cap = cap;
         }
-        l->at[l->cnt] = at;
+        l->at[l->cnt]  = at;
         l->off[l->cnt] = off;
         l->cnt++;
         return 0;
@@ -90,7 +90,7 @@ static int tzdb_mdays(int64_t y, int m) {
 /* Year (UTC) of epoch second s. */
 static int64_t tzdb_year_of(int64_t s) {
         int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-        int64_t y = 1970 + days / 366 - 1;
+        int64_t y    = 1970 + days / 366 - 1;
         while (tzdb_days(y + 1, 1, 1) <= days)
                 y++;
         return y;
@@ -150,7 +150,7 @@ static const char *tzdb_posix_hms(const char *p, int max_h, int64_t *out) {
 }
 
 static const char *tzdb_posix_int(const char *p, int lo, int hi, int *out) {
-        long v = 0;
+        long v     = 0;
         int digits = 0;
         while (isdigit((unsigned char)*p) && digits < 4) {
                 v = v * 10 + (*p++ - '0');
@@ -167,10 +167,10 @@ static const char *tzdb_posix_rule(const char *p, tzdb_rule_t *r) {
         r->time = 7200;
         if (*p == 'J') {
                 r->kind = 'J';
-                p = tzdb_posix_int(p + 1, 1, 365, &r->n);
+                p       = tzdb_posix_int(p + 1, 1, 365, &r->n);
         } else if (*p == 'M') {
                 r->kind = 'M';
-                p = tzdb_posix_int(p + 1, 1, 12, &r->m);
+                p       = tzdb_posix_int(p + 1, 1, 12, &r->m);
                 if (p && *p == '.')
                         p = tzdb_posix_int(p + 1, 1, 5, &r->w);
                 else
@@ -181,7 +181,7 @@ static const char *tzdb_posix_rule(const char *p, tzdb_rule_t *r) {
                         p = NULL;
         } else {
                 r->kind = 'D';
-                p = tzdb_posix_int(p, 0, 365, &r->n);
+                p       = tzdb_posix_int(p, 0, 365, &r->n);
         }
         if (p && *p == '/')
                 p = tzdb_posix_hms(p + 1, 167, &r->time);
@@ -229,7 +229,7 @@ static int64_t tzdb_rule_at(const tzdb_rule_t *r, int64_t y, int off) {
                 day = tzdb_days(y, 1, 1) + r->n;
         } else {
                 int64_t first = tzdb_days(y, r->m, 1);
-                int wd = (int)(((first + 4) % 7 + 7) % 7); /* 0 = Sunday */
+                int wd  = (int)(((first + 4) % 7 + 7) % 7); /* 0 = Sunday */
                 int dom = 1 + (r->d - wd + 7) % 7 + (r->w - 1) * 7;
                 while (dom > tzdb_mdays(y, r->m))
                         dom -= 7;
@@ -246,8 +246,8 @@ static int tzdb_posix_expand(const tzdb_posix_t *z, int64_t from_y,
         if (!z->has_dst)
                 return tzdb_push(l, after + 1, z->std_off);
         for (y = from_y; y <= LR_TZDB_LAST_YEAR; y++) {
-                int64_t a = tzdb_rule_at(&z->start, y, z->std_off);
-                int64_t b = tzdb_rule_at(&z->end, y, z->dst_off);
+                int64_t a  = tzdb_rule_at(&z->start, y, z->std_off);
+                int64_t b  = tzdb_rule_at(&z->end, y, z->dst_off);
                 int64_t t1 = a < b ? a : b, t2 = a < b ? b : a;
                 int o1 = a < b ? z->dst_off : z->std_off;
                 int o2 = a < b ? z->std_off : z->dst_off;
@@ -259,7 +259,8 @@ static int tzdb_posix_expand(const tzdb_posix_t *z, int64_t from_y,
         return 0;
 }
 
-/* ---- TZif -------------------------------------------------------------------*/
+/* ---- TZif
+ * -------------------------------------------------------------------*/
 
 static uint32_t tzdb_be32(const unsigned char *p) {
         return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
@@ -284,8 +285,8 @@ static int tzdb_hdr(const unsigned char *p, size_t len, tzdb_hdr_t *h) {
         h->typecnt  = tzdb_be32(p + 36);
         h->charcnt  = tzdb_be32(p + 40);
         if (!h->typecnt || h->typecnt > 256 || h->timecnt > 100000 ||
-            h->charcnt > 100000 || h->leapcnt > 100000 ||
-            h->isutcnt > 256 || h->isstdcnt > 256)
+            h->charcnt > 100000 || h->leapcnt > 100000 || h->isutcnt > 256 ||
+            h->isstdcnt > 256)
                 return -1;
         return 0;
 }
@@ -304,13 +305,13 @@ static int tzdb_parse(const unsigned char *p, size_t len, tzdb_list_t *l,
         const unsigned char *d, *types, *ttinfo;
         int tsize = 4, version, init_off;
         size_t off, i;
-        int64_t last = TZDB_MIN_S;
+        int64_t last     = TZDB_MIN_S;
         char footer[256] = "";
 
         if (tzdb_hdr(p, len, &h))
                 goto bad;
         version = p[4];
-        off = 44;
+        off     = 44;
         if (version >= '2') {
                 off += tzdb_block_len(&h, 4);
                 if (off > len || tzdb_hdr(p + off, len - off, &h))
@@ -320,14 +321,14 @@ static int tzdb_parse(const unsigned char *p, size_t len, tzdb_list_t *l,
         }
         if (off + tzdb_block_len(&h, tsize) > len)
                 goto bad;
-        d = p + off;
-        types = d + (size_t)h.timecnt * (size_t)tsize;
+        d      = p + off;
+        types  = d + (size_t)h.timecnt * (size_t)tsize;
         ttinfo = types + h.timecnt;
         for (i = 0; i < h.timecnt; i++)
                 if (types[i] >= h.typecnt)
                         goto bad;
         if (tsize == 8) {
-                const char *f = (const char *)d + tzdb_block_len(&h, 8);
+                const char *f   = (const char *)d + tzdb_block_len(&h, 8);
                 const char *end = (const char *)p + len, *nl;
                 if (f < end && *f == '\n' &&
                     (nl = memchr(f + 1, '\n', (size_t)(end - f - 1))) &&
@@ -343,7 +344,7 @@ static int tzdb_parse(const unsigned char *p, size_t len, tzdb_list_t *l,
         for (i = 0; i < h.timecnt; i++) {
                 int64_t at = tsize == 8 ? tzdb_be64(d + i * 8)
                                         : (int32_t)tzdb_be32(d + i * 4);
-                int o = (int32_t)tzdb_be32(ttinfo + (size_t)types[i] * 6);
+                int o      = (int32_t)tzdb_be32(ttinfo + (size_t)types[i] * 6);
                 if (at < TZDB_MIN_S) {
                         l->off[0] = o;
                         continue;
@@ -392,12 +393,12 @@ static int tzdb_read(const char *name, unsigned char **buf, size_t *len,
         FILE *f;
         size_t n;
 
-        snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir
-                                                          : "/usr/share/zoneinfo",
-                 name);
+        snprintf(path, sizeof(path), "%s/%s",
+                 dir && *dir ? dir : "/usr/share/zoneinfo", name);
         if (!(f = fopen(path, "rb"))) {
-                snprintf(errstr, errstr_size, "unknown timezone \"%s\" (%s: %s)",
-                         name, path, strerror(errno));
+                snprintf(errstr, errstr_size,
+                         "unknown timezone \"%s\" (%s: %s)", name, path,
+                         strerror(errno));
                 return -1;
         }
         *buf = malloc(TZDB_FILE_MAX);
@@ -414,14 +415,14 @@ static int tzdb_read(const char *name, unsigned char **buf, size_t *len,
 
 /* The table text of l, with equal neighbours merged into l itself. */
 static char *tzdb_format(tzdb_list_t *l) {
-        char *text = NULL;
+        char *text  = NULL;
         size_t size = 0, i, k = 0;
         FILE *f;
 
         for (i = 0; i < l->cnt; i++) {
                 if (k && l->off[k - 1] == l->off[i])
                         continue;
-                l->at[k] = i ? l->at[i] * 1000 : INT64_MIN;
+                l->at[k]  = i ? l->at[i] * 1000 : INT64_MIN;
                 l->off[k] = l->off[i];
                 k++;
         }
@@ -452,9 +453,9 @@ static tzdb_zone_t *tzdb_find(const char *name) {
 static tzdb_zone_t *tzdb_get(const char *name, char *errstr,
                              size_t errstr_size) {
         tzdb_zone_t *z;
-        tzdb_list_t l = {NULL, NULL, 0, 0};
+        tzdb_list_t l      = {NULL, NULL, 0, 0};
         unsigned char *buf = NULL;
-        size_t len = 0;
+        size_t len         = 0;
         char err[256];
 
         if (!name || !tzdb_name_ok(name)) {
@@ -468,8 +469,7 @@ static tzdb_zone_t *tzdb_get(const char *name, char *errstr,
         if (tzdb_read(name, &buf, &len, errstr, errstr_size))
                 goto done;
         if (tzdb_parse(buf, len, &l, err, sizeof(err))) {
-                snprintf(errstr, errstr_size, "timezone \"%s\": %s", name,
-                         err);
+                snprintf(errstr, errstr_size, "timezone \"%s\": %s", name, err);
                 goto done;
         }
         z = calloc(1, sizeof(*z));
@@ -481,12 +481,12 @@ static tzdb_zone_t *tzdb_get(const char *name, char *errstr,
                 z = NULL;
                 goto done;
         }
-        z->at = l.at;
-        z->off = l.off;
-        z->cnt = l.cnt;
-        l.at = NULL;
-        l.off = NULL;
-        z->next = tzdb_zones;
+        z->at      = l.at;
+        z->off     = l.off;
+        z->cnt     = l.cnt;
+        l.at       = NULL;
+        l.off      = NULL;
+        z->next    = tzdb_zones;
         tzdb_zones = z;
 done:
         pthread_mutex_unlock(&tzdb_lock);
@@ -504,7 +504,7 @@ const char *lr_tzdb_table(const char *name, char *errstr, size_t errstr_size) {
 int lr_tzdb_offset(const char *name, int64_t t, int *offset_s, char *errstr,
                    size_t errstr_size) {
         tzdb_zone_t *z = tzdb_get(name, errstr, errstr_size);
-        size_t lo = 0, hi;
+        size_t lo      = 0, hi;
         if (!z)
                 return -1;
         /* The last change at or before t (at[0] is -infinity). */

@@ -64,7 +64,7 @@ typedef struct lr_worker_s {
         lr_timers_t *timers;     /* worker.clock: who fires the timers */
         int transactional;
         int txn_failed; /* the open transaction refused a message */
-        int paused; /* partitions paused while Redis is unreachable */
+        int paused;     /* partitions paused while Redis is unreachable */
         int fatal;
         char fatal_reason[512];
         /* counters, logged every LR_STATS_INTERVAL_MS */
@@ -111,9 +111,8 @@ static void lr_worker_error_cb(rd_kafka_t *rk, int err, const char *reason,
                 char fatal[256];
                 rd_kafka_resp_err_t code =
                     rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                         "%s: %s: %s", rd_kafka_name(rk),
-                         rd_kafka_err2str(code), fatal);
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s: %s: %s",
+                         rd_kafka_name(rk), rd_kafka_err2str(code), fatal);
                 w->fatal = 1;
                 return;
         }
@@ -130,9 +129,8 @@ static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
         /* After a fatal producer error the queued messages fail as
          * "purged": name the cause, not the purge. */
         if ((err = rd_kafka_fatal_error(rk, fatal, sizeof(fatal)))) {
-                snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                         "%s: %s: %s", rd_kafka_name(rk),
-                         rd_kafka_err2str(err), fatal);
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s: %s: %s",
+                         rd_kafka_name(rk), rd_kafka_err2str(err), fatal);
         } else if (w->transactional) {
                 /* The transaction's commit fails as abortable: it is
                  * aborted and the batch consumed again. */
@@ -190,8 +188,8 @@ static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void lr_worker_pause(lr_worker_t *w, int pause) {
         rd_kafka_topic_partition_list_t *parts;
-        if (w->paused == pause ||
-            rd_kafka_assignment(w->consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (w->paused == pause || rd_kafka_assignment(w->consumer, &parts) !=
+                                      RD_KAFKA_RESP_ERR_NO_ERROR)
                 return;
         if (pause)
                 rd_kafka_pause_partitions(w->consumer, parts);
@@ -240,7 +238,7 @@ static void lr_worker_hold(lr_worker_t *w, int64_t since) {
  * the batch's partitions were revoked meanwhile (the batch is dropped;
  * Redis is back by then). */
 static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
-        int backoff = LR_BACKOFF_MIN_MS, slept;
+        int backoff   = LR_BACKOFF_MIN_MS, slept;
         int64_t since = lr_mono_ms();
         char errstr[512];
 
@@ -268,7 +266,8 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
         lr_gauge_set(&w->metrics.redis_up, 1);
         lr_worker_pause(w, 0);
         if (w->generation != w->batch_generation) {
-                lr_info("worker", "partitions were revoked meanwhile: the "
+                lr_info("worker",
+                        "partitions were revoked meanwhile: the "
                         "batch is dropped, their owner reads it again");
                 return -1;
         }
@@ -305,7 +304,8 @@ static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
         if (w->transactional && err == RD_KAFKA_RESP_ERR__STATE &&
             !rd_kafka_fatal_error(w->producer, NULL, 0)) {
                 if (!w->txn_failed)
-                        lr_warn("worker", "transaction failed while producing "
+                        lr_warn("worker",
+                                "transaction failed while producing "
                                 "to %s; aborting it",
                                 w->cfg->topics[topic]);
                 w->txn_failed = 1;
@@ -359,9 +359,8 @@ static void lr_worker_publish_tier_changes(lr_worker_t *w,
                         return;
                 }
                 if (!lr_worker_produce(w, LR_TOPIC_REP_TIER_CHANGED,
-                                       tc[i].tenant_id,
-                                       strlen(tc[i].tenant_id), buf, len, 1,
-                                       NULL))
+                                       tc[i].tenant_id, strlen(tc[i].tenant_id),
+                                       buf, len, 1, NULL))
                         lr_metric_add(&w->metrics.tier_changes, 1);
         }
 }
@@ -399,8 +398,8 @@ static void lr_worker_tier_changes(void *opaque, lr_tier_changed_t *tc,
         lr_snapshot_changes_append(&w->tc, &w->tc_cnt, tc, cnt);
 }
 
-static const lr_apply_hooks_t lr_worker_apply_hooks = {
-    lr_worker_retry, lr_worker_tier_changes};
+static const lr_apply_hooks_t lr_worker_apply_hooks = {lr_worker_retry,
+                                                       lr_worker_tier_changes};
 
 /* The shared path of apply.h: rankings installed between the days,
  * segments retried while Redis is unreachable. */
@@ -420,8 +419,8 @@ static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
         size_t i;
         for (i = 0; i < b->cnt; i++) {
                 rd_kafka_message_t *m = b->msgs[i];
-                int topic = lr_config_topic_kind(w->cfg,
-                                                 rd_kafka_topic_name(m->rkt));
+                int topic =
+                    lr_config_topic_kind(w->cfg, rd_kafka_topic_name(m->rkt));
                 lr_codec_err_t err;
                 int backoff = LR_BACKOFF_MIN_MS;
 
@@ -451,18 +450,17 @@ static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
                         lr_store_op_t *op = &b->ops[b->ops_cnt];
                         lr_event_t *ev    = &b->evs[i];
                         op->ev            = ev;
-                        op->policy = lr_config_policy(w->cfg, ev->tenant_id,
-                                                      NULL);
-                        op->lead_tier =
-                            ev->kind == LR_EV_LEAD_CREATED
-                                ? lr_policy_lead_tier(op->policy,
-                                                      ev->u.lead.tier,
-                                                      ev->u.lead.score)
-                                : 0;
-                        op->source_topic     = rd_kafka_topic_name(m->rkt);
-                        op->source_partition = m->partition;
-                        op->source_offset    = m->offset;
-                        op->fire_timers      = w->cfg->clock_event;
+                        op->policy =
+                            lr_config_policy(w->cfg, ev->tenant_id, NULL);
+                        op->lead_tier           = ev->kind == LR_EV_LEAD_CREATED
+                                                      ? lr_policy_lead_tier(
+                                                            op->policy, ev->u.lead.tier,
+                                                            ev->u.lead.score)
+                                                      : 0;
+                        op->source_topic        = rd_kafka_topic_name(m->rkt);
+                        op->source_partition    = m->partition;
+                        op->source_offset       = m->offset;
+                        op->fire_timers         = w->cfg->clock_event;
                         b->op_msg[b->ops_cnt++] = i;
                 }
         }
@@ -498,8 +496,9 @@ static rd_kafka_topic_partition_list_t *lr_worker_offsets(const lr_batch_t *b) {
         size_t i;
         for (i = 0; i < b->cnt; i++) {
                 const rd_kafka_message_t *m = b->msgs[i];
-                rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-                    l, rd_kafka_topic_name(m->rkt), m->partition);
+                rd_kafka_topic_partition_t *p =
+                    rd_kafka_topic_partition_list_find(
+                        l, rd_kafka_topic_name(m->rkt), m->partition);
                 if (!p)
                         p = rd_kafka_topic_partition_list_add(
                             l, rd_kafka_topic_name(m->rkt), m->partition);
@@ -523,7 +522,7 @@ static void lr_worker_commit_offsets(lr_worker_t *w,
 static int lr_worker_commit_txn(lr_worker_t *w,
                                 rd_kafka_topic_partition_list_t *offsets) {
         rd_kafka_error_t *e = NULL;
-        int64_t since = lr_mono_ms();
+        int64_t since       = lr_mono_ms();
 
         /* Both calls resume after a timeout: keep the group meanwhile. */
         if (offsets) {
@@ -537,9 +536,10 @@ static int lr_worker_commit_txn(lr_worker_t *w,
                 }
                 rd_kafka_consumer_group_metadata_destroy(cgmd);
         }
-        while (!e && (e = rd_kafka_commit_transaction(w->producer,
-                                                      LR_KEEPALIVE_MS)) &&
-               rd_kafka_error_is_retriable(e)) {
+        while (
+            !e &&
+            (e = rd_kafka_commit_transaction(w->producer, LR_KEEPALIVE_MS)) &&
+            rd_kafka_error_is_retriable(e)) {
                 rd_kafka_error_destroy(e);
                 e = NULL;
                 lr_worker_hold(w, since);
@@ -613,7 +613,7 @@ static void lr_worker_batch_clear(lr_batch_t *b) {
 
 /* Polls until batch_size messages or the queue is empty. */
 static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
-        int timeout = 100;
+        int timeout         = 100;
         w->batch_generation = w->generation;
         while ((int)b->cnt < max && !*w->stop && !w->fatal) {
                 rd_kafka_message_t *m =
@@ -673,7 +673,7 @@ static int lr_worker_deliver(lr_worker_t *w,
                                       errstr, sizeof(errstr)))
                 lr_warn("worker", "acking tier changes: %s", errstr);
         lr_snapshot_changes_free(w->tc, w->tc_cnt);
-        w->tc = NULL;
+        w->tc     = NULL;
         w->tc_cnt = 0;
         return 0;
 }
@@ -693,7 +693,7 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
                 return -1;
         lr_worker_publish(w, b);
         offsets = lr_worker_offsets(b);
-        r = lr_worker_deliver(w, offsets);
+        r       = lr_worker_deliver(w, offsets);
         if (r && !w->fatal)
                 lr_worker_rewind(w); /* aborted: consume the batch again */
         /* Revoked while the outputs were delivered: the partitions' next
@@ -743,7 +743,7 @@ static const lr_timers_hooks_t lr_worker_timers_hooks = {
 static void lr_worker_fit_poll_interval(lr_worker_t *w) {
         const char *v = lr_config_get(w->cfg, "kafka.max.poll.interval.ms");
         long max_poll = v ? strtol(v, NULL, 10) : 300000;
-        int quarter = max_poll > 4 ? (int)(max_poll / 4) : 1;
+        int quarter   = max_poll > 4 ? (int)(max_poll / 4) : 1;
 
         w->backoff_max_ms =
             LR_BACKOFF_MAX_MS < quarter ? LR_BACKOFF_MAX_MS : quarter;
@@ -779,8 +779,10 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 if (!(w->http = lr_http_start(cfg->http_listen, &w->metrics,
                                               errstr, errstr_size)))
                         return -1;
-                lr_info("worker", "http.listen %s (port %d): GET /metrics, "
-                        "/healthz", cfg->http_listen, lr_http_port(w->http));
+                lr_info("worker",
+                        "http.listen %s (port %d): GET /metrics, "
+                        "/healthz",
+                        cfg->http_listen, lr_http_port(w->http));
         }
         if (!strcmp(bootstrap, "embedded")) {
                 if (!(w->broker = lr_dev_broker_new(1, 4, errstr, errstr_size)))
@@ -803,8 +805,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         }
         lr_gauge_set(&w->metrics.redis_up, 1);
         w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
-        w->timers = lr_timers_new(w->store, w->apply, cfg,
-                                  &lr_worker_timers_hooks, w);
+        w->timers =
+            lr_timers_new(w->store, w->apply, cfg, &lr_worker_timers_hooks, w);
 
         if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
                                        errstr, errstr_size)))
@@ -813,8 +815,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         rd_kafka_conf_set_error_cb(conf, lr_worker_error_cb);
         rd_kafka_conf_set_dr_msg_cb(conf, lr_worker_dr_cb);
         w->transactional = lr_config_get(cfg, "kafka.transactional.id") != NULL;
-        if (!(w->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err2,
-                                         sizeof(err2)))) {
+        if (!(w->producer =
+                  rd_kafka_new(RD_KAFKA_PRODUCER, conf, err2, sizeof(err2)))) {
                 snprintf(errstr, errstr_size, "producer: %s", err2);
                 return -1;
         }
@@ -838,8 +840,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         rd_kafka_conf_set_opaque(conf, w);
         rd_kafka_conf_set_error_cb(conf, lr_worker_error_cb);
         rd_kafka_conf_set_rebalance_cb(conf, lr_worker_rebalance_cb);
-        if (!(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2,
-                                         sizeof(err2)))) {
+        if (!(w->consumer =
+                  rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2, sizeof(err2)))) {
                 snprintf(errstr, errstr_size, "consumer: %s", err2);
                 return -1;
         }
@@ -916,13 +918,13 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 }
                 goto done;
         }
-        lr_info("worker", "running: group %s, topics %s, %s, %s; Redis %s "
+        lr_info("worker",
+                "running: group %s, topics %s, %s, %s; Redis %s "
                 "(namespace %s)%s",
                 cfg->group_id, cfg->topics[LR_TOPIC_LEAD_CREATED],
                 cfg->topics[LR_TOPIC_CALL_OUTCOME],
                 cfg->topics[LR_TOPIC_REP_STATUS], cfg->redis_url,
-                cfg->redis_namespace,
-                w.transactional ? ", transactional" : "");
+                cfg->redis_namespace, w.transactional ? ", transactional" : "");
         while (!*stop && !w.fatal) {
                 int caught_up;
                 lr_worker_collect(&w, &b, n);
@@ -935,7 +937,8 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 lr_worker_stats(&w, 0);
         }
         if (w.fatal) {
-                lr_error("worker", "fatal: %s; exiting without committing the "
+                lr_error("worker",
+                         "fatal: %s; exiting without committing the "
                          "current batch",
                          w.fatal_reason);
                 rc = 1;

@@ -28,18 +28,20 @@ static const char *wh_skip(const char *p) {
 
 /* A day name at p (3 letters, or the full name); its index or -1. */
 static int wh_day(const char **pp) {
-        static const char *full[7] = {"monday", "tuesday", "wednesday",
-                                      "thursday", "friday", "saturday",
+        static const char *full[7] = {"monday",   "tuesday", "wednesday",
+                                      "thursday", "friday",  "saturday",
                                       "sunday"};
-        const char *p = *pp;
+        const char *p              = *pp;
         int i;
         for (i = 0; i < 7; i++) {
                 size_t n = strlen(full[i]);
-                if (!strncasecmp(p, full[i], n) && !isalpha((unsigned char)p[n])) {
+                if (!strncasecmp(p, full[i], n) &&
+                    !isalpha((unsigned char)p[n])) {
                         *pp = p + n;
                         return i;
                 }
-                if (!strncasecmp(p, wh_days[i], 3) && !isalpha((unsigned char)p[3])) {
+                if (!strncasecmp(p, wh_days[i], 3) &&
+                    !isalpha((unsigned char)p[3])) {
                         *pp = p + 3;
                         return i;
                 }
@@ -58,7 +60,7 @@ static int wh_word(const char **pp, const char *w) {
 /* The day set of a segment: bit i = day i (Monday 0). 0 on error. */
 static int wh_parse_days(const char **pp) {
         const char *p = wh_skip(*pp);
-        int mask = 0;
+        int mask      = 0;
         if (wh_word(&p, "daily"))
                 mask = 0x7f;
         else if (wh_word(&p, "weekdays"))
@@ -133,12 +135,13 @@ static int wh_cmp(const void *a, const void *b) {
 int lr_workhours_compile(const char *spec, char *out, size_t out_size,
                          char *errstr, size_t errstr_size) {
         wh_iv_t iv[WH_MAX_IVS];
-        int n = 0, i, k;
+        int n         = 0, i, k;
         const char *p = wh_skip(spec ? spec : "");
-        size_t len = 0;
+        size_t len    = 0;
 
         if (out_size < 64) {
-                snprintf(errstr, errstr_size, "working_hours: buffer too small");
+                snprintf(errstr, errstr_size,
+                         "working_hours: buffer too small");
                 return -1;
         }
         if (wh_word(&p, "always") || !strncmp(p, "24/7", 4)) {
@@ -167,7 +170,8 @@ int lr_workhours_compile(const char *spec, char *out, size_t out_size,
                                 e += 1440; /* into the next day */
                         for (d = 0; d < 7; d++)
                                 if ((mask & (1 << d)) &&
-                                    wh_add(iv, &n, d * 1440 + s, d * 1440 + e)) {
+                                    wh_add(iv, &n, d * 1440 + s,
+                                           d * 1440 + e)) {
                                         snprintf(errstr, errstr_size,
                                                  "working_hours \"%s\": too "
                                                  "many intervals",

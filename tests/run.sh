@@ -6,6 +6,7 @@
 #   3. builds with warnings as errors and runs the whole suite (ctest),
 #   4. builds with ASan/UBSan and runs the whole suite again,
 #   5. runs the Avro decoder fuzzer (libFuzzer) for a bounded time,
+#   6. checks that every C file follows .clang-format,
 # then stops what it started.  Usage: bash tests/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,6 +78,18 @@ if "$root/build-fuzz/tests/fuzz_decode" -max_total_time="$FUZZ_SECONDS" \
   passed=$((passed + 1))
 else
   tail -50 "$work/fuzz.log"
+  failed=$((failed + 1))
+fi
+
+echo "== style: clang-format $(clang-format --version | grep -o '[0-9][0-9.]*' | head -1)"
+# shellcheck disable=SC2046
+if deviations=$(clang-format --dry-run $(git ls-files '*.c' '*.h' 2>/dev/null ||
+                  find src include tests -name '*.[ch]') 2>&1) && [ -z "$deviations" ]; then
+  echo "style ok"
+  passed=$((passed + 1))
+else
+  grep 'warning:' <<<"$deviations" | head -20
+  echo "style: $(grep -c 'warning:' <<<"$deviations") deviations from .clang-format (clang-format -i FILE...)"
   failed=$((failed + 1))
 fi
 

@@ -23,14 +23,15 @@ typedef struct lr_codec_s lr_codec_t;
 #define LR_CODEC_MAX_MESSAGE (256 * 1024)
 
 typedef enum lr_codec_err_e {
-        LR_CODEC_OK = 0,
-        LR_CODEC_ERR_FRAME = -1,     /* not Confluent-framed / too short */
+        LR_CODEC_OK            = 0,
+        LR_CODEC_ERR_FRAME     = -1, /* not Confluent-framed / too short */
         LR_CODEC_ERR_SCHEMA_ID = -2, /* unknown schema id */
-        LR_CODEC_ERR_DECODE = -3,    /* undecodable Avro */
-        LR_CODEC_ERR_INVALID = -4,   /* missing field / out of range / wrong record */
+        LR_CODEC_ERR_DECODE    = -3, /* undecodable Avro */
+        LR_CODEC_ERR_INVALID =
+            -4, /* missing field / out of range / wrong record */
         LR_CODEC_ERR_TOO_LARGE = -5, /* oversized message or field */
-        LR_CODEC_ERR_REGISTRY = -6,  /* registry unreachable: retriable */
-        LR_CODEC_ERR_ENCODE = -7,
+        LR_CODEC_ERR_REGISTRY  = -6, /* registry unreachable: retriable */
+        LR_CODEC_ERR_ENCODE    = -7,
 } lr_codec_err_t;
 
 /* registry_url may be NULL. Returns NULL and fills errstr on failure. */

@@ -46,8 +46,8 @@ typedef enum lr_presence_e {
 const char *lr_event_kind_name(lr_event_kind_t kind); /* "LeadCreated" ... */
 const char *lr_outcome_name(lr_outcome_t o);          /* "CLOSED_WON" ... */
 const char *lr_presence_name(lr_presence_t p);        /* "IN_MEETING" ... */
-int lr_outcome_parse(const char *s);  /* -1 if unknown */
-int lr_presence_parse(const char *s); /* -1 if unknown */
+int lr_outcome_parse(const char *s);                  /* -1 if unknown */
+int lr_presence_parse(const char *s);                 /* -1 if unknown */
 
 typedef struct lr_kv_s {
         char *key;

@@ -24,30 +24,30 @@ typedef enum lr_metric_e {
 const char *lr_metric_name(lr_metric_t m);
 
 typedef struct lr_policy_s {
-        char strategy[32];             /* "ranked" | baselines (issue 3) */
-        double weights[LR_METRIC_CNT]; /* sum to 1 */
-        int window_days;               /* 90 */
-        int conversion_maturity_days;  /* 30 */
-        double shrinkage;              /* prior strength, in samples: 10 */
-        int tiers;                     /* 3 */
-        int ramp_min_leads;            /* 20 */
-        double promote_ratio;          /* 1.20 */
-        double demote_ratio;           /* 0.80 */
-        char evaluation[16];           /* "daily" | "monthly" */
-        int max_open_leads;            /* 25 */
-        int max_leads_per_day;         /* 0 = no daily cap; else leads per
-                                        * rep per day of its timezone */
+        char strategy[32];                  /* "ranked" | baselines (issue 3) */
+        double weights[LR_METRIC_CNT];      /* sum to 1 */
+        int window_days;                    /* 90 */
+        int conversion_maturity_days;       /* 30 */
+        double shrinkage;                   /* prior strength, in samples: 10 */
+        int tiers;                          /* 3 */
+        int ramp_min_leads;                 /* 20 */
+        double promote_ratio;               /* 1.20 */
+        double demote_ratio;                /* 0.80 */
+        char evaluation[16];                /* "daily" | "monthly" */
+        int max_open_leads;                 /* 25 */
+        int max_leads_per_day;              /* 0 = no daily cap; else leads per
+                                             * rep per day of its timezone */
         int lead_tier_scores[LR_MAX_TIERS]; /* score >= [0] -> tier 1, >= [1]
                                              * -> tier 2 ... : {80, 50} */
-        int max_wait_seconds;          /* 300 */
-        int sla_first_touch_seconds;   /* 900 */
-        int owner_first;               /* 0 */
-        int region_match;              /* 0 */
-        int sla_max_attempts;          /* 3: assignments of a lead by SLA
-                                        * reassignment at most; 0 = no limit */
-        int tier_weights[LR_MAX_TIERS]; /* weighted_round_robin: weight of
-                                         * reps of tier T is [T-1]; cnt 0 =
-                                         * default tiers - T + 1 */
+        int max_wait_seconds;               /* 300 */
+        int sla_first_touch_seconds;        /* 900 */
+        int owner_first;                    /* 0 */
+        int region_match;                   /* 0 */
+        int sla_max_attempts;               /* 3: assignments of a lead by SLA
+                                             * reassignment at most; 0 = no limit */
+        int tier_weights[LR_MAX_TIERS];     /* weighted_round_robin: weight of
+                                             * reps of tier T is [T-1]; cnt 0 =
+                                             * default tiers - T + 1 */
         int tier_weights_cnt;
 } lr_policy_t;
 

@@ -62,8 +62,8 @@ typedef struct lr_rep_rank_s {
         double value[LR_METRIC_CNT]; /* raw (conversion: quality-adjusted) */
         double score[LR_METRIC_CNT]; /* normalised 0..1 */
         double composite;
-        int rank;     /* 1 = best; 0 for inactive reps */
-        int new_tier; /* tier after evaluation (== tier when unchanged) */
+        int rank;         /* 1 = best; 0 for inactive reps */
+        int new_tier;     /* tier after evaluation (== tier when unchanged) */
         double tier_mean; /* mean composite of the tier it was compared with */
 } lr_rep_rank_t;
 

@@ -33,7 +33,7 @@ FIXTURE int g_port;
 FIXTURE int g_own_server;
 FIXTURE redisContext *g_raw; /* for looking at keys directly */
 FIXTURE lr_policy_t g_pol;
-FIXTURE int32_t D; /* the first test day: 2026-11-27 */
+FIXTURE int32_t D;  /* the first test day: 2026-11-27 */
 FIXTURE int g_fire; /* ops fire due timers first (worker.clock: event) */
 
 FIXTURE const char *TOPIC = "lead-created";
@@ -43,9 +43,9 @@ FIXTURE const char *TOPIC = "lead-created";
 FIXTURE int free_port(void) {
         struct sockaddr_in a;
         socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+        int fd        = socket(AF_INET, SOCK_STREAM, 0), port;
         memset(&a, 0, sizeof(a));
-        a.sin_family = AF_INET;
+        a.sin_family      = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
             getsockname(fd, (struct sockaddr *)&a, &len)) {
@@ -64,7 +64,7 @@ FIXTURE void server_stop(void) {
         if (!g_own_server)
                 return;
         g_own_server = 0;
-        c = redisConnect("127.0.0.1", g_port);
+        c            = redisConnect("127.0.0.1", g_port);
         if (c && !c->err && (r = redisCommand(c, "SHUTDOWN NOSAVE")))
                 freeReplyObject(r);
         if (c)
@@ -140,7 +140,7 @@ FIXTURE redisReply *raw(const char *fmt, const char *a, const char *b) {
 
 /* HGET <ns>:{<tenant>}:<key> field as an integer, -1 when absent. */
 FIXTURE long long hget_int(const char *ns, const char *tenant, const char *key,
-                          const char *field) {
+                           const char *field) {
         char k[256];
         redisReply *r;
         long long v;
@@ -183,47 +183,47 @@ FIXTURE void store_close(lr_store_t *st) {
 }
 
 FIXTURE lr_event_t ev_lead(const char *eid, const char *tenant,
-                          const char *lead, int64_t t) {
+                           const char *lead, int64_t t) {
         lr_event_t ev;
         memset(&ev, 0, sizeof(ev));
-        ev.kind = LR_EV_LEAD_CREATED;
-        ev.event_id = (char *)eid;
-        ev.tenant_id = (char *)tenant;
-        ev.lead_id = (char *)lead;
+        ev.kind              = LR_EV_LEAD_CREATED;
+        ev.event_id          = (char *)eid;
+        ev.tenant_id         = (char *)tenant;
+        ev.lead_id           = (char *)lead;
         ev.u.lead.created_at = t;
-        ev.u.lead.score = 60;
+        ev.u.lead.score      = 60;
         return ev;
 }
 
 FIXTURE lr_event_t ev_status(const char *eid, const char *tenant,
-                            const char *rep, int64_t t, lr_presence_t p,
-                            int64_t until) {
+                             const char *rep, int64_t t, lr_presence_t p,
+                             int64_t until) {
         lr_event_t ev;
         memset(&ev, 0, sizeof(ev));
-        ev.kind = LR_EV_REP_STATUS;
-        ev.event_id = (char *)eid;
-        ev.tenant_id = (char *)tenant;
-        ev.u.rep.rep_id = (char *)rep;
+        ev.kind              = LR_EV_REP_STATUS;
+        ev.event_id          = (char *)eid;
+        ev.tenant_id         = (char *)tenant;
+        ev.u.rep.rep_id      = (char *)rep;
         ev.u.rep.occurred_at = t;
-        ev.u.rep.status = p;
-        ev.u.rep.has_until = until > 0;
-        ev.u.rep.until = until;
+        ev.u.rep.status      = p;
+        ev.u.rep.has_until   = until > 0;
+        ev.u.rep.until       = until;
         return ev;
 }
 
 FIXTURE lr_event_t ev_call(const char *eid, const char *tenant, const char *rep,
-                          const char *lead, int64_t t, lr_outcome_t o,
-                          int64_t value) {
+                           const char *lead, int64_t t, lr_outcome_t o,
+                           int64_t value) {
         lr_event_t ev;
         memset(&ev, 0, sizeof(ev));
-        ev.kind = LR_EV_CALL_OUTCOME;
-        ev.event_id = (char *)eid;
-        ev.tenant_id = (char *)tenant;
-        ev.lead_id = (char *)lead;
-        ev.u.call.rep_id = (char *)rep;
-        ev.u.call.occurred_at = t;
-        ev.u.call.outcome = o;
-        ev.u.call.has_deal_value = value >= 0;
+        ev.kind                    = LR_EV_CALL_OUTCOME;
+        ev.event_id                = (char *)eid;
+        ev.tenant_id               = (char *)tenant;
+        ev.lead_id                 = (char *)lead;
+        ev.u.call.rep_id           = (char *)rep;
+        ev.u.call.occurred_at      = t;
+        ev.u.call.outcome          = o;
+        ev.u.call.has_deal_value   = value >= 0;
         ev.u.call.deal_value_cents = value;
         return ev;
 }
@@ -231,19 +231,19 @@ FIXTURE lr_event_t ev_call(const char *eid, const char *tenant, const char *rep,
 FIXTURE lr_store_op_t op_of(const lr_event_t *ev, int lead_tier) {
         lr_store_op_t op;
         memset(&op, 0, sizeof(op));
-        op.ev = ev;
-        op.policy = &g_pol;
-        op.lead_tier = lead_tier;
-        op.source_topic = TOPIC;
+        op.ev               = ev;
+        op.policy           = &g_pol;
+        op.lead_tier        = lead_tier;
+        op.source_topic     = TOPIC;
         op.source_partition = 2;
-        op.source_offset = 1234567890123LL;
-        op.fire_timers = g_fire;
+        op.source_offset    = 1234567890123LL;
+        op.fire_timers      = g_fire;
         return op;
 }
 
 /* Applies one event; r receives the result (clear it after use). */
 FIXTURE lr_store_status_t apply(lr_store_t *st, const lr_event_t *ev,
-                               int lead_tier, lr_store_result_t *r) {
+                                int lead_tier, lr_store_result_t *r) {
         lr_store_op_t op = op_of(ev, lead_tier);
         char err[256];
         if (lr_store_apply(st, &op, 1, r, err, sizeof(err))) {
@@ -264,7 +264,7 @@ FIXTURE void apply_quiet(lr_store_t *st, const lr_event_t *ev) {
 }
 
 FIXTURE void status(lr_store_t *st, const char *tenant, const char *rep,
-                   int64_t t, lr_presence_t p, int64_t until) {
+                    int64_t t, lr_presence_t p, int64_t until) {
         char eid[128];
         lr_event_t ev;
         snprintf(eid, sizeof(eid), "st-%s-%lld-%d", rep, (long long)t, p);
@@ -273,20 +273,20 @@ FIXTURE void status(lr_store_t *st, const char *tenant, const char *rep,
 }
 
 FIXTURE void status_max_open(lr_store_t *st, const char *tenant,
-                            const char *rep, int64_t t, int max_open) {
+                             const char *rep, int64_t t, int max_open) {
         char eid[128];
         lr_event_t ev;
         snprintf(eid, sizeof(eid), "st-%s-%lld-max", rep, (long long)t);
         ev = ev_status(eid, tenant, rep, t, LR_PRESENCE_AVAILABLE, 0);
         ev.u.rep.has_max_open_leads = 1;
-        ev.u.rep.max_open_leads = max_open;
+        ev.u.rep.max_open_leads     = max_open;
         apply_quiet(st, &ev);
 }
 
 /* Creates a lead of tier lt at t; returns the number of decisions and
  * keeps the first one's rep_id, reason and skipped list in r. */
 FIXTURE size_t lead(lr_store_t *st, const char *tenant, const char *lead_id,
-                   int64_t t, int lt, lr_store_result_t *r) {
+                    int64_t t, int lt, lr_store_result_t *r) {
         char eid[128];
         lr_event_t ev;
         snprintf(eid, sizeof(eid), "ev-%s", lead_id);
@@ -296,8 +296,8 @@ FIXTURE size_t lead(lr_store_t *st, const char *tenant, const char *lead_id,
 }
 
 FIXTURE void call_outcome(lr_store_t *st, const char *tenant, const char *rep,
-                         const char *lead_id, int64_t t, lr_outcome_t o,
-                         int64_t value, lr_store_result_t *r) {
+                          const char *lead_id, int64_t t, lr_outcome_t o,
+                          int64_t value, lr_store_result_t *r) {
         char eid[128];
         lr_event_t ev;
         snprintf(eid, sizeof(eid), "call-%s-%s-%lld-%d", rep, lead_id,
@@ -309,18 +309,18 @@ FIXTURE void call_outcome(lr_store_t *st, const char *tenant, const char *rep,
 /* Installs a ranking for day: reps ids[i] with comps[i], rank i+1, tier
  * tiers[i] (evaluate on). */
 FIXTURE int install(lr_store_t *st, const char *tenant, int32_t day, int n,
-                   const char **ids, const double *comps, const int *tiers) {
+                    const char **ids, const double *comps, const int *tiers) {
         lr_rep_rank_t rr[16];
         int i, installed = -1;
         char err[256];
         memset(rr, 0, sizeof(rr));
         for (i = 0; i < n; i++) {
-                rr[i].rep_id = ids[i];
+                rr[i].rep_id    = ids[i];
                 rr[i].composite = comps[i];
-                rr[i].rank = i + 1;
-                rr[i].tier = 3;
-                rr[i].new_tier = tiers[i];
-                rr[i].active = 1;
+                rr[i].rank      = i + 1;
+                rr[i].tier      = 3;
+                rr[i].new_tier  = tiers[i];
+                rr[i].active    = 1;
         }
         if (lr_store_install_rank(st, tenant, day, rr, n, 1, &g_pol, NULL, 0,
                                   &installed, err, sizeof(err))) {
@@ -338,10 +338,10 @@ enum { REP_TIER, REP_HANDLED, REP_OPEN };
 
 /* A field of a rep as lr_store_read_reps() reads it; -1 if absent. */
 FIXTURE long long rep_field(lr_store_t *st, const char *tenant, const char *rep,
-                           int field) {
+                            int field) {
         lr_store_rep_t *reps = NULL;
-        size_t cnt = 0, i;
-        long long v = -1;
+        size_t cnt           = 0, i;
+        long long v          = -1;
         char err[256];
         if (lr_store_read_reps(st, tenant, 0, 0, &reps, &cnt, err,
                                sizeof(err))) {
@@ -369,7 +369,7 @@ FIXTURE void check_skipped(const lr_assigned_t *d, const char *expect) {
 }
 
 FIXTURE void check_same_decision(const lr_assigned_t *a,
-                                const lr_assigned_t *b) {
+                                 const lr_assigned_t *b) {
         CHECK_STR(a->event_id, b->event_id);
         CHECK_STR(a->rep_id, b->rep_id);
         CHECK_STR(a->lead_id, b->lead_id);
@@ -384,7 +384,7 @@ FIXTURE void check_same_decision(const lr_assigned_t *a,
 }
 
 FIXTURE const lr_store_rep_t *find_rep(const lr_store_rep_t *reps, size_t cnt,
-                                      const char *id) {
+                                       const char *id) {
         size_t i;
         for (i = 0; i < cnt; i++)
                 if (!strcmp(reps[i].rep_id, id))
@@ -392,8 +392,7 @@ FIXTURE const lr_store_rep_t *find_rep(const lr_store_rep_t *reps, size_t cnt,
         return NULL;
 }
 
-FIXTURE const lr_bucket_t *find_bucket(const lr_store_rep_t *rep,
-                                      int32_t day) {
+FIXTURE const lr_bucket_t *find_bucket(const lr_store_rep_t *rep, int32_t day) {
         size_t i;
         for (i = 0; rep && i < rep->buckets_cnt; i++)
                 if (rep->buckets[i].day == day)

@@ -141,7 +141,7 @@ int main(void) {
         char errstr[512], url[64], *tenant = NULL;
         lr_codec_t *codec;
         lr_event_t ev;
-        uint8_t *v1 = NULL, *v2;
+        uint8_t *v1   = NULL, *v2;
         size_t v1_len = 0, v2_len;
         int port;
 
@@ -167,7 +167,10 @@ int main(void) {
         v2_len = v1_len + 5;
         v2     = malloc(v2_len);
         memcpy(v2, v1, v1_len);
-        memcpy(v2 + v1_len, "\x02\x06" "c-1", 5);
+        memcpy(v2 + v1_len,
+               "\x02\x06"
+               "c-1",
+               5);
         set_id(v2, 900);
 
         /* manifest ids never ask the registry */
@@ -180,8 +183,8 @@ int main(void) {
         /* id 900: fetched once, resolved against the reader schema */
         for (int i = 0; i < 2; i++) {
                 lr_codec_err_t err =
-                    lr_codec_decode(codec, LR_EV_LEAD_CREATED, v2, v2_len,
-                                    &ev, errstr, sizeof(errstr));
+                    lr_codec_decode(codec, LR_EV_LEAD_CREATED, v2, v2_len, &ev,
+                                    errstr, sizeof(errstr));
                 if (err)
                         fprintf(stderr, "decode id 900: %s\n", errstr);
                 CHECK_INT(err, LR_CODEC_OK);
@@ -212,8 +215,8 @@ int main(void) {
         /* unknown to the registry: SCHEMA_ID, and asked only once */
         set_id(v1, 999);
         for (int i = 0; i < 2; i++) {
-                CHECK_INT(lr_codec_decode(codec, LR_EV_LEAD_CREATED, v1,
-                                          v1_len, &ev, errstr, sizeof(errstr)),
+                CHECK_INT(lr_codec_decode(codec, LR_EV_LEAD_CREATED, v1, v1_len,
+                                          &ev, errstr, sizeof(errstr)),
                           LR_CODEC_ERR_SCHEMA_ID);
                 CHECK(strstr(errstr, "schema id 999") != NULL);
         }

@@ -20,10 +20,9 @@ static const char *decs(const lr_store_result_t *r) {
         buf[0] = '\0';
         for (i = 0; i < r->decisions_cnt && len < sizeof(buf) - 1; i++) {
                 const lr_assigned_t *d = &r->decisions[i];
-                len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-                                        "%s%s>%s:%s#%d", i ? " " : "",
-                                        d->lead_id, d->rep_id, d->reason,
-                                        (int)d->attempt);
+                len += (size_t)snprintf(
+                    buf + len, sizeof(buf) - len, "%s%s>%s:%s#%d", i ? " " : "",
+                    d->lead_id, d->rep_id, d->reason, (int)d->attempt);
         }
         return buf;
 }
@@ -36,11 +35,11 @@ static const char *lead_x(lr_store_t *st, const char *tn, const char *id,
         char eid[128];
         lr_event_t ev;
         snprintf(eid, sizeof(eid), "ev-%s", id);
-        ev = ev_lead(eid, tn, id, t);
-        ev.u.lead.account_id = (char *)acct;
-        ev.u.lead.region = (char *)region;
+        ev                          = ev_lead(eid, tn, id, t);
+        ev.u.lead.account_id        = (char *)acct;
+        ev.u.lead.region            = (char *)region;
         ev.u.lead.has_contact_after = contact_after > 0;
-        ev.u.lead.contact_after = contact_after;
+        ev.u.lead.contact_after     = contact_after;
         CHECK_INT(apply(st, &ev, lt, r), LR_STORE_APPLIED);
         return decs(r);
 }
@@ -50,37 +49,37 @@ static const char *route(lr_store_t *st, const char *tn, const char *id,
                          int64_t t) {
         static char buf[2048];
         lr_store_result_t r;
-        snprintf(buf, sizeof(buf), "%s", lead_x(st, tn, id, t, 3, NULL, NULL,
-                                                0, &r));
+        snprintf(buf, sizeof(buf), "%s",
+                 lead_x(st, tn, id, t, 3, NULL, NULL, 0, &r));
         lr_store_result_clear(&r);
         return buf;
 }
 
 /* A status with a profile; each profile field NULL when absent. */
 static lr_store_status_t status_x(lr_store_t *st, const char *tn,
-                                  const char *rep, int64_t t,
-                                  lr_presence_t p, const char *regions_csv,
-                                  const char *tz, const char *hours,
-                                  lr_store_result_t *r) {
+                                  const char *rep, int64_t t, lr_presence_t p,
+                                  const char *regions_csv, const char *tz,
+                                  const char *hours, lr_store_result_t *r) {
         char eid[160], buf[256], *regions[8], *save = NULL, *tok;
         lr_event_t ev;
-        snprintf(eid, sizeof(eid), "stx-%s-%lld-%d-%s-%s", rep, (long long)t,
-                 p, tz ? tz : "", hours ? hours : "");
+        snprintf(eid, sizeof(eid), "stx-%s-%lld-%d-%s-%s", rep, (long long)t, p,
+                 tz ? tz : "", hours ? hours : "");
         ev = ev_status(eid, tn, rep, t, p, 0);
         if (regions_csv) {
                 snprintf(buf, sizeof(buf), "%s", regions_csv);
-                for (tok = strtok_r(buf, ",", &save); tok && ev.u.rep.regions_cnt < 8;
+                for (tok = strtok_r(buf, ",", &save);
+                     tok && ev.u.rep.regions_cnt < 8;
                      tok = strtok_r(NULL, ",", &save))
                         regions[ev.u.rep.regions_cnt++] = tok;
                 ev.u.rep.regions = regions;
         }
-        ev.u.rep.timezone = (char *)tz;
+        ev.u.rep.timezone      = (char *)tz;
         ev.u.rep.working_hours = (char *)hours;
         return apply(st, &ev, 0, r);
 }
 
-static void profile(lr_store_t *st, const char *tn, const char *rep,
-                    int64_t t, const char *regions_csv, const char *tz,
+static void profile(lr_store_t *st, const char *tn, const char *rep, int64_t t,
+                    const char *regions_csv, const char *tz,
                     const char *hours) {
         lr_store_result_t r;
         CHECK_INT(status_x(st, tn, rep, t, LR_PRESENCE_AVAILABLE, regions_csv,
@@ -110,7 +109,7 @@ static void ack(lr_store_t *st, lr_store_result_t *r) {
 /* Tenants the worker would tick at (now, wall), comma-separated. */
 static const char *due(lr_store_t *st, int64_t now, int64_t wall) {
         static char buf[512];
-        char **t = NULL, err[256];
+        char **t   = NULL, err[256];
         size_t cnt = 0, i, len = 0;
         CHECK(lr_store_due_tenants(st, now, 1, wall, 100, &t, &cnt, err,
                                    sizeof(err)) == 0);
@@ -130,19 +129,19 @@ static void setup(lr_store_t *st, const char *tn, int32_t day, int n,
         int t3[16], i;
         for (i = 0; i < n; i++) {
                 comps[i] = 0.9 - 0.1 * i;
-                t3[i] = tiers ? tiers[i] : 3;
+                t3[i]    = tiers ? tiers[i] : 3;
         }
         install_empty(st, tn, day - 1);
         for (i = 0; i < n; i++)
-                status(st, tn, ids[i], at(day - 1, 8, 0),
-                       LR_PRESENCE_AVAILABLE, 0);
+                status(st, tn, ids[i], at(day - 1, 8, 0), LR_PRESENCE_AVAILABLE,
+                       0);
         CHECK_INT(install(st, tn, day, n, ids, comps, t3), 1);
 }
 
 static void policy_reset(void) {
         lr_policy_defaults(&g_pol);
         g_pol.max_open_leads = 100;
-        g_fire = 0;
+        g_fire               = 0;
 }
 
 /* ---- baselines ----------------------------------------------------------- */
@@ -150,7 +149,7 @@ static void policy_reset(void) {
 static void test_round_robin(void) {
         const char *ns = "lrtest-rt-rr", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3", "r4"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
         char key[128];
 
@@ -185,8 +184,8 @@ static void test_weighted_round_robin(void) {
         const char *ns = "lrtest-rt-wrr", *tn = "t";
         const char *ids[] = {"a", "b"};
         const int tiers[] = {1, 3};
-        lr_store_t *st = store_open(ns);
-        char got[512] = "", id[16];
+        lr_store_t *st    = store_open(ns);
+        char got[512]     = "", id[16];
         int i, na = 0;
 
         policy_reset();
@@ -197,8 +196,8 @@ static void test_weighted_round_robin(void) {
         for (i = 0; i < 8; i++) {
                 snprintf(id, sizeof(id), "W%d", i);
                 const char *d = route(st, tn, id, at(D, 10, i));
-                char *gt = strchr(d, '>');
-                size_t len = strlen(got);
+                char *gt      = strchr(d, '>');
+                size_t len    = strlen(got);
                 snprintf(got + len, sizeof(got) - len, "%c", gt ? gt[1] : '?');
                 na += gt && gt[1] == 'a';
         }
@@ -213,14 +212,14 @@ static void test_weighted_round_robin(void) {
                  "weighted_round_robin");
         g_pol.tier_weights_cnt = 3;
         g_pol.tier_weights[0] = g_pol.tier_weights[1] = 1;
-        g_pol.tier_weights[2] = 1;
+        g_pol.tier_weights[2]                         = 1;
         setup(st, tn, D, 2, ids, tiers);
         got[0] = '\0';
         for (i = 0; i < 6; i++) {
                 snprintf(id, sizeof(id), "V%d", i);
                 const char *d = route(st, tn, id, at(D, 10, i));
-                char *gt = strchr(d, '>');
-                size_t len = strlen(got);
+                char *gt      = strchr(d, '>');
+                size_t len    = strlen(got);
                 snprintf(got + len, sizeof(got) - len, "%c", gt ? gt[1] : '?');
         }
         CHECK_STR(got, "ababab");
@@ -230,7 +229,7 @@ static void test_weighted_round_robin(void) {
 static void test_least_loaded(void) {
         const char *ns = "lrtest-rt-ll", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
@@ -260,7 +259,7 @@ static void test_least_loaded(void) {
 static void test_territory(void) {
         const char *ns = "lrtest-rt-terr", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3", "r4"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
@@ -272,9 +271,9 @@ static void test_territory(void) {
         /* r4 has no region */
 #define T(id, m, region, want)                                                 \
         do {                                                                   \
-                CHECK_STR(lead_x(st, tn, id, at(D, 10, m), 3, NULL, region, 0, \
-                                 &r),                                          \
-                          want);                                               \
+                CHECK_STR(                                                     \
+                    lead_x(st, tn, id, at(D, 10, m), 3, NULL, region, 0, &r),  \
+                    want);                                                     \
                 lr_store_result_clear(&r);                                     \
         } while (0)
         T("N1", 0, "NA-East", "N1>r2:BASELINE#1");
@@ -297,19 +296,19 @@ static void test_territory(void) {
         store_close(st);
 }
 
-/* ---- constraints ----------------------------------------------------------- */
+/* ---- constraints -----------------------------------------------------------
+ */
 
 static void test_owner_first(void) {
         const char *ns = "lrtest-rt-owner", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
         g_pol.owner_first = 1;
         setup(st, tn, D, 3, ids, NULL);
-        status(st, tn, "r1", at(D, 9, 0), LR_PRESENCE_IN_MEETING,
-               at(D, 10, 0));
+        status(st, tn, "r1", at(D, 9, 0), LR_PRESENCE_IN_MEETING, at(D, 10, 0));
         CHECK_STR(lead_x(st, tn, "A1", at(D, 9, 30), 3, "acct-9", NULL, 0, &r),
                   "A1>r2:RANKED#1");
         lr_store_result_clear(&r);
@@ -328,8 +327,8 @@ static void test_owner_first(void) {
         lr_store_result_clear(&r);
         /* A3 now belongs to r1 (latest lead), and an outcome of r3 on it
          * (manual reassignment) makes r3 the owner. */
-        call_outcome(st, tn, "r3", "A3", at(D, 11, 2), LR_OUTCOME_CONNECTED,
-                     -1, &r);
+        call_outcome(st, tn, "r3", "A3", at(D, 11, 2), LR_OUTCOME_CONNECTED, -1,
+                     &r);
         lr_store_result_clear(&r);
         CHECK_STR(lead_x(st, tn, "A4", at(D, 11, 3), 3, "acct-9", NULL, 0, &r),
                   "A4>r3:OWNER#1");
@@ -345,26 +344,24 @@ static void test_owner_first(void) {
 static void test_region_match(void) {
         const char *ns = "lrtest-rt-region", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
-        g_pol.region_match = 1;
+        g_pol.region_match            = 1;
         g_pol.sla_first_touch_seconds = 0;
         setup(st, tn, D, 3, ids, NULL);
         profile(st, tn, "r1", at(D, 8, 0), "EMEA", NULL, NULL);
         profile(st, tn, "r2", at(D, 8, 0), "NA-East", NULL, NULL);
         profile(st, tn, "r3", at(D, 8, 0), "NA-East", NULL, NULL);
-        CHECK_STR(lead_x(st, tn, "N1", at(D, 10, 0), 3, NULL, "NA-East", 0,
-                         &r),
+        CHECK_STR(lead_x(st, tn, "N1", at(D, 10, 0), 3, NULL, "NA-East", 0, &r),
                   "N1>r2:RANKED#1");
         check_skipped(&r.decisions[0], "r1:REGION");
         lr_store_result_clear(&r);
         /* no rep of the region free: falls back to every rep */
         status(st, tn, "r2", at(D, 10, 1), LR_PRESENCE_BUSY, 0);
         status(st, tn, "r3", at(D, 10, 1), LR_PRESENCE_OFFLINE, 0);
-        CHECK_STR(lead_x(st, tn, "N2", at(D, 10, 2), 3, NULL, "NA-East", 0,
-                         &r),
+        CHECK_STR(lead_x(st, tn, "N2", at(D, 10, 2), 3, NULL, "NA-East", 0, &r),
                   "N2>r1:RANKED#1");
         check_skipped(&r.decisions[0], "");
         lr_store_result_clear(&r);
@@ -377,15 +374,13 @@ static void test_region_match(void) {
         /* off: rank alone */
         status(st, tn, "r3", at(D, 10, 5), LR_PRESENCE_AVAILABLE, 0);
         g_pol.region_match = 0;
-        CHECK_STR(lead_x(st, tn, "N3", at(D, 10, 6), 3, NULL, "NA-East", 0,
-                         &r),
+        CHECK_STR(lead_x(st, tn, "N3", at(D, 10, 6), 3, NULL, "NA-East", 0, &r),
                   "N3>r1:RANKED#1");
         lr_store_result_clear(&r);
         /* and with a baseline: region first, then the strategy */
         g_pol.region_match = 1;
         snprintf(g_pol.strategy, sizeof(g_pol.strategy), "least_loaded");
-        CHECK_STR(lead_x(st, tn, "N4", at(D, 10, 7), 3, NULL, "NA-East", 0,
-                         &r),
+        CHECK_STR(lead_x(st, tn, "N4", at(D, 10, 7), 3, NULL, "NA-East", 0, &r),
                   "N4>r3:BASELINE#1");
         lr_store_result_clear(&r);
         /* escalation: the least-loaded rep at work of the lead's region
@@ -407,7 +402,7 @@ static void test_region_match(void) {
 static void test_working_hours_dst(void) {
         const char *ns = "lrtest-rt-hours", *tn = "t";
         const char *ids[] = {"ny", "sg", "any"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
         int64_t fri;
         int32_t F;
@@ -442,8 +437,7 @@ static void test_working_hours_dst(void) {
         lr_store_result_clear(&r);
         /* Monday, EDT (UTC-4) since Sunday: 13:00 UTC is 09:00 in New York
          * (on Friday the same 13:00 UTC was 08:00) */
-        CHECK_STR(lead_x(st, tn, "M1", at(F + 3, 12, 59), 3, NULL, NULL, 0,
-                         &r),
+        CHECK_STR(lead_x(st, tn, "M1", at(F + 3, 12, 59), 3, NULL, NULL, 0, &r),
                   "M1>any:RANKED#1"); /* 20:59 in Singapore */
         check_skipped(&r.decisions[0], "ny:OFF_HOURS,sg:OFF_HOURS");
         lr_store_result_clear(&r);
@@ -476,15 +470,15 @@ static void test_working_hours_dst(void) {
 static void test_contact_after(void) {
         const char *ns = "lrtest-rt-contact", *tn = "t";
         const char *ids[] = {"r1", "r2"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
         g_pol.sla_first_touch_seconds = 0; /* SLA off: contact_after alone */
         setup(st, tn, D, 2, ids, NULL);
-        CHECK_STR(lead_x(st, tn, "C1", at(D, 10, 0), 3, NULL, NULL,
-                         at(D, 12, 0), &r),
-                  "");
+        CHECK_STR(
+            lead_x(st, tn, "C1", at(D, 10, 0), 3, NULL, NULL, at(D, 12, 0), &r),
+            "");
         lr_store_result_clear(&r);
         CHECK_INT(zcard(ns, tn, "queue"), 0);
         CHECK_STR(due(st, at(D, 11, 59), 0), "");
@@ -516,14 +510,14 @@ static void test_contact_after(void) {
         lr_store_result_clear(&r);
         CHECK_INT(zcard(ns, tn, "outbox"), 0);
         /* A contact_after in the past routes at once. */
-        CHECK_STR(lead_x(st, tn, "C2", at(D, 13, 0), 3, NULL, NULL,
-                         at(D, 12, 0), &r),
-                  "C2>r2:RANKED#1");
+        CHECK_STR(
+            lead_x(st, tn, "C2", at(D, 13, 0), 3, NULL, NULL, at(D, 12, 0), &r),
+            "C2>r2:RANKED#1");
         lr_store_result_clear(&r);
         /* Nobody free when it comes: queued from contact_after on. */
-        CHECK_STR(lead_x(st, tn, "C3", at(D, 13, 1), 3, NULL, NULL,
-                         at(D, 14, 0), &r),
-                  "");
+        CHECK_STR(
+            lead_x(st, tn, "C3", at(D, 13, 1), 3, NULL, NULL, at(D, 14, 0), &r),
+            "");
         lr_store_result_clear(&r);
         status(st, tn, "r2", at(D, 13, 30), LR_PRESENCE_OFFLINE, 0);
         CHECK_INT(tick(st, tn, at(D, 14, 0), &r), LR_STORE_APPLIED);
@@ -545,7 +539,7 @@ static void test_contact_after(void) {
 static void test_queue_escalation(void) {
         const char *ns = "lrtest-rt-escalate", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3", "r4"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
@@ -612,10 +606,10 @@ static void test_queue_escalation(void) {
 static void test_sla_reassignment(void) {
         const char *ns = "lrtest-rt-sla", *tn = "t";
         const char *ids[] = {"r1", "r2", "r3", "r4"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
         lr_store_rep_t *reps = NULL;
-        size_t cnt = 0;
+        size_t cnt           = 0;
         char err[256];
 
         policy_reset();
@@ -655,8 +649,8 @@ static void test_sla_reassignment(void) {
         CHECK_STR(decs(&r), "");
         lr_store_result_clear(&r);
         /* every missed SLA is a 15-minute speed-to-lead sample */
-        CHECK(lr_store_read_reps(st, tn, D, D, &reps, &cnt, err,
-                                 sizeof(err)) == 0);
+        CHECK(lr_store_read_reps(st, tn, D, D, &reps, &cnt, err, sizeof(err)) ==
+              0);
         {
                 const char *who[] = {"r1", "r2", "r3"};
                 int k;
@@ -725,7 +719,7 @@ static void timers_story(lr_store_t *st, const char *tn, int event_clock,
                         lr_event_t ev = ev_status(i ? "w2" : "w1", tn, "r2",
                                                   at(D, 10, i ? 25 : 16),
                                                   LR_PRESENCE_AVAILABLE, 0);
-                        s = apply(st, &ev, 0, &r);
+                        s             = apply(st, &ev, 0, &r);
                 } else {
                         s = tick(st, tn, at(D, 10, i ? 25 : 16), &r);
                 }
@@ -737,7 +731,8 @@ static void timers_story(lr_store_t *st, const char *tn, int event_clock,
                         len += (size_t)snprintf(
                             out + len, size - len, "@%lld",
                             (long long)(r.decisions[0].decided_at -
-                                        at(D, 0, 0)) / 60000);
+                                        at(D, 0, 0)) /
+                                60000);
                 ack(st, &r);
                 lr_store_result_clear(&r);
         }
@@ -774,7 +769,7 @@ static void test_timer_clocks(void) {
 static void test_outbox(void) {
         const char *ns = "lrtest-rt-outbox", *tn = "t";
         const char *ids[] = {"r1", "r2"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
         char key[128];
         redisReply *rep;
@@ -830,7 +825,7 @@ static void test_outbox(void) {
 static void test_daily_capacity(void) {
         const char *ns = "lrtest-rt-daycap", *tn = "t";
         const char *ids[] = {"r1", "r2"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_store_result_t r;
 
         policy_reset();
@@ -846,9 +841,9 @@ static void test_daily_capacity(void) {
         CHECK_STR(route(st, tn, "L4", at(D, 23, 30)), "L4>r2:RANKED#1");
         /* 00:30 UTC: a new day for r2 (UTC), still 16:30 of the same day
          * for r1 in Los Angeles. */
-        CHECK_INT(install(st, tn, D + 1, 2, ids, (double[]){0.9, 0.8},
-                          (int[]){3, 3}),
-                  1);
+        CHECK_INT(
+            install(st, tn, D + 1, 2, ids, (double[]){0.9, 0.8}, (int[]){3, 3}),
+            1);
         CHECK_STR(route(st, tn, "L5", at(D + 1, 0, 30)), "L5>r2:RANKED#1");
         /* 09:00 UTC = 01:00 in Los Angeles: r1's new day. */
         CHECK_STR(route(st, tn, "L6", at(D + 1, 9, 0)), "L6>r1:RANKED#1");
@@ -863,7 +858,7 @@ static void test_daily_capacity(void) {
 static void test_tier_change_outbox(void) {
         const char *ns = "lrtest-rt-tierout", *tn = "t";
         const char *ids[] = {"r1", "r2"};
-        lr_store_t *st = store_open(ns);
+        lr_store_t *st    = store_open(ns);
         lr_rep_rank_t rr[2];
         lr_tier_changed_t tc;
         lr_store_result_t r;

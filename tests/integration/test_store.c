@@ -17,10 +17,10 @@ static void test_need_rank_and_idempotency(void) {
         const char *ns = "lrtest-store-idem", *tn = "acme";
         lr_store_t *st = store_open(ns);
         lr_store_result_t r, r2, r3;
-        lr_event_t ev = ev_lead("e-l1", tn, "L1", at(D, 10, 0));
+        lr_event_t ev  = ev_lead("e-l1", tn, "L1", at(D, 10, 0));
         lr_event_t ev2 = ev_lead("e-l1-again", tn, "L1", at(D, 10, 1));
         lr_event_t evn = ev_lead("e-l9", tn, "L9", at(D + 1, 0, 0));
-        int32_t day = 0;
+        int32_t day    = 0;
         char err[256], key[64];
 
         CHECK(lr_store_rank_day(st, tn, &day, err, sizeof(err)) == 0);
@@ -129,8 +129,8 @@ static void test_presence_at_event_time(void) {
 
         /* A rep never given a status is OFFLINE. */
         install_empty(st, "d", D);
-        call_outcome(st, "d", "r1", "X1", at(D, 8, 0),
-                     LR_OUTCOME_CONNECTED, -1, &r);
+        call_outcome(st, "d", "r1", "X1", at(D, 8, 0), LR_OUTCOME_CONNECTED, -1,
+                     &r);
         lr_store_result_clear(&r);
         CHECK_INT(lead(st, "d", "L1", at(D, 10, 0), 3, &r), 0);
         lr_store_result_clear(&r);
@@ -139,10 +139,10 @@ static void test_presence_at_event_time(void) {
 
 static void test_capacity(void) {
         const char *ns = "lrtest-store-capacity", *tn = "t";
-        const char *ids[] = {"r1", "r2"};
+        const char *ids[]    = {"r1", "r2"};
         const double comps[] = {0.9, 0.5};
-        const int tiers[] = {3, 3};
-        lr_store_t *st = store_open(ns);
+        const int tiers[]    = {3, 3};
+        lr_store_t *st       = store_open(ns);
         lr_store_result_t r;
 
         install_empty(st, tn, D);
@@ -172,11 +172,11 @@ static void test_capacity(void) {
 
 static void test_tiers_and_fallback(void) {
         const char *ns = "lrtest-store-tiers", *tn = "t";
-        const char *ids[] = {"c", "a", "b"};
+        const char *ids[]    = {"c", "a", "b"};
         const double comps[] = {0.9, 0.8, 0.7};
-        const int tiers[] = {3, 1, 2};
-        int32_t d = D + 1;
-        lr_store_t *st = store_open(ns);
+        const int tiers[]    = {3, 1, 2};
+        int32_t d            = D + 1;
+        lr_store_t *st       = store_open(ns);
         lr_store_result_t r;
 
         install_empty(st, tn, D);
@@ -233,10 +233,10 @@ static void test_tiers_and_fallback(void) {
 
 static void test_tie_break(void) {
         const char *ns = "lrtest-store-tie", *tn = "t";
-        const char *ids[] = {"rb", "ra"};
+        const char *ids[]    = {"rb", "ra"};
         const double comps[] = {0.5, 0.5};
-        const int tiers[] = {3, 3};
-        lr_store_t *st = store_open(ns);
+        const int tiers[]    = {3, 3};
+        lr_store_t *st       = store_open(ns);
         lr_store_result_t r;
         const char *expect[] = {"ra", "rb", "ra"};
         char id[8];
@@ -276,11 +276,11 @@ static void test_tie_break(void) {
 
 static void test_skipped_reasons(void) {
         const char *ns = "lrtest-store-skipped", *tn = "t";
-        const char *ids[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
+        const char *ids[]    = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
         const double comps[] = {0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2};
-        const int tiers[] = {3, 3, 3, 3, 2, 3, 3, 3};
-        int32_t d = D + 1;
-        lr_store_t *st = store_open(ns);
+        const int tiers[]    = {3, 3, 3, 3, 2, 3, 3, 3};
+        int32_t d            = D + 1;
+        lr_store_t *st       = store_open(ns);
         lr_store_result_t r;
         int i;
 
@@ -295,8 +295,7 @@ static void test_skipped_reasons(void) {
         status_max_open(st, tn, "r3", at(D, 8, 1), 0);
         CHECK_INT(install(st, tn, d, 8, ids, comps, tiers), 1);
         status(st, tn, "r0", at(d, 8, 0), LR_PRESENCE_DEPARTED, 0);
-        status(st, tn, "r1", at(d, 8, 0), LR_PRESENCE_IN_MEETING,
-               at(d, 11, 0));
+        status(st, tn, "r1", at(d, 8, 0), LR_PRESENCE_IN_MEETING, at(d, 11, 0));
         status(st, tn, "r5", at(d, 8, 0), LR_PRESENCE_BUSY, at(d, 11, 0));
         status(st, tn, "r6", at(d, 8, 0), LR_PRESENCE_OUT_OF_OFFICE, 0);
         CHECK_INT(lead(st, tn, "L1", at(d, 9, 0), 3, &r), 1);
@@ -379,7 +378,7 @@ static void test_outcomes_and_buckets(void) {
         lr_store_t *st = store_open(ns);
         lr_store_result_t r;
         lr_store_rep_t *reps = NULL;
-        size_t cnt = 0;
+        size_t cnt           = 0;
         const lr_store_rep_t *r1, *r2;
         const lr_bucket_t *b;
         char err[256];
@@ -390,13 +389,12 @@ static void test_outcomes_and_buckets(void) {
         lr_store_result_clear(&r);
         /* First call 30 minutes after assignment: speed to lead. Delivered
          * twice, counted once. */
-        call_outcome(st, tn, "r1", "L1", at(D, 9, 30), LR_OUTCOME_NO_ANSWER,
-                     -1, &r);
+        call_outcome(st, tn, "r1", "L1", at(D, 9, 30), LR_OUTCOME_NO_ANSWER, -1,
+                     &r);
         lr_store_result_clear(&r);
         {
                 lr_event_t ev = ev_call("call-r1-L1-again", tn, "r1", "L1",
-                                        at(D, 9, 30), LR_OUTCOME_NO_ANSWER,
-                                        -1);
+                                        at(D, 9, 30), LR_OUTCOME_NO_ANSWER, -1);
                 CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_APPLIED);
                 lr_store_result_clear(&r);
                 CHECK_INT(apply(st, &ev, 0, &r), LR_STORE_DUPLICATE);
@@ -406,8 +404,8 @@ static void test_outcomes_and_buckets(void) {
         call_outcome(st, tn, "r1", "L1", at(D + 1, 10, 0),
                      LR_OUTCOME_OPPORTUNITY_CREATED, -1, &r);
         lr_store_result_clear(&r);
-        call_outcome(st, tn, "r1", "L1", at(D + 2, 9, 0),
-                     LR_OUTCOME_CLOSED_WON, 500000, &r);
+        call_outcome(st, tn, "r1", "L1", at(D + 2, 9, 0), LR_OUTCOME_CLOSED_WON,
+                     500000, &r);
         lr_store_result_clear(&r);
         /* After close only the call counts. */
         call_outcome(st, tn, "r1", "L1", at(D + 2, 10, 0),
@@ -415,8 +413,8 @@ static void test_outcomes_and_buckets(void) {
         lr_store_result_clear(&r);
 
         /* An unknown lead's outcome attributes it (history import). */
-        call_outcome(st, tn, "r2", "U1", at(D + 1, 12, 0),
-                     LR_OUTCOME_CONNECTED, -1, &r);
+        call_outcome(st, tn, "r2", "U1", at(D + 1, 12, 0), LR_OUTCOME_CONNECTED,
+                     -1, &r);
         lr_store_result_clear(&r);
         CHECK_INT(rep_field(st, tn, "r2", REP_OPEN), 1);
         call_outcome(st, tn, "r2", "U1", at(D + 2, 12, 0),
@@ -510,7 +508,7 @@ static void test_departed(void) {
         lr_store_t *st = store_open(ns);
         lr_store_result_t r;
         lr_store_rep_t *reps = NULL;
-        size_t cnt = 0;
+        size_t cnt           = 0;
         char err[256];
 
         install_empty(st, tn, D);
@@ -519,8 +517,8 @@ static void test_departed(void) {
         status(st, tn, "r1", at(D, 10, 0), LR_PRESENCE_AVAILABLE, 0);
         CHECK_INT(lead(st, tn, "L1", at(D, 11, 0), 3, &r), 0);
         lr_store_result_clear(&r);
-        CHECK(lr_store_read_reps(st, tn, D, D, &reps, &cnt, err,
-                                 sizeof(err)) == 0);
+        CHECK(lr_store_read_reps(st, tn, D, D, &reps, &cnt, err, sizeof(err)) ==
+              0);
         CHECK_INT(cnt, 1);
         if (cnt == 1) {
                 CHECK_INT(reps[0].active, 0);
@@ -534,10 +532,10 @@ static void test_departed(void) {
 
 static void test_rank_install(void) {
         const char *ns = "lrtest-store-rank", *tn = "t";
-        const char *ids[] = {"r1"};
+        const char *ids[]    = {"r1"};
         const double comps[] = {0.25};
-        const int tiers[] = {1};
-        lr_store_t *st = store_open(ns);
+        const int tiers[]    = {1};
+        lr_store_t *st       = store_open(ns);
         lr_store_result_t r;
         char key[128];
         redisReply *rep;
@@ -572,9 +570,9 @@ static void test_rank_install(void) {
         CHECK_INT(install(st, tn, D + 1, 1, ids, comps, (int[]){2}), 0);
         CHECK_INT(rep_field(st, tn, "r1", REP_TIER), 1);
         memset(&rr, 0, sizeof(rr));
-        rr.rep_id = "r1";
-        rr.rank = 1;
-        rr.tier = 1;
+        rr.rep_id   = "r1";
+        rr.rank     = 1;
+        rr.tier     = 1;
         rr.new_tier = 3;
         CHECK(lr_store_install_rank(st, tn, D + 2, &rr, 1, 0, &g_pol, NULL, 0,
                                     &installed, err, sizeof(err)) == 0);
@@ -602,13 +600,13 @@ static void test_batch_and_rejects(void) {
         snprintf(key, sizeof(key), "%s:{%s}:pres:broken", ns, tn);
         rep = raw("SET %s x", key, NULL);
         freeReplyObject(rep);
-        ev[0] = ev_status("b0", tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE,
-                          0);
-        ev[1] = ev_status("b1", tn, "broken", at(D, 8, 0),
-                          LR_PRESENCE_AVAILABLE, 0);
-        ev[2] = ev_lead("b2", tn, "L1", at(D, 9, 0));
-        ev[3] = ev_lead("b3", tn, "L2", at(D, 9, 0));
-        ev[4] = ev_lead("b4", tn, "L3", at(D, 9, 0));
+        ev[0] =
+            ev_status("b0", tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        ev[1]      = ev_status("b1", tn, "broken", at(D, 8, 0),
+                               LR_PRESENCE_AVAILABLE, 0);
+        ev[2]      = ev_lead("b2", tn, "L1", at(D, 9, 0));
+        ev[3]      = ev_lead("b3", tn, "L2", at(D, 9, 0));
+        ev[4]      = ev_lead("b4", tn, "L3", at(D, 9, 0));
         ev[4].kind = LR_EV_LEAD_ASSIGNED;
         for (i = 0; i < 5; i++)
                 ops[i] = op_of(&ev[i], 3);
@@ -629,17 +627,18 @@ static void test_batch_and_rejects(void) {
 static void test_library_reload(void) {
         const char *ns = "lrtest-store-reload", *tn = "t";
         const lr_embedded_t *code = lr_embedded_find("functions.lua");
-        lr_store_t *st = store_open(ns), *st2;
-        lr_event_t ev = ev_status("s1", tn, "r1", at(D, 8, 0),
-                                  LR_PRESENCE_AVAILABLE, 0);
+        lr_store_t *st            = store_open(ns), *st2;
+        lr_event_t ev =
+            ev_status("s1", tn, "r1", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
         lr_store_op_t op = op_of(&ev, 3);
         lr_store_result_t r;
         redisReply *rep;
         char err[256];
 
         install_empty(st, tn, D);
-        rep = raw(g_own_server ? "FUNCTION FLUSH" : "FUNCTION DELETE leadrouter",
-                  NULL, NULL);
+        rep =
+            raw(g_own_server ? "FUNCTION FLUSH" : "FUNCTION DELETE leadrouter",
+                NULL, NULL);
         freeReplyObject(rep);
         CHECK(lr_store_apply(st, &op, 1, &r, err, sizeof(err)) == -1);
         CHECK(strstr(err, "Function not found") != NULL);
@@ -660,8 +659,8 @@ static void test_library_reload(void) {
                           NULL);
                 freeReplyObject(rep);
                 st2 = store_open(ns);
-                rep = raw("FUNCTION LIST LIBRARYNAME leadrouter WITHCODE",
-                          NULL, NULL);
+                rep = raw("FUNCTION LIST LIBRARYNAME leadrouter WITHCODE", NULL,
+                          NULL);
                 CHECK(rep->type == REDIS_REPLY_ARRAY && rep->elements == 1);
                 if (rep->elements == 1 && rep->element[0]->elements >= 8) {
                         const redisReply *c = rep->element[0]->element[7];
@@ -682,8 +681,7 @@ static void test_url(void) {
         lr_store_t *st;
         CHECK(lr_store_new("http://x", "ns", err, sizeof(err)) == NULL);
         CHECK(strstr(err, "redis://") != NULL);
-        CHECK(lr_store_new("redis://h:99999", "ns", err, sizeof(err)) ==
-              NULL);
+        CHECK(lr_store_new("redis://h:99999", "ns", err, sizeof(err)) == NULL);
         CHECK(lr_store_new("redis://h:1/x", "ns", err, sizeof(err)) == NULL);
         st = lr_store_new("redis://:p%40ss@127.0.0.1:1/3", "ns", err,
                           sizeof(err));

@@ -45,7 +45,8 @@ static int lr_check_failures;
         do {                                                                   \
                 const char *_a = (a), *_b = (b);                               \
                 if (!_a || !_b || strcmp(_a, _b)) {                            \
-                        fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
+                        fprintf(stderr,                                        \
+                                "%s:%d: %s == \"%s\", expected \"%s\"\n",      \
                                 __FILE__, __LINE__, #a, _a ? _a : "(null)",    \
                                 _b ? _b : "(null)");                           \
                         lr_check_failures++;                                   \

@@ -43,8 +43,8 @@ static msg_t encode(lr_event_kind_t kind, const char *json) {
         return m;
 }
 
-static lr_codec_err_t decode(lr_event_kind_t kind, const void *buf,
-                             size_t len, lr_event_t *ev) {
+static lr_codec_err_t decode(lr_event_kind_t kind, const void *buf, size_t len,
+                             lr_event_t *ev) {
         memset(ev, 0, sizeof(*ev));
         errstr[0] = '\0';
         return lr_codec_decode(codec, kind, buf, len, ev, errstr,
@@ -100,8 +100,8 @@ static msg_t encode_with(const char *avsc, int32_t id, const char *json) {
         CHECK_INT(lr_avro_from_json(&v, j, tnode, "", errstr, sizeof(errstr)),
                   LR_CODEC_OK);
         avro_value_sizeof(&v, &size);
-        m.len = 5 + size;
-        m.buf = malloc(m.len);
+        m.len    = 5 + size;
+        m.buf    = malloc(m.len);
         m.buf[0] = 0;
         m.buf[1] = (uint8_t)(id >> 24);
         m.buf[2] = (uint8_t)(id >> 16);
@@ -422,12 +422,12 @@ static void test_bad_messages(void) {
         free(b);
 
         /* garbage: a varint that never ends, a huge string length */
-        b = calloc(1, 64);
+        b    = calloc(1, 64);
         b[4] = 1;
         memset(b + 5, 0xff, 40);
         expect_bad(LR_EV_LEAD_CREATED, b, 45, LR_CODEC_ERR_DECODE,
                    "varint longer than 10 bytes", "event_id");
-        b[5] = 0xfe; /* string length: zigzag 0x7ffff...: too large */
+        b[5]  = 0xfe; /* string length: zigzag 0x7ffff...: too large */
         b[14] = 0x01;
         expect_bad(LR_EV_LEAD_CREATED, b, 45, LR_CODEC_ERR_TOO_LARGE,
                    "event_id", "longer than");
@@ -437,7 +437,7 @@ static void test_bad_messages(void) {
         free(b);
 
         /* message larger than the limit */
-        b = calloc(1, LR_CODEC_MAX_MESSAGE + 1);
+        b    = calloc(1, LR_CODEC_MAX_MESSAGE + 1);
         b[4] = 1;
         expect_bad(LR_EV_LEAD_CREATED, b, LR_CODEC_MAX_MESSAGE + 1,
                    LR_CODEC_ERR_TOO_LARGE, "larger than the limit", NULL);
@@ -535,8 +535,7 @@ static void test_invalid_values(void) {
                             "\"rep_id\":\"r\",\"lead_id\":\"l\","
                             "\"occurred_at\":1764000000000,\"outcome\":"
                             "\"CONNECTED\",\"duration_seconds\":-3}",
-                            LR_CODEC_ERR_INVALID, "duration_seconds -3",
-                            NULL);
+                            LR_CODEC_ERR_INVALID, "duration_seconds -3", NULL);
         expect_invalid_json(LR_EV_CALL_OUTCOME,
                             "{\"event_id\":\"e\",\"tenant_id\":\"t\","
                             "\"rep_id\":\"r\",\"lead_id\":\"l\","
@@ -547,8 +546,7 @@ static void test_invalid_values(void) {
                             "{\"event_id\":\"e\",\"tenant_id\":\"t\","
                             "\"rep_id\":\"r\",\"occurred_at\":1764000000000,"
                             "\"status\":\"BUSY\",\"max_open_leads\":10001}",
-                            LR_CODEC_ERR_INVALID, "max_open_leads 10001",
-                            NULL);
+                            LR_CODEC_ERR_INVALID, "max_open_leads 10001", NULL);
         expect_invalid_json(LR_EV_REP_STATUS,
                             "{\"event_id\":\"e\",\"tenant_id\":\"t\","
                             "\"rep_id\":\"r\",\"occurred_at\":1764000000000,"
@@ -609,17 +607,15 @@ static void test_invalid_values(void) {
 
 static void expect_json_error(lr_event_kind_t kind, const char *json,
                               const char *needle) {
-        void *buf    = NULL;
-        size_t len   = 0;
-        char *tenant = NULL;
-        lr_codec_err_t err =
-            lr_codec_encode_json(codec, kind, json, &buf, &len, &tenant,
-                                 errstr, sizeof(errstr));
+        void *buf          = NULL;
+        size_t len         = 0;
+        char *tenant       = NULL;
+        lr_codec_err_t err = lr_codec_encode_json(
+            codec, kind, json, &buf, &len, &tenant, errstr, sizeof(errstr));
         CHECK_INT(err, LR_CODEC_ERR_INVALID);
         CHECK(buf == NULL && tenant == NULL);
         if (!strstr(errstr, needle)) {
-                fprintf(stderr, "errstr \"%s\" lacks \"%s\"\n", errstr,
-                        needle);
+                fprintf(stderr, "errstr \"%s\" lacks \"%s\"\n", errstr, needle);
                 CHECK(0);
         }
 }
@@ -739,20 +735,18 @@ static void test_evolution(void) {
 
 static void test_names(void) {
         int i;
-        CHECK_STR(lr_event_kind_name(LR_EV_REP_TIER_CHANGED),
-                  "RepTierChanged");
+        CHECK_STR(lr_event_kind_name(LR_EV_REP_TIER_CHANGED), "RepTierChanged");
         for (i = 0; i < LR_OUTCOME__CNT; i++)
                 CHECK_INT(lr_outcome_parse(lr_outcome_name(i)), i);
         for (i = 0; i < LR_PRESENCE__CNT; i++)
                 CHECK_INT(lr_presence_parse(lr_presence_name(i)), i);
         CHECK_INT(lr_outcome_parse("closed_won"), -1);
         CHECK_INT(lr_presence_parse(NULL), -1);
-        CHECK_STR(lr_presence_name(LR_PRESENCE_OUT_OF_OFFICE),
-                  "OUT_OF_OFFICE");
+        CHECK_STR(lr_presence_name(LR_PRESENCE_OUT_OF_OFFICE), "OUT_OF_OFFICE");
 }
 
-static int write_seed(const char *dir, const char *name,
-                      lr_event_kind_t kind, const void *buf, size_t len) {
+static int write_seed(const char *dir, const char *name, lr_event_kind_t kind,
+                      const void *buf, size_t len) {
         char path[512];
         uint8_t k = (uint8_t)kind;
         FILE *f;
@@ -770,23 +764,23 @@ static int write_corpus(const char *dir) {
                 lr_event_kind_t kind;
                 const char **json;
                 const char *name;
-        } seeds[] = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
-                     {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
-                     {LR_EV_CALL_OUTCOME, &CALL, "call"},
-                     {LR_EV_REP_STATUS, &REP, "rep"}};
-        lr_skip_t skipped    = {"r-1", "BUSY"};
-        lr_assigned_t a      = {"e#1", "t", "l", "r", T0, 1, "RANKED", "s",
-                                1, 1, 1, 0.5, 0, &skipped, 1, "x", "p",
-                                "lead-created", 0, 7};
-        lr_tier_changed_t t  = {"e", "t", "r", 2, 1, 0.9, 0.7, T0, "up"};
+        } seeds[]         = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
+                             {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
+                             {LR_EV_CALL_OUTCOME, &CALL, "call"},
+                             {LR_EV_REP_STATUS, &REP, "rep"}};
+        lr_skip_t skipped = {"r-1", "BUSY"};
+        lr_assigned_t a   = {
+              "e#1", "t", "l",      "r", T0,  1,   "RANKED",       "s", 1, 1, 1,
+              0.5,   0,   &skipped, 1,   "x", "p", "lead-created", 0,   7};
+        lr_tier_changed_t t = {"e", "t", "r", 2, 1, 0.9, 0.7, T0, "up"};
         msg_t m;
         size_t i;
         int rc = 0;
 
         for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
                 m = encode(seeds[i].kind, *seeds[i].json);
-                rc |= write_seed(dir, seeds[i].name, seeds[i].kind, m.buf,
-                                 m.len);
+                rc |=
+                    write_seed(dir, seeds[i].name, seeds[i].kind, m.buf, m.len);
                 free(m.buf);
         }
         m = encode_with("LeadCreated.v0.avsc", 101, LEAD_MIN);
@@ -799,8 +793,8 @@ static int write_corpus(const char *dir) {
                                  sizeof(errstr));
         rc |= write_seed(dir, "assigned", LR_EV_LEAD_ASSIGNED, m.buf, m.len);
         free(m.buf);
-        lr_codec_encode_tier_changed(codec, &t, (void **)&m.buf, &m.len,
-                                     errstr, sizeof(errstr));
+        lr_codec_encode_tier_changed(codec, &t, (void **)&m.buf, &m.len, errstr,
+                                     sizeof(errstr));
         rc |= write_seed(dir, "tier_changed", LR_EV_REP_TIER_CHANGED, m.buf,
                          m.len);
         free(m.buf);

@@ -53,9 +53,12 @@ static void test_refused(lr_dev_broker_t *db) {
             {"down x", "broker id: \"x\" is not an integer in -1..3"},
             {"leader lead-created 0", "usage: leader TOPIC PARTITION BROKER"},
             {"leader lead-created -2 1", "partition: \"-2\" is not an integer"},
-            {"errors Produce 0 NOT_LEADER_OR_FOLLOWER", "count: \"0\" is not an integer"},
-            {"errors Produce 1 NO_SUCH_ERROR", "unknown error name: NO_SUCH_ERROR"},
-            {"errors Bogus 1 REQUEST_TIMED_OUT", "request type: \"Bogus\" is not an integer"},
+            {"errors Produce 0 NOT_LEADER_OR_FOLLOWER",
+             "count: \"0\" is not an integer"},
+            {"errors Produce 1 NO_SUCH_ERROR",
+             "unknown error name: NO_SUCH_ERROR"},
+            {"errors Bogus 1 REQUEST_TIMED_OUT",
+             "request type: \"Bogus\" is not an integer"},
             {"broker-errors 2 Produce 1", "usage: broker-errors"},
             {"coordinator cluster x 1", "coordinator: group or transaction"},
             {"rtt 1 -5", "rtt: \"-5\" is not an integer"},
@@ -91,8 +94,8 @@ static void test_leader_moves(lr_dev_broker_t *db) {
         char e[256];
         rd_kafka_t *rk;
 
-        rd_kafka_conf_set(conf, "bootstrap.servers", lr_dev_broker_bootstraps(db),
-                          e, sizeof(e));
+        rd_kafka_conf_set(conf, "bootstrap.servers",
+                          lr_dev_broker_bootstraps(db), e, sizeof(e));
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
         CHECK(rk != NULL);
         if (!rk)

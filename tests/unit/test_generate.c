@@ -87,9 +87,9 @@ static void test_events(void) {
         int64_t end_ms  = (int64_t)o.end_day * LR_MS_PER_DAY;
         size_t len, ids_cnt = 0, kinds[3] = {0}, i;
         char *out = generate(&o, &len), *line, *save = NULL;
-        char **ids = malloc(sizeof(*ids) * 200000);
-        int64_t prev = 0;
-        json_t *away = json_object(); /* rep -> 1 while not AVAILABLE */
+        char **ids       = malloc(sizeof(*ids) * 200000);
+        int64_t prev     = 0;
+        json_t *away     = json_object(); /* rep -> 1 while not AVAILABLE */
         json_t *lead_rep = json_object();
         json_t *closed   = json_object();
 
@@ -123,15 +123,16 @@ static void test_events(void) {
                         if (json_object_get(ev, "tier"))
                                 CHECK(num(ev, "tier") >= 1 &&
                                       num(ev, "tier") <= 3);
-                        CHECK(json_is_object(json_object_get(ev, "attributes")));
+                        CHECK(
+                            json_is_object(json_object_get(ev, "attributes")));
                         CHECK(t >= end_ms + 8 * 3600000LL &&
                               t < end_ms + 18 * 3600000LL);
                         if (json_object_get(ev, "contact_after"))
                                 CHECK(num(ev, "contact_after") > t);
                 } else if (!strcmp(topic, "call-outcome")) {
-                        const char *oc = str(ev, "outcome");
+                        const char *oc   = str(ev, "outcome");
                         const char *lead = str(ev, "lead_id");
-                        const char *rep = str(ev, "rep_id");
+                        const char *rep  = str(ev, "rep_id");
                         kinds[1]++;
                         CHECK(lead != NULL && rep != NULL);
                         CHECK(is_int(ev, "occurred_at"));
@@ -141,8 +142,7 @@ static void test_events(void) {
                         CHECK(is_int(ev, "duration_seconds") &&
                               num(ev, "duration_seconds") >= 0);
                         if (oc && !strcmp(oc, "CLOSED_WON"))
-                                CHECK(num(ev, "deal_value_cents") >=
-                                          500000 &&
+                                CHECK(num(ev, "deal_value_cents") >= 500000 &&
                                       num(ev, "deal_value_cents") <= 8000000);
                         else
                                 CHECK(!json_object_get(ev, "deal_value_cents"));
@@ -162,7 +162,7 @@ static void test_events(void) {
                                                             json_true());
                         }
                 } else if (!strcmp(topic, "rep-status")) {
-                        const char *st = str(ev, "status");
+                        const char *st  = str(ev, "status");
                         const char *rep = str(ev, "rep_id");
                         kinds[2]++;
                         CHECK(rep != NULL && !strncmp(rep, "rep-", 4));
@@ -178,10 +178,11 @@ static void test_events(void) {
                                 CHECK(str(ev, "display_name") != NULL);
                                 CHECK(str(ev, "team") != NULL);
                                 CHECK(str(ev, "timezone") != NULL);
-                                CHECK(json_array_size(json_object_get(
-                                          ev, "regions")) >= 1);
+                                CHECK(json_array_size(
+                                          json_object_get(ev, "regions")) >= 1);
                                 CHECK(is_int(ev, "hired_at"));
-                                CHECK(json_object_get(ev, "max_open_leads") == NULL);
+                                CHECK(json_object_get(ev, "max_open_leads") ==
+                                      NULL);
                                 CHECK(t == end_ms - o.days * LR_MS_PER_DAY);
                         }
                         if (rep && st) {
@@ -253,7 +254,7 @@ static void test_rates(void) {
         enum { REPS = 200, LEADS = 300 };
         tally_t t[REPS], all, lo, hi;
         long by_score[2][2] = {{0}}; /* [score >= 60][converted] */
-        double value_sum = 0;
+        double value_sum    = 0;
         lr_gen_rng_t rng;
         char errstr[256];
         lr_gen_t *gen;
@@ -302,7 +303,8 @@ static void test_rates(void) {
                         by_score[lead.score >= 60][tr.converted]++;
                         if (tr.won)
                                 value_sum +=
-                                    tr.calls[tr.cnt - 1].deal_value_cents / 100.0;
+                                    tr.calls[tr.cnt - 1].deal_value_cents /
+                                    100.0;
                 }
         }
 
@@ -362,7 +364,7 @@ static void test_history_by_skill(void) {
                 t[i].skill = lr_gen_rep(gen, i)->skill;
         for (i = 0; i < evs.cnt; i++) {
                 const lr_event_t *ev = &evs.v[i].ev;
-                int r = atoi(ev->u.call.rep_id + 4) - 1;
+                int r                = atoi(ev->u.call.rep_id + 4) - 1;
                 CHECK(ev->kind == LR_EV_CALL_OUTCOME);
                 CHECK(r >= 0 && r < 40);
                 if (r < 0 || r >= 40)

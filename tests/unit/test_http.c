@@ -45,7 +45,8 @@ static const char *ask(int port, const char *request) {
 static void test_split(void) {
         char host[64];
         int port = -1;
-        CHECK_INT(lr_http_split("127.0.0.1:9464", host, sizeof(host), &port), 0);
+        CHECK_INT(lr_http_split("127.0.0.1:9464", host, sizeof(host), &port),
+                  0);
         CHECK_STR(host, "127.0.0.1");
         CHECK_INT(port, 9464);
         CHECK_INT(lr_http_split("[::1]:0", host, sizeof(host), &port), 0);

@@ -235,9 +235,9 @@ static void test_version(void) {
         /* the default weights written out are the same policy */
         lr_policy_defaults(&b);
         b.tier_weights_cnt = 3;
-        b.tier_weights[0] = 3;
-        b.tier_weights[1] = 2;
-        b.tier_weights[2] = 1;
+        b.tier_weights[0]  = 3;
+        b.tier_weights[1]  = 2;
+        b.tier_weights[2]  = 1;
         lr_policy_version(&b, vb, sizeof(vb));
         CHECK_STR(va, vb);
         CHECK_INT(lr_policy_tier_weight(&a, 1), 3);

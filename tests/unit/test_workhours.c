@@ -37,12 +37,14 @@ static int offset(const char *zone, int64_t ms) {
 /* Single-threaded test: setenv("TZ") is fine here, and glibc reads the same
  * files, explicit transitions and footer rule alike. */
 static void test_against_libc(void) {
-        static const char *zones[] = {
-            "America/New_York", "Europe/London",   "Australia/Sydney",
-            "Asia/Singapore",   "Europe/Dublin",   "America/Sao_Paulo",
-            "Pacific/Chatham",  "America/Nuuk",    "Asia/Kolkata",
-            "UTC",              "Africa/Casablanca", "America/Santiago",
-            "Pacific/Apia",     "Asia/Tehran",     "Europe/Berlin"};
+        static const char *zones[] = {"America/New_York",  "Europe/London",
+                                      "Australia/Sydney",  "Asia/Singapore",
+                                      "Europe/Dublin",     "America/Sao_Paulo",
+                                      "Pacific/Chatham",   "America/Nuuk",
+                                      "Asia/Kolkata",      "UTC",
+                                      "Africa/Casablanca", "America/Santiago",
+                                      "Pacific/Apia",      "Asia/Tehran",
+                                      "Europe/Berlin"};
         size_t z;
         for (z = 0; z < sizeof(zones) / sizeof(*zones); z++) {
                 int64_t s;
@@ -57,9 +59,10 @@ static void test_against_libc(void) {
                         int want, got;
                         localtime_r(&t, &tm);
                         want = (int)tm.tm_gmtoff;
-                        got = offset(zones[z], s * 1000);
+                        got  = offset(zones[z], s * 1000);
                         if (want != got) {
-                                fprintf(stderr, "%s at %lld: offset %d, libc %d\n",
+                                fprintf(stderr,
+                                        "%s at %lld: offset %d, libc %d\n",
                                         zones[z], (long long)s, got, want);
                                 bad++;
                         }
@@ -120,7 +123,7 @@ static void put32(unsigned char *p, uint32_t v) {
 static void test_slim_file(void) {
         static unsigned char in[1 << 16], out[1 << 16];
         char dir[] = "/tmp/lr-tzslim-XXXXXX", path[256], err[256];
-        FILE *f = fopen("/usr/share/zoneinfo/America/New_York", "rb");
+        FILE *f    = fopen("/usr/share/zoneinfo/America/New_York", "rb");
         size_t len, off, o = 0, keep = 0, i;
         uint32_t cnt[6], k;
         int64_t s;
@@ -141,9 +144,9 @@ static void test_slim_file(void) {
         CHECK(len > off + 44 && cnt[2] == 0);
         {
                 const unsigned char *times = in + off + 44;
-                const unsigned char *idx = times + cnt[3] * 8;
-                const unsigned char *rest = idx + cnt[3];
-                size_t rest_len = len - (size_t)(rest - in);
+                const unsigned char *idx   = times + cnt[3] * 8;
+                const unsigned char *rest  = idx + cnt[3];
+                size_t rest_len            = len - (size_t)(rest - in);
                 for (i = 0; i < cnt[3]; i++)
                         if ((int64_t)((uint64_t)be32(times + 8 * i) << 32 |
                                       be32(times + 8 * i + 4)) <
@@ -178,9 +181,10 @@ static void test_slim_file(void) {
         CHECK(keep > 100 && o < len);
         offset("America/New_York", 0); /* cached before TZDIR moves */
         setenv("TZDIR", dir, 1);
-        for (s = 1104537600LL; s < 4102444800LL && bad < 3; s += 3 * 3600 + 77) {
+        for (s = 1104537600LL; s < 4102444800LL && bad < 3;
+             s += 3 * 3600 + 77) {
                 int want = offset("America/New_York", s * 1000);
-                int got = offset("America/Slim_York", s * 1000);
+                int got  = offset("America/Slim_York", s * 1000);
                 if (want != got) {
                         fprintf(stderr, "slim at %lld: %d, want %d\n",
                                 (long long)s, got, want);
@@ -225,8 +229,7 @@ static void test_hours(void) {
         /* Past midnight, and Sunday night into Monday morning. */
         hours("Fri 22:00-06:00", "7080-7560");
         hours("Sun 22:00-02:00", "0-120,9960-10080");
-        hours("Fri-Mon 09:00-10:00",
-              "540-600,6300-6360,7740-7800,9180-9240");
+        hours("Fri-Mon 09:00-10:00", "540-600,6300-6360,7740-7800,9180-9240");
         hours("daily 00:00-24:00", "0-10080");
         hours("weekends 10:00-11:00", "7800-7860,9240-9300");
         hours("Monday 09:00-10:00; Monday 09:30-11:00", "540-660");

@@ -48,6 +48,14 @@ void lr_tally_add(lr_tally_t *t, const lr_bucket_t *b, int32_t as_of_day,
         t->stl_n += (double)b->stl_n;
 }
 
+void lr_ranking_clear(lr_ranking_t *r) {
+        size_t i;
+        for (i = 0; i < r->cnt; i++)
+                free((char *)r->ranks[i].rep_id);
+        free(r->ranks);
+        memset(r, 0, sizeof(*r));
+}
+
 int lr_metric_lower_is_better(lr_metric_t m) {
         return m == LR_METRIC_CYCLE_DAYS || m == LR_METRIC_SPEED_TO_LEAD;
 }

@@ -1161,6 +1161,8 @@ void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt) {
         size_t i;
         for (i = 0; reps && i < cnt; i++) {
                 free(reps[i].rep_id);
+                free(reps[i].display_name);
+                free(reps[i].team);
                 free(reps[i].buckets);
         }
         free(reps);

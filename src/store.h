@@ -142,6 +142,15 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                        char *errstr, size_t errstr_size);
 void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt);
 
+/* The tenant's installed rankings of days [from_day, to_day], by day (the
+ * ranking history: one per day the tenant had events, kept for
+ * store.ranking_retention_days). *out is malloc()ed: free each with
+ * lr_ranking_clear(), then the array. */
+int lr_store_read_rankings(lr_store_t *st, const char *tenant,
+                           int32_t from_day, int32_t to_day,
+                           lr_ranking_t **out, size_t *cnt, char *errstr,
+                           size_t errstr_size);
+
 /* Day of the tenant's installed ranking, or -1 when none. */
 int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
                       char *errstr, size_t errstr_size);

@@ -11,6 +11,7 @@
 #ifndef LEADROUTER_RANK_H
 #define LEADROUTER_RANK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "leadrouter/policy.h"
@@ -66,6 +67,19 @@ typedef struct lr_rep_rank_s {
         int new_tier;     /* tier after evaluation (== tier when unchanged) */
         double tier_mean; /* mean composite of the tier it was compared with */
 } lr_rep_rank_t;
+
+/* A tenant's ranking of one day as the router installed and used it
+ * (ranks[i].tier is the tier before that day's evaluation, new_tier the one
+ * routed with): kept as history for the scorecard. Owns ranks[] and every
+ * ranks[i].rep_id; lr_ranking_clear() frees them. */
+typedef struct lr_ranking_s {
+        int32_t day;
+        int evaluated; /* tiers were evaluated on this day */
+        lr_rep_rank_t *ranks;
+        size_t cnt;
+} lr_ranking_t;
+
+void lr_ranking_clear(lr_ranking_t *r);
 
 /* 1 for the metrics where lower is better (cycle_days, speed_to_lead). */
 int lr_metric_lower_is_better(lr_metric_t m);

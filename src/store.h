@@ -130,6 +130,7 @@ typedef struct lr_store_rep_s {
         int64_t handled;
         int active;
         char status[16]; /* current presence symbol */
+        char *display_name, *team; /* profile, NULL when never given */
         int64_t open_leads;
         lr_bucket_t *buckets;
         size_t buckets_cnt;

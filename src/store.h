@@ -129,7 +129,7 @@ typedef struct lr_store_rep_s {
         int tier;
         int64_t handled;
         int active;
-        char status[16]; /* current presence symbol */
+        char status[16];           /* current presence symbol */
         char *display_name, *team; /* profile, NULL when never given */
         int64_t open_leads;
         lr_bucket_t *buckets;
@@ -147,10 +147,9 @@ void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt);
  * ranking history: one per day the tenant had events, kept for
  * store.ranking_retention_days). *out is malloc()ed: free each with
  * lr_ranking_clear(), then the array. */
-int lr_store_read_rankings(lr_store_t *st, const char *tenant,
-                           int32_t from_day, int32_t to_day,
-                           lr_ranking_t **out, size_t *cnt, char *errstr,
-                           size_t errstr_size);
+int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
+                           int32_t to_day, lr_ranking_t **out, size_t *cnt,
+                           char *errstr, size_t errstr_size);
 
 /* Day of the tenant's installed ranking, or -1 when none. */
 int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,

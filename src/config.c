@@ -399,13 +399,15 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
         cfg->group_id          = "leadrouter";
         for (t = 0; t < LR_TOPIC_CNT; t++)
                 cfg->topics[t] = lr_topic_defaults[t];
-        cfg->redis_url       = "redis://127.0.0.1:6379/0";
-        cfg->redis_namespace = "lr";
-        cfg->registry_url    = NULL;
-        cfg->http_listen     = "127.0.0.1:9464";
-        cfg->batch_size      = 1000;
-        cfg->clock_event     = 0;
-        cfg->dedup_ttl_days  = 30;
+        cfg->redis_url              = "redis://127.0.0.1:6379/0";
+        cfg->redis_namespace        = "lr";
+        cfg->registry_url           = NULL;
+        cfg->http_listen            = "127.0.0.1:9464";
+        cfg->batch_size             = 1000;
+        cfg->clock_event            = 0;
+        cfg->dedup_ttl_days         = 30;
+        cfg->lead_retention_days    = 90;
+        cfg->ranking_retention_days = 730;
         lr_policy_defaults(&cfg->policy);
 
         /* Policy defaults first: tenant overrides start from them. */
@@ -491,6 +493,15 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         cfg->redis_namespace = v;
                 } else if (!strcmp(k, "redis.dedup_ttl_days")) {
                         if (lr_config_positive(k, v, &cfg->dedup_ttl_days,
+                                               errstr, errstr_size))
+                                return -1;
+                } else if (!strcmp(k, "redis.lead_retention_days")) {
+                        if (lr_config_positive(k, v, &cfg->lead_retention_days,
+                                               errstr, errstr_size))
+                                return -1;
+                } else if (!strcmp(k, "redis.ranking_retention_days")) {
+                        if (lr_config_positive(k, v,
+                                               &cfg->ranking_retention_days,
                                                errstr, errstr_size))
                                 return -1;
                 } else if (!strcmp(k, "schemas.registry_url")) {

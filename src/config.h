@@ -46,10 +46,12 @@ typedef struct lr_config_s {
         const char *registry_url; /* NULL = local manifest only */
         const char *http_listen;  /* "" = off */
         int batch_size;
-        int clock_event; /* worker.clock: wall (0, default) | event (1): what
-                          * drives timers, see worker.c */
-        int dedup_ttl_days;
-        lr_policy_t policy; /* policy.* defaults */
+        int clock_event;    /* worker.clock: wall (0, default) | event (1): what
+                             * drives timers, see worker.c */
+        int dedup_ttl_days; /* event ids remembered for dedup */
+        int lead_retention_days;    /* closed leads kept */
+        int ranking_retention_days; /* daily rankings kept as history */
+        lr_policy_t policy;         /* policy.* defaults */
         char policy_version[24];
         lr_tenant_policy_t *tenants;
         size_t tenants_cnt;

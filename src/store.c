@@ -1,15 +1,8 @@
 /*
- * store.c - leadrouter's Redis state over hiredis: the connection, the
- * Functions library (src/functions.lua, embedded), one pipelined FCALL per
- * input event, and the reads and writes of the ranking.
- *
- * The semantics of every state change live in functions.lua; this file only
- * marshals arguments and replies. Failure policy: an I/O error, or a Redis
- * error that is not about the event itself (library missing after a
- * restart or FUNCTION FLUSH, OOM, LOADING, READONLY ...), drops the
- * connection and fails the whole call with -1 so that the caller reconnects
- * (which reloads the library) and retries: every FCALL is idempotent. An
- * error raised inside a function is about that event: REJECTED.
+ * store.c - see store.h: the connection, the Functions library
+ * (src/store.lua, embedded), claims, pipelined tenant writes, and the reads
+ * of tenants, decisions and rankings. What the keys hold is persist.c's
+ * business; this file only moves it.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -20,20 +13,16 @@
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
-#include <jansson.h>
 
 #include "embedded.h"
 #include "log.h"
 #include "store.h"
 #include "timeutil.h"
-#include "tzdb.h"
-#include "workhours.h"
+#include "xalloc.h"
 
 #define LR_STORE_LIBRARY "leadrouter"
 #define LR_STORE_CONNECT_TIMEOUT_MS 2000
 #define LR_STORE_COMMAND_TIMEOUT_MS 10000
-#define LR_STORE_DEDUP_TTL_S (30 * 86400)
-#define LR_STORE_ARGV_MAX 40
 #define LR_STORE_SCAN_COUNT "1000"
 
 struct lr_store_s {
@@ -43,62 +32,15 @@ struct lr_store_s {
         char *user;     /* ACL user, NULL for the default user */
         char *password; /* NULL when none */
         char *ns;
-        char *timers_key, *outbox_key; /* "<ns>:timers", "<ns>:outbox" */
-        redisContext *rc;              /* NULL when not connected */
-        int library_ok;                /* library verified on this connection */
+        redisContext *rc; /* NULL when not connected */
+        int library_ok;   /* library verified on this connection */
         int connect_timeout_ms, command_timeout_ms;
 };
-
-/* Argument vector of one command; numbers are formatted into num[]. */
-typedef struct store_argv_s {
-        int argc;
-        const char *argv[LR_STORE_ARGV_MAX];
-        size_t len[LR_STORE_ARGV_MAX];
-        char num[LR_STORE_ARGV_MAX][24];
-        char weights[LR_MAX_TIERS * 6];
-        char hours[1024];
-} store_argv_t;
-
-static void argv_add(store_argv_t *a, const char *s) {
-        a->argv[a->argc] = s ? s : "";
-        a->len[a->argc]  = strlen(a->argv[a->argc]);
-        a->argc++;
-}
-
-static void argv_add_int(store_argv_t *a, int64_t v) {
-        snprintf(a->num[a->argc], sizeof(a->num[0]), "%" PRId64, v);
-        argv_add(a, a->num[a->argc]);
-}
-
-static void argv_add_opt_int(store_argv_t *a, int present, int64_t v) {
-        if (present)
-                argv_add_int(a, v);
-        else
-                argv_add(a, "");
-}
-
-static char *store_strdup(const char *s) {
-        char *d = strdup(s);
-        if (!d) {
-                lr_error("store", "out of memory");
-                abort();
-        }
-        return d;
-}
-
-static void *store_calloc(size_t n, size_t size) {
-        void *p = calloc(n ? n : 1, size);
-        if (!p) {
-                lr_error("store", "out of memory");
-                abort();
-        }
-        return p;
-}
 
 /* "<ns>:{<tenant>}": every key of a tenant shares its hash slot. */
 static char *store_prefix(const lr_store_t *st, const char *tenant) {
         size_t size = strlen(st->ns) + strlen(tenant) + 4;
-        char *p     = store_calloc(1, size);
+        char *p     = lr_xcalloc(1, size);
         snprintf(p, size, "%s:{%s}", st->ns, tenant);
         return p;
 }
@@ -112,7 +54,7 @@ static void store_drop(lr_store_t *st) {
 
 /* Percent-decodes s[0..len) into a new string. */
 static char *store_url_decode(const char *s, size_t len) {
-        char *d = store_calloc(1, len + 1), *o = d;
+        char *d = lr_xcalloc(1, len + 1), *o = d;
         size_t i;
         for (i = 0; i < len; i++) {
                 if (s[i] == '%' && i + 2 < len &&
@@ -191,7 +133,7 @@ static int store_parse_url(lr_store_t *st, const char *url, char *errstr,
         if (!st->password || !*st->password) {
                 const char *env = getenv("LEADROUTER_REDIS_PASSWORD");
                 free(st->password);
-                st->password = env && *env ? store_strdup(env) : NULL;
+                st->password = env && *env ? lr_xstrdup(env) : NULL;
         }
         return 0;
 bad:
@@ -313,7 +255,7 @@ static int store_library_matches(const redisReply *list,
 
 static int store_load_library(lr_store_t *st, char *errstr,
                               size_t errstr_size) {
-        const lr_embedded_t *code = lr_embedded_find("functions.lua");
+        const lr_embedded_t *code = lr_embedded_find("store.lua");
         const char *load[4]       = {"FUNCTION", "LOAD", "REPLACE", NULL};
         size_t len[4]             = {8, 4, 7, 0};
         redisReply *r;
@@ -354,14 +296,10 @@ int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size) {
 
 lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size) {
-        lr_store_t *st         = store_calloc(1, sizeof(*st));
-        st->ns                 = store_strdup(ns);
+        lr_store_t *st         = lr_xcalloc(1, sizeof(*st));
+        st->ns                 = lr_xstrdup(ns);
         st->connect_timeout_ms = LR_STORE_CONNECT_TIMEOUT_MS;
         st->command_timeout_ms = LR_STORE_COMMAND_TIMEOUT_MS;
-        st->timers_key         = store_calloc(1, strlen(ns) + 8);
-        sprintf(st->timers_key, "%s:timers", ns);
-        st->outbox_key = store_calloc(1, strlen(ns) + 8);
-        sprintf(st->outbox_key, "%s:outbox", ns);
         /* Connecting is left to lr_store_connect(), which the caller retries
          * while Redis is unreachable. */
         if (store_parse_url(st, url, errstr, errstr_size)) {
@@ -385,776 +323,541 @@ void lr_store_free(lr_store_t *st) {
         free(st->user);
         free(st->password);
         free(st->ns);
-        free(st->timers_key);
-        free(st->outbox_key);
         free(st);
 }
 
-void lr_store_result_clear(lr_store_result_t *r) {
-        size_t i;
-        for (i = 0; i < r->decisions_cnt; i++)
-                lr_assigned_clear(&r->decisions[i]);
-        free(r->decisions);
-        for (i = 0; i < r->tier_changes_cnt; i++)
-                lr_tier_changed_clear(&r->tier_changes[i]);
-        free(r->tier_changes);
-        memset(r, 0, sizeof(*r));
-}
-
-/* The FCALL of an op, or NULL with errstr when it cannot be applied. */
-static const char *store_op_function(const lr_store_op_t *op, char *errstr,
-                                     size_t errstr_size) {
-        const lr_event_t *ev = op->ev;
-        if (!ev || !op->policy || !ev->event_id || !ev->tenant_id) {
-                snprintf(errstr, errstr_size,
-                         "event without event_id or tenant_id");
-                return NULL;
-        }
-        switch (ev->kind) {
-        case LR_EV_LEAD_CREATED:
-                if (!ev->lead_id)
-                        break;
-                if (op->lead_tier < 1 || op->lead_tier > op->policy->tiers) {
-                        snprintf(errstr, errstr_size,
-                                 "lead tier %d out of range 1..%d",
-                                 op->lead_tier, op->policy->tiers);
-                        return NULL;
-                }
-                return "lr_lead";
-        case LR_EV_CALL_OUTCOME:
-                if (!ev->lead_id || !ev->u.call.rep_id)
-                        break;
-                return "lr_outcome";
-        case LR_EV_REP_STATUS: {
-                char hours[1024];
-                if (!ev->u.rep.rep_id)
-                        break;
-                /* The C side compiles what Lua cannot: a bad value is a bad
-                 * event, for the dead-letter topic. */
-                if (ev->u.rep.working_hours &&
-                    lr_workhours_compile(ev->u.rep.working_hours, hours,
-                                         sizeof(hours), errstr, errstr_size))
-                        return NULL;
-                if (ev->u.rep.timezone &&
-                    !lr_tzdb_table(ev->u.rep.timezone, errstr, errstr_size))
-                        return NULL;
-                return "lr_status";
-        }
-        default:
-                snprintf(errstr, errstr_size, "%s is not an input event",
-                         lr_event_kind_name(ev->kind));
-                return NULL;
-        }
-        snprintf(errstr, errstr_size, "%s without lead_id or rep_id",
-                 lr_event_kind_name(ev->kind));
-        return NULL;
-}
-
-/* "FCALL fn 3 <prefix> <ns>:timers <ns>:outbox"; *owned = the prefix. */
-static void store_argv_fcall(lr_store_t *st, store_argv_t *a, const char *fn,
-                             const char *tenant, char **owned) {
-        a->argc = 0;
-        argv_add(a, "FCALL");
-        argv_add(a, fn);
-        argv_add(a, "3");
-        *owned = store_prefix(st, tenant);
-        argv_add(a, *owned);
-        argv_add(a, st->timers_key);
-        argv_add(a, st->outbox_key);
-}
-
-/* The policy block of functions.lua's policy_args(). */
-static void store_argv_policy(store_argv_t *a, const lr_policy_t *p,
-                              int fire_timers) {
-        size_t len = 0;
-        int t;
-
-        argv_add_int(a, p->tiers);
-        argv_add_int(a, p->max_open_leads);
-        argv_add(a, p->strategy);
-        argv_add_int(a, LR_STORE_DEDUP_TTL_S);
-        argv_add_int(a, p->owner_first ? 1 : 0);
-        argv_add_int(a, p->region_match ? 1 : 0);
-        argv_add_int(a, (int64_t)p->max_wait_seconds * 1000);
-        argv_add_int(a, (int64_t)p->sla_first_touch_seconds * 1000);
-        argv_add_int(a, p->sla_max_attempts);
-        a->weights[0] = '\0';
-        for (t = 1; t <= p->tiers && t <= LR_MAX_TIERS; t++)
-                len += (size_t)snprintf(
-                    a->weights + len, sizeof(a->weights) - len, "%s%d",
-                    t > 1 ? "," : "", lr_policy_tier_weight(p, t));
-        argv_add(a, a->weights);
-        argv_add_int(a, fire_timers ? 1 : 0);
-        argv_add_int(a, lr_now_ms());
-        argv_add_int(a, LR_STORE_OUTBOX_LEASE_MS);
-        argv_add_int(a, p->max_leads_per_day);
-}
-
-/* Appends the FCALL of op; *owned receives what to free once appended. */
-static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
-                           const char *fn, char **owned) {
-        const lr_event_t *ev = op->ev;
-        const lr_policy_t *p = op->policy;
-        store_argv_t a;
-        char *regions = NULL, err[256];
-        int rc;
-
-        store_argv_fcall(st, &a, fn, ev->tenant_id, &owned[0]);
-        argv_add(&a, ev->event_id);
-        argv_add(&a, ev->tenant_id);
-        switch (ev->kind) {
-        case LR_EV_LEAD_CREATED:
-                argv_add(&a, ev->lead_id);
-                argv_add_int(&a, ev->u.lead.created_at);
-                argv_add_int(&a, op->lead_tier);
-                argv_add(&a, op->source_topic);
-                argv_add_int(&a, op->source_partition);
-                argv_add_int(&a, op->source_offset);
-                argv_add(&a, ev->u.lead.account_id);
-                argv_add(&a, ev->u.lead.region);
-                argv_add_opt_int(&a, ev->u.lead.has_contact_after,
-                                 ev->u.lead.contact_after);
-                break;
-        case LR_EV_CALL_OUTCOME:
-                argv_add(&a, ev->u.call.rep_id);
-                argv_add(&a, ev->lead_id);
-                argv_add_int(&a, ev->u.call.occurred_at);
-                argv_add(&a, lr_outcome_name(ev->u.call.outcome));
-                argv_add_int(&a, ev->u.call.duration_seconds);
-                argv_add_opt_int(&a, ev->u.call.has_deal_value,
-                                 ev->u.call.deal_value_cents);
-                break;
-        default: {
-                const lr_rep_status_t *s = &ev->u.rep;
-                argv_add(&a, s->rep_id);
-                argv_add_int(&a, s->occurred_at);
-                argv_add(&a, lr_presence_name(s->status));
-                argv_add_opt_int(&a, s->has_until, s->until);
-                argv_add(&a, s->display_name);
-                argv_add(&a, s->team);
-                if (s->regions) {
-                        json_t *arr = json_array();
-                        size_t i;
-                        for (i = 0; i < s->regions_cnt; i++)
-                                json_array_append_new(
-                                    arr,
-                                    json_string(s->regions[i] ? s->regions[i]
-                                                              : ""));
-                        regions = json_dumps(arr, JSON_COMPACT);
-                        json_decref(arr);
-                        owned[1] = regions;
-                }
-                argv_add(&a, regions);
-                argv_add(&a, s->timezone);
-                argv_add(&a, s->working_hours);
-                argv_add_opt_int(&a, s->has_hired_at, s->hired_at);
-                argv_add_opt_int(&a, s->has_max_open_leads, s->max_open_leads);
-                /* both validated by store_op_function() */
-                a.hours[0] = '\0';
-                if (s->working_hours)
-                        lr_workhours_compile(s->working_hours, a.hours,
-                                             sizeof(a.hours), err, sizeof(err));
-                argv_add(&a, a.hours);
-                argv_add(&a, s->timezone
-                                 ? lr_tzdb_table(s->timezone, err, sizeof(err))
-                                 : NULL);
-                break;
-        }
-        }
-        store_argv_policy(&a, p, op->fire_timers);
-        rc = redisAppendCommandArgv(st->rc, a.argc, a.argv, a.len);
-        return rc == REDIS_OK ? 0 : -1;
-}
-
-static char *json_str_dup(json_t *o, const char *key) {
-        const char *s = json_string_value(json_object_get(o, key));
-        return store_strdup(s ? s : "");
-}
-
-static int64_t json_int_get(json_t *o, const char *key) {
-        json_t *v = json_object_get(o, key);
-        return json_is_integer(v) ? (int64_t)json_integer_value(v)
-                                  : (int64_t)json_number_value(v);
-}
-
-static void store_decision_parse(json_t *o, lr_assigned_t *d) {
-        json_t *sk = json_object_get(o, "skipped");
-        size_t i;
-
-        memset(d, 0, sizeof(*d));
-        d->event_id    = json_str_dup(o, "event_id");
-        d->tenant_id   = json_str_dup(o, "tenant_id");
-        d->lead_id     = json_str_dup(o, "lead_id");
-        d->rep_id      = json_str_dup(o, "rep_id");
-        d->decided_at  = json_int_get(o, "decided_at");
-        d->attempt     = (int32_t)json_int_get(o, "attempt");
-        d->reason      = json_str_dup(o, "reason");
-        d->strategy    = json_str_dup(o, "strategy");
-        d->lead_tier   = (int32_t)json_int_get(o, "lead_tier");
-        d->rep_tier    = (int32_t)json_int_get(o, "rep_tier");
-        d->rep_rank    = (int32_t)json_int_get(o, "rep_rank");
-        d->rep_score   = json_number_value(json_object_get(o, "rep_score"));
-        d->wait_ms     = json_int_get(o, "wait_ms");
-        d->skipped_cnt = json_array_size(sk);
-        d->skipped     = d->skipped_cnt
-                             ? store_calloc(d->skipped_cnt, sizeof(*d->skipped))
-                             : NULL;
-        for (i = 0; i < d->skipped_cnt; i++) {
-                json_t *s            = json_array_get(sk, i);
-                d->skipped[i].rep_id = json_str_dup(s, "rep_id");
-                d->skipped[i].why    = json_str_dup(s, "why");
-        }
-        d->source_topic     = json_str_dup(o, "source_topic");
-        d->source_partition = (int32_t)json_int_get(o, "source_partition");
-        d->source_offset    = json_int_get(o, "source_offset");
-}
-
-/* A tier change as kept in the outbox (functions.lua :tc) until acked. */
-static char *store_tier_change_json(const lr_tier_changed_t *t) {
-        json_t *o = json_pack(
-            "{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}", "event_id", t->event_id,
-            "tenant_id", t->tenant_id, "rep_id", t->rep_id, "from_tier",
-            (int)t->from_tier, "to_tier", (int)t->to_tier, "composite",
-            t->composite, "tier_mean", t->tier_mean, "decided_at",
-            (json_int_t)t->decided_at, "reason", t->reason);
-        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o);
-        if (!text) {
-                lr_error("store", "out of memory");
-                abort();
-        }
-        return text;
-}
-
-static void store_tier_change_parse(json_t *o, lr_tier_changed_t *t) {
-        t->event_id   = json_str_dup(o, "event_id");
-        t->tenant_id  = json_str_dup(o, "tenant_id");
-        t->rep_id     = json_str_dup(o, "rep_id");
-        t->from_tier  = (int32_t)json_int_get(o, "from_tier");
-        t->to_tier    = (int32_t)json_int_get(o, "to_tier");
-        t->composite  = json_number_value(json_object_get(o, "composite"));
-        t->tier_mean  = json_number_value(json_object_get(o, "tier_mean"));
-        t->decided_at = json_int_get(o, "decided_at");
-        t->reason     = json_str_dup(o, "reason");
-}
-
-/* The outbox member of a tier change: "<rep_id>#t<day>" (never a decision's
- * "<lead_id>#<attempt>"). */
-static char *store_tier_ref(const lr_tier_changed_t *t) {
-        size_t size = strlen(t->rep_id) + 24;
-        char *ref   = store_calloc(1, size);
-        snprintf(ref, size, "%s#t%d", t->rep_id, (int)lr_day_of(t->decided_at));
-        return ref;
-}
-
-/* Fills r from the JSON reply of an event function. */
-static void store_result_parse(const char *fn, const char *text, size_t len,
-                               lr_store_result_t *r) {
-        json_error_t jerr;
-        json_t *o          = json_loadb(text, len, 0, &jerr);
-        const char *status = json_string_value(json_object_get(o, "status"));
-        json_t *ds;
-        size_t i;
-
-        if (!status) {
-                r->status = LR_STORE_REJECTED;
-                snprintf(r->errstr, sizeof(r->errstr),
-                         "unreadable reply from %s: %.*s", fn,
-                         (int)(len > 120 ? 120 : len), text);
-                json_decref(o);
-                return;
-        }
-        if (!strcmp(status, "need_rank")) {
-                r->status   = LR_STORE_NEED_RANK;
-                r->need_day = (int32_t)json_int_get(o, "need_day");
-        } else if (!strcmp(status, "rejected")) {
-                r->status     = LR_STORE_REJECTED;
-                const char *e = json_string_value(json_object_get(o, "error"));
-                snprintf(r->errstr, sizeof(r->errstr), "%s",
-                         e ? e : "rejected");
-        } else {
-                r->status = strcmp(status, "duplicate") ? LR_STORE_APPLIED
-                                                        : LR_STORE_DUPLICATE;
-        }
-        /* A tick that stopped at a day without a ranking has decisions too. */
-        ds               = json_object_get(o, "decisions");
-        r->decisions_cnt = json_array_size(ds);
-        r->decisions     = r->decisions_cnt ? store_calloc(r->decisions_cnt,
-                                                           sizeof(*r->decisions))
-                                            : NULL;
-        for (i = 0; i < r->decisions_cnt; i++)
-                store_decision_parse(json_array_get(ds, i), &r->decisions[i]);
-        r->outbox_cnt = (size_t)json_int_get(o, "outbox");
-        if (r->outbox_cnt > r->decisions_cnt)
-                r->outbox_cnt = r->decisions_cnt;
-        ds                  = json_object_get(o, "tier_changes");
-        r->tier_changes_cnt = json_array_size(ds);
-        r->tier_changes =
-            r->tier_changes_cnt
-                ? store_calloc(r->tier_changes_cnt, sizeof(*r->tier_changes))
-                : NULL;
-        for (i = 0; i < r->tier_changes_cnt; i++)
-                store_tier_change_parse(json_array_get(ds, i),
-                                        &r->tier_changes[i]);
-        json_decref(o);
-}
-
-static void store_results_clear(lr_store_result_t *results, size_t n) {
-        size_t i;
-        for (i = 0; i < n; i++)
-                lr_store_result_clear(&results[i]);
-}
-
-/* Reads the reply of one pipelined FCALL fn into r. -1 (errstr) when the
- * connection or Redis failed: the rest of the pipeline is lost. */
-static int store_read_result(lr_store_t *st, const char *fn,
-                             lr_store_result_t *r, char *errstr,
-                             size_t errstr_size) {
-        redisReply *reply = NULL;
-        if (redisGetReply(st->rc, (void **)&reply) != REDIS_OK) {
-                snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host,
-                         st->port, st->rc->errstr);
+int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
+                            char *errstr, size_t errstr_size) {
+        redisReply *r;
+        const char *v;
+        if (!st->rc && store_open(st, errstr, errstr_size))
                 return -1;
-        }
-        if (reply->type == REDIS_REPLY_ERROR &&
-            strstr(reply->str, "@user_function")) {
-                /* Raised inside the function: about this event. */
-                r->status = LR_STORE_REJECTED;
-                snprintf(r->errstr, sizeof(r->errstr), "%s: %s", fn,
-                         reply->str);
-        } else if (reply->type == REDIS_REPLY_ERROR) {
-                snprintf(errstr, errstr_size, "redis FCALL %s: %s", fn,
-                         reply->str);
-                freeReplyObject(reply);
+        if (!(r = store_cmdv(st, errstr, errstr_size, 2, "INFO", "server")))
                 return -1;
-        } else if (reply->type == REDIS_REPLY_STRING) {
-                store_result_parse(fn, reply->str, reply->len, r);
-        } else {
-                r->status = LR_STORE_REJECTED;
-                snprintf(r->errstr, sizeof(r->errstr),
-                         "unexpected reply type %d from %s", reply->type, fn);
-        }
-        freeReplyObject(reply);
+        v = r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:")
+                                          : NULL;
+        if (v)
+                snprintf(buf, size, "redis-server %.*s",
+                         (int)strcspn(v + 14, "\r\n"), v + 14);
+        else
+                snprintf(buf, size, "redis-server (version unknown)");
+        freeReplyObject(r);
         return 0;
 }
 
-int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
-                   lr_store_result_t *results, char *errstr,
-                   size_t errstr_size) {
-        size_t i;
-        char err[256];
+/* ---- pipelines ------------------------------------------------------------
+ */
 
-        memset(results, 0, n * sizeof(*results));
-        if (lr_store_connect(st, errstr, errstr_size))
-                return -1;
-        for (i = 0; i < n; i++) {
-                char *owned[2] = {NULL, NULL};
-                const char *fn = store_op_function(&ops[i], err, sizeof(err));
-                int rc;
-                if (!fn)
-                        continue;
-                rc = store_append_op(st, &ops[i], fn, owned);
-                free(owned[0]);
-                free(owned[1]);
-                if (rc) {
-                        snprintf(errstr, errstr_size, "redis: %s",
-                                 st->rc->errstr);
-                        store_drop(st);
-                        return -1;
-                }
+static int store_append(lr_store_t *st, int argc, const char **argv,
+                        const size_t *len) {
+        return redisAppendCommandArgv(st->rc, argc, argv, len) == REDIS_OK ? 0
+                                                                           : -1;
+}
+
+static int store_appendv(lr_store_t *st, int argc, ...) {
+        const char *argv[8];
+        size_t len[8];
+        va_list ap;
+        int i;
+        va_start(ap, argc);
+        for (i = 0; i < argc && i < 8; i++) {
+                argv[i] = va_arg(ap, const char *);
+                len[i]  = strlen(argv[i]);
         }
-        for (i = 0; i < n; i++) {
-                lr_store_result_t *r = &results[i];
-                const char *fn = store_op_function(&ops[i], err, sizeof(err));
-                if (!fn) {
-                        r->status = LR_STORE_REJECTED;
-                        snprintf(r->errstr, sizeof(r->errstr), "%s", err);
-                        continue;
-                }
-                if (store_read_result(st, fn, r, errstr, errstr_size))
-                        goto fail;
+        va_end(ap);
+        return store_append(st, argc, argv, len);
+}
+
+/* The next reply of the pipeline; NULL with errstr on an I/O error or an
+ * error reply (then the connection is dropped: replies may be pending). */
+static redisReply *store_reply(lr_store_t *st, char *errstr,
+                               size_t errstr_size) {
+        void *p = NULL;
+        redisReply *r;
+        if (redisGetReply(st->rc, &p) != REDIS_OK || !p) {
+                snprintf(
+                    errstr, errstr_size, "redis %s:%d: %s", st->host, st->port,
+                    st->rc->errstr[0] ? st->rc->errstr : "connection lost");
+                store_drop(st);
+                return NULL;
         }
-        return 0;
-fail:
-        /* Replies still pending make the connection unusable: drop it. */
+        r = p;
+        if (r->type == REDIS_REPLY_ERROR) {
+                snprintf(errstr, errstr_size, "redis: %s", r->str);
+                freeReplyObject(r);
+                store_drop(st);
+                return NULL;
+        }
+        return r;
+}
+
+static int store_append_failed(lr_store_t *st, char *errstr,
+                               size_t errstr_size) {
+        snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host, st->port,
+                 st->rc && st->rc->errstr[0] ? st->rc->errstr
+                                             : "cannot queue command");
         store_drop(st);
-        store_results_clear(results, n);
         return -1;
 }
 
-int lr_store_tick(lr_store_t *st, const lr_store_tick_t *ticks, size_t n,
-                  lr_store_result_t *results, char *errstr,
-                  size_t errstr_size) {
-        size_t i;
+/* ---- ownership ------------------------------------------------------------
+ */
 
-        memset(results, 0, n * sizeof(*results));
-        if (lr_store_connect(st, errstr, errstr_size))
+int lr_store_new_epoch(lr_store_t *st, int64_t *epoch, char *errstr,
+                       size_t errstr_size) {
+        char key[512];
+        redisReply *r;
+        snprintf(key, sizeof(key), "%s:epoch", st->ns);
+        if (lr_store_connect(st, errstr, errstr_size) ||
+            !(r = store_cmdv(st, errstr, errstr_size, 2, "INCR", key)))
                 return -1;
-        for (i = 0; i < n; i++) {
-                store_argv_t a;
-                char *prefix = NULL;
-                int rc;
-                store_argv_fcall(st, &a, "lr_tick", ticks[i].tenant_id,
-                                 &prefix);
-                argv_add(&a, ticks[i].tenant_id);
-                if (ticks[i].now == LR_STORE_NO_TIMERS)
-                        argv_add(&a, "");
-                else
-                        argv_add_int(&a, ticks[i].now);
-                store_argv_policy(&a, ticks[i].policy, 0);
-                rc = redisAppendCommandArgv(st->rc, a.argc, a.argv, a.len);
-                free(prefix);
-                if (rc != REDIS_OK) {
-                        snprintf(errstr, errstr_size, "redis: %s",
-                                 st->rc->errstr);
-                        store_drop(st);
-                        return -1;
-                }
-        }
-        for (i = 0; i < n; i++) {
-                if (store_read_result(st, "lr_tick", &results[i], errstr,
-                                      errstr_size)) {
-                        store_drop(st);
-                        store_results_clear(results, n);
-                        return -1;
-                }
-                /* everything a tick hands out is acked */
-                results[i].outbox_cnt = results[i].decisions_cnt;
-        }
+        *epoch = r->integer;
+        freeReplyObject(r);
         return 0;
 }
 
-/* Adds the members of a ZRANGEBYSCORE reply not yet in list[0..*cnt). */
-static void store_tenants_add(const redisReply *r, char ***list, size_t *cnt,
-                              size_t max) {
-        size_t i, j;
-        for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-                const redisReply *e = r->element[i];
-                if (e->type != REDIS_REPLY_STRING || *cnt >= max)
-                        continue;
-                for (j = 0; j < *cnt; j++)
-                        if (!strcmp((*list)[j], e->str))
-                                break;
-                if (j < *cnt)
-                        continue;
-                *list = realloc(*list, (*cnt + 1) * sizeof(**list));
-                if (!*list) {
-                        lr_error("store", "out of memory");
-                        abort();
-                }
-                (*list)[(*cnt)++] = store_strdup(e->str);
-        }
+void lr_store_strings_free(char **s, size_t cnt) {
+        size_t i;
+        for (i = 0; s && i < cnt; i++)
+                free(s[i]);
+        free(s);
 }
 
-int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
-                         size_t max, char ***tenants, size_t *cnt, char *errstr,
-                         size_t errstr_size) {
-        char upto[24], limit[24];
-        int k;
-
+int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
+                               size_t *cnt, char *errstr, size_t errstr_size) {
+        char key[512];
+        redisReply *r;
+        size_t i;
         *tenants = NULL;
         *cnt     = 0;
-        if (lr_store_connect(st, errstr, errstr_size))
+        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        if (lr_store_connect(st, errstr, errstr_size) ||
+            !(r = store_cmdv(st, errstr, errstr_size, 2, "SMEMBERS", key)))
                 return -1;
-        snprintf(limit, sizeof(limit), "%zu", max);
-        for (k = timers ? 0 : 1; k < 2; k++) {
-                redisReply *r;
-                snprintf(upto, sizeof(upto), "%lld",
-                         (long long)(k ? wall : now));
-                r = store_cmdv(st, errstr, errstr_size, 7, "ZRANGEBYSCORE",
-                               k ? st->outbox_key : st->timers_key, "-inf",
-                               upto, "LIMIT", "0", limit);
-                if (!r) {
-                        lr_store_tenants_free(*tenants, *cnt);
-                        *tenants = NULL;
-                        *cnt     = 0;
+        *tenants = lr_xcalloc(r->elements + 1, sizeof(**tenants));
+        for (i = 0; i < r->elements; i++)
+                if (r->element[i]->type == REDIS_REPLY_STRING)
+                        (*tenants)[(*cnt)++] = lr_xstrdup(r->element[i]->str);
+        freeReplyObject(r);
+        return 0;
+}
+
+int lr_store_partition_add(lr_store_t *st, int32_t p, const char *tenant,
+                           char *errstr, size_t errstr_size) {
+        char key[512];
+        redisReply *r;
+        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        if (lr_store_connect(st, errstr, errstr_size) ||
+            !(r = store_cmdv(st, errstr, errstr_size, 3, "SADD", key, tenant)))
+                return -1;
+        freeReplyObject(r);
+        return 0;
+}
+
+/* A hash (or a ZSET read WITHSCORES) reply as pairs borrowing its strings. */
+static void store_pairs(const redisReply *r, lr_pairs_t *p) {
+        size_t i, n = r && r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+        memset(p, 0, sizeof(*p));
+        p->k    = lr_xcalloc(n + 1, sizeof(*p->k));
+        p->v    = lr_xcalloc(n + 1, sizeof(*p->v));
+        p->klen = lr_xcalloc(n + 1, sizeof(*p->klen));
+        p->vlen = lr_xcalloc(n + 1, sizeof(*p->vlen));
+        for (i = 0; i < n; i++) {
+                const redisReply *k = r->element[2 * i];
+                const redisReply *v = r->element[2 * i + 1];
+                if (k->type != REDIS_REPLY_STRING ||
+                    v->type != REDIS_REPLY_STRING)
+                        continue;
+                p->k[p->cnt]    = k->str;
+                p->klen[p->cnt] = k->len;
+                p->v[p->cnt]    = v->str;
+                p->vlen[p->cnt] = v->len;
+                p->cnt++;
+        }
+}
+
+static void store_pairs_free(lr_pairs_t *p) {
+        free(p->k);
+        free(p->v);
+        free(p->klen);
+        free(p->vlen);
+}
+
+/* The hashes of a tenant read in one pipeline round. */
+enum { R_META, R_REPS, R_LEADS, R_ACCT, R_EV, R_OUTBOX, R_TIMERS, R_CNT };
+
+static const char *store_read_what[R_CNT] = {"meta", "reps",   "leads", "acct",
+                                             "ev",   "outbox", "timers"};
+
+static int store_append_reads(lr_store_t *st, const char *prefix) {
+        char key[1024];
+        int i;
+        for (i = 0; i < R_CNT; i++) {
+                snprintf(key, sizeof(key), "%s:%s", prefix, store_read_what[i]);
+                if (i == R_TIMERS ? store_appendv(st, 5, "ZRANGE", key, "0",
+                                                  "-1", "WITHSCORES")
+                                  : store_appendv(st, 2, "HGETALL", key))
                         return -1;
-                }
-                store_tenants_add(r, tenants, cnt, max);
-                freeReplyObject(r);
         }
         return 0;
 }
 
-void lr_store_tenants_free(char **tenants, size_t cnt) {
-        size_t i;
-        for (i = 0; tenants && i < cnt; i++)
-                free(tenants[i]);
-        free(tenants);
+/* Round 2 of a load: the buckets of every rep and the installed ranking. */
+static int store_load_one(lr_store_t *st, lr_store_load_t *ld, redisReply **rr,
+                          char *errstr, size_t errstr_size) {
+        lr_stored_t s;
+        lr_pairs_t pairs[R_CNT];
+        redisReply **bk = NULL, *hist = NULL;
+        char *prefix        = store_prefix(st, ld->tenant_id), key[1024];
+        const char *rankday = NULL;
+        size_t i, nreps;
+        int rc = -1;
+
+        memset(&s, 0, sizeof(s));
+        for (i = 0; i < R_CNT; i++)
+                store_pairs(rr[i], &pairs[i]);
+        for (i = 0; i < pairs[R_META].cnt; i++) {
+                if (pairs[R_META].klen[i] == 7 &&
+                    !memcmp(pairs[R_META].k[i], "rankday", 7))
+                        rankday = pairs[R_META].v[i];
+                if (pairs[R_META].klen[i] == 7 &&
+                    !memcmp(pairs[R_META].k[i], "version", 7) && !ld->version)
+                        ld->version = strtoll(pairs[R_META].v[i], NULL, 10);
+        }
+        nreps = pairs[R_REPS].cnt;
+        for (i = 0; i < nreps; i++) {
+                snprintf(key, sizeof(key), "%s:m:%.*s", prefix,
+                         (int)pairs[R_REPS].klen[i], pairs[R_REPS].k[i]);
+                if (store_appendv(st, 2, "HGETALL", key))
+                        goto append_failed;
+        }
+        snprintf(key, sizeof(key), "%s:hist", prefix);
+        if (rankday && store_appendv(st, 3, "HGET", key, rankday))
+                goto append_failed;
+        bk = lr_xcalloc(nreps + 1, sizeof(*bk));
+        for (i = 0; i < nreps; i++)
+                if (!(bk[i] = store_reply(st, errstr, errstr_size)))
+                        goto done;
+        if (rankday && !(hist = store_reply(st, errstr, errstr_size)))
+                goto done;
+
+        s.meta     = pairs[R_META];
+        s.reps     = pairs[R_REPS];
+        s.leads    = pairs[R_LEADS];
+        s.accounts = pairs[R_ACCT];
+        s.seen     = pairs[R_EV];
+        s.outbox   = pairs[R_OUTBOX];
+        s.timers   = pairs[R_TIMERS];
+        s.buckets  = lr_xcalloc(nreps + 1, sizeof(*s.buckets));
+        for (i = 0; i < nreps; i++)
+                store_pairs(bk[i], &s.buckets[i]);
+        if (hist && hist->type == REDIS_REPLY_STRING) {
+                s.ranking     = hist->str;
+                s.ranking_len = hist->len;
+        }
+        ld->tenant =
+            lr_tenant_new(ld->tenant_id, ld->opts.policy,
+                          ld->opts.policy_version, ld->opts.clock_event);
+        lr_tenant_set_retention(ld->tenant, ld->opts.dedup_ttl_days,
+                                ld->opts.lead_retention_days,
+                                ld->opts.ranking_retention_days);
+        if (lr_persist_load(ld->tenant, &s, errstr, errstr_size)) {
+                lr_tenant_free(ld->tenant);
+                ld->tenant = NULL;
+        } else {
+                rc = 0;
+        }
+        for (i = 0; i < nreps; i++)
+                store_pairs_free(&s.buckets[i]);
+        free(s.buckets);
+        goto done;
+append_failed:
+        store_append_failed(st, errstr, errstr_size);
+done:
+        for (i = 0; i < R_CNT; i++)
+                store_pairs_free(&pairs[i]);
+        for (i = 0; bk && i < nreps; i++)
+                if (bk[i])
+                        freeReplyObject(bk[i]);
+        free(bk);
+        if (hist)
+                freeReplyObject(hist);
+        free(prefix);
+        return rc;
 }
 
-int lr_store_ack(lr_store_t *st, const lr_assigned_t *d, size_t nd,
-                 const lr_tier_changed_t *tc, size_t ntc, char *errstr,
-                 size_t errstr_size) {
-        size_t n = nd + ntc, i = 0, j, k, calls = 0;
-        const char **argv   = store_calloc(n + 6, sizeof(*argv));
-        size_t *len         = store_calloc(n + 6, sizeof(*len));
-        const char **tenant = store_calloc(n ? n : 1, sizeof(*tenant));
-        char **refs         = store_calloc(n ? n : 1, sizeof(*refs));
-        int rc              = -1;
+int lr_store_claim(lr_store_t *st, int64_t epoch, lr_store_load_t *loads,
+                   size_t n, char *errstr, size_t errstr_size) {
+        redisReply **rr = NULL;
+        char num[24];
+        size_t i, j, per = R_CNT + (epoch > 0);
+        int rc = -1;
 
-        for (j = 0; j < nd; j++) {
-                size_t size = strlen(d[j].lead_id) + 16;
-                refs[j]     = store_calloc(1, size);
-                snprintf(refs[j], size, "%s#%d", d[j].lead_id,
-                         (int)d[j].attempt);
-                tenant[j] = d[j].tenant_id;
+        for (i = 0; i < n; i++) {
+                loads[i].tenant  = NULL;
+                loads[i].version = 0;
+                loads[i].fenced  = 0;
         }
-        for (j = 0; j < ntc; j++) {
-                refs[nd + j]   = store_tier_ref(&tc[j]);
-                tenant[nd + j] = tc[j].tenant_id;
-        }
-        if (n && lr_store_connect(st, errstr, errstr_size))
-                goto done;
-        /* One lr_ack per run of entries of the same tenant. */
-        while (i < n) {
-                char *prefix = store_prefix(st, tenant[i]);
-                int ok;
-                argv[0] = "FCALL";
-                argv[1] = "lr_ack";
-                argv[2] = "2";
-                argv[3] = prefix;
-                argv[4] = st->outbox_key;
-                argv[5] = tenant[i];
-                k       = 6;
-                for (j = i; j < n && !strcmp(tenant[j], tenant[i]); j++)
-                        argv[k++] = refs[j];
-                for (k = 0; k < 6 + (j - i); k++)
-                        len[k] = strlen(argv[k]);
-                ok = redisAppendCommandArgv(st->rc, (int)(6 + (j - i)), argv,
-                                            len) == REDIS_OK;
+        if (lr_store_connect(st, errstr, errstr_size))
+                return -1;
+        snprintf(num, sizeof(num), "%lld", (long long)epoch);
+        for (i = 0; i < n; i++) {
+                char *prefix = store_prefix(st, loads[i].tenant_id);
+                int bad =
+                    (epoch > 0 && store_appendv(st, 5, "FCALL", "lr_claim", "1",
+                                                prefix, num)) ||
+                    store_append_reads(st, prefix);
                 free(prefix);
-                if (!ok) {
-                        snprintf(errstr, errstr_size, "redis: %s",
-                                 st->rc->errstr);
-                        store_drop(st);
-                        goto done;
-                }
-                calls++;
-                i = j;
+                if (bad)
+                        return store_append_failed(st, errstr, errstr_size);
         }
-        for (i = 0; i < calls; i++) {
-                redisReply *r = NULL;
-                if (redisGetReply(st->rc, (void **)&r) != REDIS_OK ||
-                    r->type == REDIS_REPLY_ERROR) {
-                        snprintf(errstr, errstr_size, "redis lr_ack: %s",
-                                 r ? r->str : st->rc->errstr);
-                        if (r)
-                                freeReplyObject(r);
-                        store_drop(st);
+        rr = lr_xcalloc(n * per + 1, sizeof(*rr));
+        for (i = 0; i < n * per; i++)
+                if (!(rr[i] = store_reply(st, errstr, errstr_size)))
                         goto done;
+        for (i = 0; i < n; i++) {
+                redisReply **r = &rr[i * per];
+                if (epoch > 0) {
+                        redisReply *c = r[0];
+                        if (c->type != REDIS_REPLY_ARRAY || c->elements != 2) {
+                                snprintf(errstr, errstr_size,
+                                         "lr_claim: unexpected reply");
+                                goto done;
+                        }
+                        if (!strcmp(c->element[0]->str, "fenced")) {
+                                loads[i].fenced = 1;
+                                continue;
+                        }
+                        loads[i].version =
+                            strtoll(c->element[1]->str, NULL, 10);
+                        r++;
+                }
+                if (store_load_one(st, &loads[i], r, errstr, errstr_size))
+                        goto done;
+        }
+        rc = 0;
+done:
+        for (i = 0; rr && i < n * per; i++)
+                if (rr[i])
+                        freeReplyObject(rr[i]);
+        free(rr);
+        if (rc)
+                for (j = 0; j < n; j++) {
+                        lr_tenant_free(loads[j].tenant);
+                        loads[j].tenant = NULL;
+                }
+        return rc;
+}
+
+/* ---- writes
+ * ------------------------------------------------------------------ */
+
+int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
+                    size_t n, char *errstr, size_t errstr_size) {
+        size_t i, k;
+        int rc = -1;
+
+        if (lr_store_connect(st, errstr, errstr_size))
+                return -1;
+        for (i = 0; i < n; i++) {
+                char *prefix      = store_prefix(st, w[i].tenant_id);
+                size_t argc       = 7 + w[i].ops.cnt;
+                const char **argv = lr_xcalloc(argc, sizeof(*argv));
+                size_t *len       = lr_xcalloc(argc, sizeof(*len));
+                char num[3][24];
+                int bad;
+                snprintf(num[0], sizeof(num[0]), "%lld", (long long)epoch);
+                snprintf(num[1], sizeof(num[1]), "%lld",
+                         (long long)w[i].version);
+                snprintf(num[2], sizeof(num[2]), "%lld",
+                         (long long)w[i].version + 1);
+                argv[0] = "FCALL";
+                argv[1] = "lr_commit";
+                argv[2] = "1";
+                argv[3] = prefix;
+                argv[4] = num[0];
+                argv[5] = num[1];
+                argv[6] = num[2];
+                for (k = 0; k < 7; k++)
+                        len[k] = strlen(argv[k]);
+                for (k = 0; k < w[i].ops.cnt; k++) {
+                        argv[7 + k] = w[i].ops.v[k];
+                        len[7 + k]  = w[i].ops.len[k];
+                }
+                bad = store_append(st, (int)argc, argv, len);
+                free(argv);
+                free(len);
+                free(prefix);
+                if (bad)
+                        return store_append_failed(st, errstr, errstr_size);
+        }
+        for (i = 0; i < n; i++) {
+                redisReply *r = store_reply(st, errstr, errstr_size);
+                const char *s;
+                if (!r)
+                        return -1;
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                    r->element[0]->type != REDIS_REPLY_STRING) {
+                        snprintf(errstr, errstr_size,
+                                 "lr_commit: unexpected reply");
+                        freeReplyObject(r);
+                        /* the rest of the pipeline is unread */
+                        store_drop(st);
+                        return -1;
+                }
+                s = r->element[0]->str;
+                if (!strcmp(s, "ok") || !strcmp(s, "done")) {
+                        w[i].status = LR_STORE_WRITTEN;
+                        w[i].version++;
+                } else if (!strcmp(s, "fenced")) {
+                        w[i].status = LR_STORE_FENCED;
+                } else {
+                        /* Written by someone else under our epoch: a bug.
+                         * Dropping the tenant (as for fenced) reloads it. */
+                        lr_error("store", "tenant %s: version conflict (%s)",
+                                 w[i].tenant_id,
+                                 r->element[1]->type == REDIS_REPLY_STRING
+                                     ? r->element[1]->str
+                                     : "?");
+                        w[i].status = LR_STORE_FENCED;
                 }
                 freeReplyObject(r);
         }
         rc = 0;
-done:
-        for (j = 0; j < n; j++)
-                free(refs[j]);
-        free(refs);
-        free(tenant);
-        free(len);
-        free(argv);
         return rc;
 }
 
-static int64_t reply_int(const redisReply *r, int64_t dflt) {
-        char *end;
-        long long v;
-        if (r->type == REDIS_REPLY_INTEGER)
-                return r->integer;
-        if (r->type != REDIS_REPLY_STRING || !r->len)
-                return dflt;
-        v = strtoll(r->str, &end, 10);
-        return *end ? dflt : v;
-}
+/* ---- reads
+ * ------------------------------------------------------------------- */
 
-/* Sets the counter `name` ("n3", "calls", "cys" ...) of bucket b. */
-static void store_bucket_set(lr_bucket_t *b, const char *name,
-                             const char *val) {
-        int64_t iv = strtoll(val, NULL, 10);
-        if ((name[0] == 'n' || name[0] == 'c' || name[0] == 'x') &&
-            isdigit((unsigned char)name[1]) && !name[2]) {
-                int k      = name[1] - '0';
-                int64_t *v = name[0] == 'n'   ? b->n
-                             : name[0] == 'c' ? b->c
-                                              : b->x;
-                v[k]       = iv;
-        } else if (!strcmp(name, "calls")) {
-                b->calls = iv;
-        } else if (!strcmp(name, "won")) {
-                b->won = iv;
-        } else if (!strcmp(name, "lost")) {
-                b->lost = iv;
-        } else if (!strcmp(name, "wv")) {
-                b->won_value_cents = iv;
-        } else if (!strcmp(name, "cys")) {
-                b->cycle_days_sum = strtod(val, NULL);
-        } else if (!strcmp(name, "cyn")) {
-                b->cycle_n = iv;
-        } else if (!strcmp(name, "sts")) {
-                b->stl_minutes_sum = strtod(val, NULL);
-        } else if (!strcmp(name, "stn")) {
-                b->stl_n = iv;
+int lr_store_read_decisions(lr_store_t *st, const char *tenant,
+                            const lr_route_ref_t *refs, size_t n,
+                            lr_assigned_t **out, size_t *cnt, char *errstr,
+                            size_t errstr_size) {
+        char *prefix      = store_prefix(st, tenant), key[1024];
+        const char **argv = lr_xcalloc(n + 2, sizeof(*argv));
+        size_t *len       = lr_xcalloc(n + 2, sizeof(*len));
+        char **fields     = lr_xcalloc(n + 1, sizeof(*fields));
+        redisReply *r     = NULL;
+        size_t i;
+        int rc = -1;
+
+        *out = lr_xcalloc(n + 1, sizeof(**out));
+        *cnt = 0;
+        snprintf(key, sizeof(key), "%s:dec", prefix);
+        argv[0] = "HMGET";
+        argv[1] = key;
+        for (i = 0; i < n; i++) {
+                char f[512];
+                snprintf(f, sizeof(f), "%s#%d", refs[i].lead_id,
+                         refs[i].attempt);
+                fields[i]   = lr_xstrdup(f);
+                argv[2 + i] = fields[i];
         }
-}
-
-/* Buckets of days [from_day, to_day] from HGETALL of "<day>:<counter>"
- * fields, in day order. slot[] is scratch of to_day - from_day + 1. */
-static void store_buckets_parse(const redisReply *h, int32_t from_day,
-                                int32_t to_day, int *slot,
-                                lr_store_rep_t *rep) {
-        size_t i, days = (size_t)(to_day - from_day) + 1, k;
-        for (k = 0; k < days; k++)
-                slot[k] = -1;
-        for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
-             i += 2) {
-                const char *f = h->element[i]->str;
-                char *end;
-                long day = strtol(f, &end, 10);
-                if (*end != ':' || day < from_day || day > to_day)
+        for (i = 0; i < n + 2; i++)
+                len[i] = strlen(argv[i]);
+        if (!n) {
+                rc = 0;
+                goto done;
+        }
+        if (lr_store_connect(st, errstr, errstr_size) ||
+            !(r = store_cmd(st, (int)(n + 2), argv, len, errstr, errstr_size)))
+                goto done;
+        for (i = 0; i < r->elements; i++) {
+                const redisReply *e = r->element[i];
+                if (e->type != REDIS_REPLY_STRING)
                         continue;
-                k = (size_t)(day - from_day);
-                if (slot[k] < 0) {
-                        slot[k] = 0;
-                        rep->buckets_cnt++;
+                if (lr_persist_decision_parse(e->str, e->len, &(*out)[*cnt])) {
+                        snprintf(errstr, errstr_size,
+                                 "decision %s of tenant %s unreadable",
+                                 fields[i], tenant);
+                        goto done;
                 }
+                (*cnt)++;
         }
-        rep->buckets = rep->buckets_cnt ? store_calloc(rep->buckets_cnt,
-                                                       sizeof(*rep->buckets))
-                                        : NULL;
-        for (k = 0, i = 0; k < days; k++)
-                if (slot[k] == 0) {
-                        slot[k]               = (int)i;
-                        rep->buckets[i++].day = from_day + (int32_t)k;
-                }
-        for (i = 0; h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
-             i += 2) {
-                const char *f = h->element[i]->str;
-                char *end;
-                long day = strtol(f, &end, 10);
-                if (*end != ':' || day < from_day || day > to_day ||
-                    h->element[i + 1]->type != REDIS_REPLY_STRING)
-                        continue;
-                store_bucket_set(&rep->buckets[slot[day - from_day]], end + 1,
-                                 h->element[i + 1]->str);
+        rc = 0;
+done:
+        if (r)
+                freeReplyObject(r);
+        for (i = 0; i < n; i++)
+                free(fields[i]);
+        free(fields);
+        free(argv);
+        free(len);
+        free(prefix);
+        if (rc) {
+                for (i = 0; i < *cnt; i++)
+                        lr_assigned_clear(&(*out)[i]);
+                free(*out);
+                *out = NULL;
+                *cnt = 0;
         }
+        return rc;
 }
 
-static int store_rep_cmp(const void *a, const void *b) {
-        return strcmp(((const lr_store_rep_t *)a)->rep_id,
-                      ((const lr_store_rep_t *)b)->rep_id);
-}
-
-/* Fills rep from its row of lr_reps: [rep_id, active, tier, handled, open,
- * status]. */
-static int store_rep_row(const redisReply *row, lr_store_rep_t *rep) {
-        int k;
-        if (row->type != REDIS_REPLY_ARRAY || row->elements != 6 ||
-            row->element[0]->type != REDIS_REPLY_STRING ||
-            row->element[5]->type != REDIS_REPLY_STRING)
+/* A tenant read without claiming it, with the default policy (the
+ * readers only look at what is stored). */
+static int store_read_tenant(lr_store_t *st, const char *tenant,
+                             lr_tenant_t **t, char *errstr,
+                             size_t errstr_size) {
+        static lr_policy_t policy;
+        static int init;
+        lr_store_load_t ld;
+        if (!init) {
+                lr_policy_defaults(&policy);
+                policy.tiers = LR_MAX_TIERS;
+                init         = 1;
+        }
+        memset(&ld, 0, sizeof(ld));
+        ld.tenant_id                   = tenant;
+        ld.opts.policy                 = &policy;
+        ld.opts.policy_version         = "";
+        ld.opts.dedup_ttl_days         = 30;
+        ld.opts.lead_retention_days    = 90;
+        ld.opts.ranking_retention_days = 730;
+        if (lr_store_claim(st, 0, &ld, 1, errstr, errstr_size))
                 return -1;
-        for (k = 1; k < 5; k++)
-                if (row->element[k]->type != REDIS_REPLY_INTEGER)
-                        return -1;
-        rep->rep_id     = store_strdup(row->element[0]->str);
-        rep->active     = row->element[1]->integer == 1;
-        rep->tier       = (int)row->element[2]->integer;
-        rep->handled    = row->element[3]->integer;
-        rep->open_leads = row->element[4]->integer;
-        snprintf(rep->status, sizeof(rep->status), "%s",
-                 row->element[5]->len ? row->element[5]->str : "OFFLINE");
+        *t = ld.tenant;
         return 0;
 }
 
 int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                        int32_t to_day, lr_store_rep_t **repsp, size_t *cntp,
                        char *errstr, size_t errstr_size) {
-        char *prefix;
-        redisReply *rs       = NULL;
-        lr_store_rep_t *reps = NULL;
-        int *slot            = NULL;
-        size_t i, cnt = 0;
-        int rc = -1;
+        lr_tenant_t *t;
+        lr_store_rep_t *reps;
+        size_t i, j, n;
 
         *repsp = NULL;
         *cntp  = 0;
-        if (to_day < from_day || to_day - from_day > 100000) {
-                snprintf(errstr, errstr_size, "bad day range %d..%d",
-                         (int)from_day, (int)to_day);
+        if (store_read_tenant(st, tenant, &t, errstr, errstr_size))
                 return -1;
+        n    = lr_tenant_rep_cnt(t);
+        reps = lr_xcalloc(n + 1, sizeof(*reps));
+        for (i = 0; i < n; i++) {
+                lr_route_rep_t r;
+                const lr_bucket_t *b;
+                size_t bn;
+                lr_tenant_rep_at(t, i, &r);
+                reps[i].rep_id       = lr_xstrdup(r.rep_id);
+                reps[i].tier         = r.tier;
+                reps[i].handled      = r.handled;
+                reps[i].active       = r.active;
+                reps[i].open_leads   = r.open_leads;
+                reps[i].display_name = lr_xstrdup(r.display_name);
+                reps[i].team         = lr_xstrdup(r.team);
+                snprintf(reps[i].status, sizeof(reps[i].status), "%s",
+                         r.status);
+                b               = lr_tenant_rep_buckets(t, r.rep_id, &bn);
+                reps[i].buckets = lr_xcalloc(bn + 1, sizeof(*reps[i].buckets));
+                for (j = 0; j < bn; j++)
+                        if (b[j].day >= from_day && b[j].day <= to_day)
+                                reps[i].buckets[reps[i].buckets_cnt++] = b[j];
         }
-        if (lr_store_connect(st, errstr, errstr_size))
-                return -1;
-        prefix = store_prefix(st, tenant);
-        rs = store_cmdv(st, errstr, errstr_size, 4, "FCALL_RO", "lr_reps", "1",
-                        prefix);
-        if (!rs)
-                goto done;
-        if (rs->type != REDIS_REPLY_ARRAY) {
-                snprintf(errstr, errstr_size, "lr_reps: unexpected reply");
-                goto done;
-        }
-        cnt  = rs->elements;
-        reps = store_calloc(cnt, sizeof(*reps));
-        slot = store_calloc((size_t)(to_day - from_day) + 1, sizeof(*slot));
-        for (i = 0; i < cnt; i++) {
-                if (store_rep_row(rs->element[i], &reps[i])) {
-                        snprintf(errstr, errstr_size,
-                                 "lr_reps: unexpected row %zu", i);
-                        goto done;
-                }
-        }
-        for (i = 0; i < cnt; i++) {
-                size_t size = strlen(prefix) + strlen(reps[i].rep_id) + 8;
-                char *mk    = store_calloc(1, size);
-                const char *argv[2] = {"HGETALL", mk};
-                size_t len[2];
-                int ok;
-                snprintf(mk, size, "%s:m:%s", prefix, reps[i].rep_id);
-                len[0] = 7;
-                len[1] = strlen(mk);
-                ok = redisAppendCommandArgv(st->rc, 2, argv, len) == REDIS_OK;
-                free(mk);
-                if (!ok)
-                        goto io_error;
-        }
-        for (i = 0; i < cnt; i++) {
-                redisReply *m       = NULL;
-                lr_store_rep_t *rep = &reps[i];
-                if (redisGetReply(st->rc, (void **)&m) != REDIS_OK)
-                        goto io_error;
-                if (m->type != REDIS_REPLY_ARRAY) {
-                        snprintf(errstr, errstr_size,
-                                 "redis: reading buckets of rep %s: %s",
-                                 rep->rep_id,
-                                 m->type == REDIS_REPLY_ERROR ? m->str : "");
-                        freeReplyObject(m);
-                        /* Replies of later reps are still pending. */
-                        store_drop(st);
-                        goto done;
-                }
-                store_buckets_parse(m, from_day, to_day, slot, rep);
-                freeReplyObject(m);
-        }
-        qsort(reps, cnt, sizeof(*reps), store_rep_cmp);
-        rc = 0;
-        goto done;
-io_error:
-        snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host, st->port,
-                 st->rc->errstr[0] ? st->rc->errstr : "connection lost");
-        store_drop(st);
-done:
-        if (rs)
-                freeReplyObject(rs);
-        free(slot);
-        free(prefix);
-        if (rc) {
-                lr_store_reps_free(reps, cnt);
-        } else {
-                *repsp = reps;
-                *cntp  = cnt;
-        }
-        return rc;
+        lr_tenant_free(t);
+        *repsp = reps;
+        *cntp  = n;
+        return 0;
 }
 
 void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt) {
@@ -1168,99 +871,57 @@ void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt) {
         free(reps);
 }
 
-int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
-                      char *errstr, size_t errstr_size) {
-        char *prefix, *key;
-        redisReply *r;
-        if (lr_store_connect(st, errstr, errstr_size))
-                return -1;
-        prefix = store_prefix(st, tenant);
-        key    = store_calloc(1, strlen(prefix) + 10);
-        sprintf(key, "%s:rankday", prefix);
-        r = store_cmdv(st, errstr, errstr_size, 2, "GET", key);
-        free(key);
-        free(prefix);
-        if (!r)
-                return -1;
-        *day = (int32_t)reply_int(r, -1);
-        freeReplyObject(r);
-        return 0;
+static int store_day_cmp(const void *a, const void *b) {
+        const lr_ranking_t *x = a, *y = b;
+        return (x->day > y->day) - (x->day < y->day);
 }
 
-int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
-                          const lr_rep_rank_t *reps, int cnt,
-                          int evaluate_tiers, const lr_policy_t *p,
-                          const lr_tier_changed_t *changes, size_t changes_cnt,
-                          int *installed, char *errstr, size_t errstr_size) {
-        size_t argc = 12 + 2 * changes_cnt + 4 * (size_t)(cnt > 0 ? cnt : 0);
-        size_t k    = 0, c;
-        const char **argv = store_calloc(argc, sizeof(*argv));
-        size_t *len       = store_calloc(argc, sizeof(*len));
-        char(*num)[32]    = store_calloc(argc, sizeof(*num));
-        char **owned      = store_calloc(2 * changes_cnt + 1, sizeof(*owned));
-        char *prefix      = store_prefix(st, tenant);
-        redisReply *r     = NULL;
-        int i, rc = -1;
+int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
+                           int32_t to_day, lr_ranking_t **out, size_t *cnt,
+                           char *errstr, size_t errstr_size) {
+        char *prefix  = store_prefix(st, tenant), key[1024];
+        redisReply *r = NULL;
+        size_t i;
+        int rc = -1;
 
-#define ADD_STR(s) (argv[k] = (s), len[k] = strlen(argv[k]), k++)
-#define ADD_FMT(...)                                                           \
-        (snprintf(num[k], sizeof(num[0]), __VA_ARGS__), ADD_STR(num[k]))
-        ADD_STR("FCALL");
-        ADD_STR("lr_rank_install");
-        ADD_STR("2");
-        ADD_STR(prefix);
-        ADD_STR(st->outbox_key);
-        ADD_STR(tenant);
-        ADD_FMT("%d", (int)day);
-        ADD_STR(evaluate_tiers ? "1" : "0");
-        ADD_FMT("%d", (int)day - p->window_days);
-        ADD_FMT("%lld", (long long)(lr_now_ms() + LR_STORE_OUTBOX_LEASE_MS));
-        ADD_FMT("%zu", changes_cnt);
-        for (c = 0; c < changes_cnt; c++) {
-                owned[2 * c]     = store_tier_ref(&changes[c]);
-                owned[2 * c + 1] = store_tier_change_json(&changes[c]);
-                ADD_STR(owned[2 * c]);
-                ADD_STR(owned[2 * c + 1]);
-        }
-        for (i = 0; i < cnt; i++) {
-                ADD_STR(reps[i].rep_id);
-                ADD_FMT("%.17g", reps[i].composite);
-                ADD_FMT("%d", reps[i].rank);
-                ADD_FMT("%d", evaluate_tiers ? reps[i].new_tier : reps[i].tier);
-        }
-#undef ADD_FMT
-#undef ADD_STR
-
-        *installed = 0;
-        if (lr_store_connect(st, errstr, errstr_size))
-                goto done;
-        r = store_cmd(st, (int)k, argv, len, errstr, errstr_size);
-        if (!r)
-                goto done;
-        if (r->type != REDIS_REPLY_STRING || !strstr(r->str, "\"installed\"")) {
-                snprintf(errstr, errstr_size, "lr_rank_install: %s",
-                         r->type == REDIS_REPLY_STRING ? r->str
-                                                       : "unexpected reply");
-                goto done;
-        }
-        *installed = strstr(r->str, "\"installed\":true") != NULL;
-        rc         = 0;
-done:
-        if (r)
-                freeReplyObject(r);
-        for (c = 0; c < 2 * changes_cnt; c++)
-                free(owned[c]);
-        free(owned);
+        *out = NULL;
+        *cnt = 0;
+        snprintf(key, sizeof(key), "%s:hist", prefix);
         free(prefix);
-        free(num);
-        free(len);
-        free(argv);
+        if (lr_store_connect(st, errstr, errstr_size) ||
+            !(r = store_cmdv(st, errstr, errstr_size, 2, "HGETALL", key)))
+                return -1;
+        *out = lr_xcalloc(r->elements / 2 + 1, sizeof(**out));
+        for (i = 0; i + 1 < r->elements; i += 2) {
+                int32_t day = (int32_t)strtol(r->element[i]->str, NULL, 10);
+                if (day < from_day || day > to_day)
+                        continue;
+                if (lr_persist_ranking_unpack(r->element[i + 1]->str,
+                                              r->element[i + 1]->len, day,
+                                              &(*out)[*cnt])) {
+                        snprintf(errstr, errstr_size,
+                                 "ranking of day %d of tenant %s unreadable",
+                                 (int)day, tenant);
+                        goto done;
+                }
+                (*cnt)++;
+        }
+        qsort(*out, *cnt, sizeof(**out), store_day_cmp);
+        rc = 0;
+done:
+        freeReplyObject(r);
+        if (rc) {
+                for (i = 0; i < *cnt; i++)
+                        lr_ranking_clear(&(*out)[i]);
+                free(*out);
+                *out = NULL;
+                *cnt = 0;
+        }
         return rc;
 }
 
-/* ns as a SCAN MATCH pattern: glob characters escaped, then ":*". */
 static char *store_ns_pattern(const char *ns) {
-        char *pat = store_calloc(1, 2 * strlen(ns) + 3), *o = pat;
+        char *pat = lr_xcalloc(1, 2 * strlen(ns) + 3), *o = pat;
         for (; *ns; ns++) {
                 if (strchr("*?[]\\", *ns))
                         *o++ = '\\';
@@ -1293,8 +954,8 @@ int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size) {
                 keys = r->element[1];
                 if (keys->elements) {
                         size_t i, n = keys->elements + 1;
-                        const char **argv = store_calloc(n, sizeof(*argv));
-                        size_t *len       = store_calloc(n, sizeof(*len));
+                        const char **argv = lr_xcalloc(n, sizeof(*argv));
+                        size_t *len       = lr_xcalloc(n, sizeof(*len));
                         redisReply *u;
                         argv[0] = "UNLINK";
                         len[0]  = 6;

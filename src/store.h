@@ -1,12 +1,25 @@
 /*
- * store.h - the Redis state of leadrouter (hiredis + the Redis Functions
- * library in src/functions.lua, embedded at build time).
+ * store.h - Redis as the shared, durable copy of the routing state (hiredis
+ * and a small Functions library, src/store.lua, embedded at build time).
  *
- * Every state change is one FCALL that is idempotent per input event_id:
- * a redelivered event changes nothing and returns the decisions it produced
- * the first time, so they can be re-published as they were. Batches are
- * pipelined. A connection error fails the whole batch with -1; because each
- * call is idempotent the caller simply retries the batch after reconnecting.
+ * The routing is computed in the worker (src/route/); the store keeps what
+ * it decided, per tenant, under keys hash-tagged by tenant (persist.h has
+ * the layout), so one tenant's write is atomic on a single Redis and on a
+ * Redis Cluster alike.
+ *
+ * Ownership: a worker that is assigned partitions takes a new epoch
+ * (lr_store_new_epoch) and claims the tenants of those partitions with it
+ * (lr_store_claim: refused when a newer epoch claimed them), loading their
+ * state. Every write carries the epoch and the tenant's version: it is
+ * refused (FENCED) when another worker claimed the tenant since, so a
+ * worker that lost its partitions without noticing (a zombie) can neither
+ * change state nor re-decide a lead. A write that was applied but whose
+ * reply was lost is recognised by its version and reported as done, so a
+ * batch is simply written again after a connection error.
+ *
+ * Failure policy: an I/O error, or an error reply, fails the call with -1
+ * and drops the connection (the next call reconnects and reloads the
+ * library); nothing here is ever about a bad event.
  */
 #ifndef LR_STORE_H
 #define LR_STORE_H
@@ -17,113 +30,102 @@
 #include "leadrouter/event.h"
 #include "leadrouter/policy.h"
 #include "leadrouter/rank.h"
+#include "persist.h"
+#include "route.h"
 
 typedef struct lr_store_s lr_store_t;
 
-/* url: redis://[:password@]host:port[/db] (password also from the
+/* url: redis://[[user]:password@]host:port[/db] (password also from the
  * environment variable LEADROUTER_REDIS_PASSWORD). ns: key prefix. */
 lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size);
 void lr_store_free(lr_store_t *st);
 
 /* Timeouts of connecting and of each command (defaults 2000 and 10000 ms):
- * a call that waits longer fails like a lost connection. The worker keeps
- * them well inside max.poll.interval.ms. */
+ * a call that waits longer fails like a lost connection. */
 void lr_store_set_timeouts(lr_store_t *st, int connect_ms, int command_ms);
 
 /* (Re)connects if needed and makes sure the Functions library of this build
- * is loaded (FUNCTION LOAD REPLACE only when the loaded version differs).
- * 0 or -1 with errstr. Cheap when already connected. */
+ * is loaded. 0 or -1 with errstr. Cheap when already connected. */
 int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size);
 
-/* One input event to apply. */
-typedef struct lr_store_op_s {
-        const lr_event_t *ev;
+/* "redis-server x.y.z" of the server, into buf. 0 or -1 with errstr. */
+int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
+                            char *errstr, size_t errstr_size);
+
+/* ---- ownership ------------------------------------------------------------
+ */
+
+/* A new epoch, greater than every epoch taken before in the namespace. */
+int lr_store_new_epoch(lr_store_t *st, int64_t *epoch, char *errstr,
+                       size_t errstr_size);
+
+/* The tenants whose events were seen on input partition p (malloc()ed
+ * strings; free with lr_store_strings_free), and the record of one. */
+int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
+                               size_t *cnt, char *errstr, size_t errstr_size);
+int lr_store_partition_add(lr_store_t *st, int32_t p, const char *tenant,
+                           char *errstr, size_t errstr_size);
+void lr_store_strings_free(char **s, size_t cnt);
+
+/* How a loaded tenant routes. */
+typedef struct lr_store_tenant_opts_s {
         const lr_policy_t *policy;
-        int lead_tier; /* LeadCreated: from lr_policy_lead_tier() */
-        const char *source_topic;
-        int32_t source_partition;
-        int64_t source_offset;
-        /* worker.clock: event (replay, simulation): first fire the tenant's
-         * timers due at or before the event time, in the same atomic call;
-         * their decisions come first in the result (outbox_cnt). */
-        int fire_timers;
-} lr_store_op_t;
+        const char *policy_version;
+        int clock_event;
+        int dedup_ttl_days, lead_retention_days, ranking_retention_days;
+} lr_store_tenant_opts_t;
 
-typedef enum lr_store_status_e {
-        LR_STORE_APPLIED = 0, /* state changed (decisions may be empty) */
-        LR_STORE_DUPLICATE =
-            1, /* seen before: decisions are the recorded ones */
-        LR_STORE_NEED_RANK = 2, /* tenant has no ranking for need_day yet:
-                                 * nothing was applied; install one, retry */
-        LR_STORE_REJECTED = 3,  /* the event is invalid for the state (e.g. an
-                                 * outcome for a departed rep's ...): reason in
-                                 * errstr, goes to the dead-letter topic */
-} lr_store_status_t;
-
-typedef struct lr_store_result_s {
-        lr_store_status_t status;
-        int32_t need_day;
-        char errstr[256];
-        /* Decisions to publish, in order. explanation and policy_version are
-         * left NULL: the worker fills them. */
-        lr_assigned_t *decisions;
-        size_t decisions_cnt;
-        /* decisions[0..outbox_cnt) were made by timers: publish them like
-         * the others, then lr_store_ack() them (until then they stay in the
-         * tenant's outbox and are handed out again once their lease ends). */
-        size_t outbox_cnt;
-        /* Tier changes handed out again from the outbox (ticks only):
-         * publish them, then lr_store_ack() them. */
-        lr_tier_changed_t *tier_changes;
-        size_t tier_changes_cnt;
-} lr_store_result_t;
-
-void lr_store_result_clear(lr_store_result_t *r);
-
-/* Applies ops[0..n) in one pipeline; results[i] answers ops[i].
- * Returns 0, or -1 on a connection/protocol error (errstr), in which case
- * the caller reconnects and retries the same batch. */
-int lr_store_apply(lr_store_t *st, const lr_store_op_t *ops, size_t n,
-                   lr_store_result_t *results, char *errstr,
-                   size_t errstr_size);
-
-/* Timers: contact_after, queue escalation after max_wait and the
- * first-touch SLA, kept per tenant in Redis (functions.lua). A tick fires
- * those due at `now`, each decided at its due time, and hands out the
- * tenant's outbox (timer decisions not yet acked whose lease expired). */
-#define LR_STORE_NO_TIMERS INT64_MIN /* tick now: outbox only */
-#define LR_STORE_OUTBOX_LEASE_MS 30000
-
-typedef struct lr_store_tick_s {
+/* One tenant to claim and load. */
+typedef struct lr_store_load_s {
         const char *tenant_id;
-        const lr_policy_t *policy;
-        int64_t now; /* fire timers due at or before; LR_STORE_NO_TIMERS */
-} lr_store_tick_t;
+        lr_store_tenant_opts_t opts;
+        /* out */
+        lr_tenant_t *tenant; /* NULL when fenced */
+        int64_t version;     /* of the stored state */
+        int fenced;          /* another worker holds a newer epoch */
+} lr_store_load_t;
 
-/* Ticks ticks[0..n) in one pipeline; results[i] answers ticks[i]: APPLIED,
- * or NEED_RANK when a due timer is on a day without a ranking (need_day;
- * the decisions made before it are in the result: publish them, install
- * the ranking, tick again). Every decision is an outbox one. 0 or -1 like
- * lr_store_apply. */
-int lr_store_tick(lr_store_t *st, const lr_store_tick_t *ticks, size_t n,
-                  lr_store_result_t *results, char *errstr, size_t errstr_size);
+/* Claims loads[i].tenant_id for `epoch` and loads its state (epoch 0: a
+ * read without claiming, e.g. for the scorecard or an export). Pipelined.
+ * 0, or -1 with errstr (nothing is kept then). */
+int lr_store_claim(lr_store_t *st, int64_t epoch, lr_store_load_t *loads,
+                   size_t n, char *errstr, size_t errstr_size);
 
-/* The tenants with a timer due at `now` (when timers) or an outbox lease
- * expired at wall-clock `wall`: a malloc()ed array of strings (free with
- * lr_store_tenants_free), at most `max`. */
-int lr_store_due_tenants(lr_store_t *st, int64_t now, int timers, int64_t wall,
-                         size_t max, char ***tenants, size_t *cnt, char *errstr,
-                         size_t errstr_size);
-void lr_store_tenants_free(char **tenants, size_t cnt);
+/* ---- writes ----------------------------------------------------------------
+ */
 
-/* Removes delivered timer decisions and tier changes from their tenants'
- * outboxes. */
-int lr_store_ack(lr_store_t *st, const lr_assigned_t *decisions, size_t nd,
-                 const lr_tier_changed_t *tier_changes, size_t ntc,
-                 char *errstr, size_t errstr_size);
+typedef enum lr_store_write_status_e {
+        LR_STORE_WRITTEN = 0,
+        LR_STORE_FENCED, /* another worker claimed the tenant: drop it */
+} lr_store_write_status_t;
 
-/* A rep as read for ranking and the scorecard. */
+/* One tenant's write (persist.h's operations). */
+typedef struct lr_store_write_s {
+        const char *tenant_id;
+        lr_args_t ops;
+        int64_t version; /* the state it was made on; the new one after */
+        lr_store_write_status_t status;
+} lr_store_write_t;
+
+/* Writes w[0..n) in one pipeline, each atomic. 0, or -1 with errstr on a
+ * connection or server error: call again with the same writes (those
+ * already applied answer done). */
+int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
+                    size_t n, char *errstr, size_t errstr_size);
+
+/* ---- reads ------------------------------------------------------------------
+ */
+
+/* The recorded decisions refs[0..n) of a tenant, for re-publishing; a
+ * decision no longer stored is skipped. *out malloc()ed (lr_assigned_clear
+ * each, then free). */
+int lr_store_read_decisions(lr_store_t *st, const char *tenant,
+                            const lr_route_ref_t *refs, size_t n,
+                            lr_assigned_t **out, size_t *cnt, char *errstr,
+                            size_t errstr_size);
+
+/* A rep as read for the scorecard. */
 typedef struct lr_store_rep_s {
         char *rep_id;
         int tier;
@@ -144,29 +146,11 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
 void lr_store_reps_free(lr_store_rep_t *reps, size_t cnt);
 
 /* The tenant's installed rankings of days [from_day, to_day], by day (the
- * ranking history: one per day the tenant had events, kept for
- * store.ranking_retention_days). *out is malloc()ed: free each with
- * lr_ranking_clear(), then the array. */
+ * ranking history, kept for redis.ranking_retention_days). *out is
+ * malloc()ed: free each with lr_ranking_clear(), then the array. */
 int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
                            int32_t to_day, lr_ranking_t **out, size_t *cnt,
                            char *errstr, size_t errstr_size);
-
-/* Day of the tenant's installed ranking, or -1 when none. */
-int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
-                      char *errstr, size_t errstr_size);
-
-/* Installs the ranking for `day` (composite and rank per rep, and new_tier
- * when evaluate_tiers) atomically, only if the tenant's installed ranking is
- * older. *installed = 1 when this call installed it, 0 if another worker
- * got there first. With it, in the same step, the tier changes go to the
- * tenant's outbox (leased for LR_STORE_OUTBOX_LEASE_MS): the installer
- * publishes and acks them, or a tick hands them out again after the lease.
- * Also prunes bucket fields older than day - window_days. */
-int lr_store_install_rank(lr_store_t *st, const char *tenant, int32_t day,
-                          const lr_rep_rank_t *reps, int cnt,
-                          int evaluate_tiers, const lr_policy_t *p,
-                          const lr_tier_changed_t *changes, size_t changes_cnt,
-                          int *installed, char *errstr, size_t errstr_size);
 
 /* Deletes every key of the namespace (tests, simulate). */
 int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size);

@@ -501,14 +501,14 @@ const char *lr_tzdb_table(const char *name, char *errstr, size_t errstr_size) {
         return z ? z->table : NULL;
 }
 
-int lr_tzdb_offset(const char *name, int64_t t, int *offset_s, char *errstr,
-                   size_t errstr_size) {
-        tzdb_zone_t *z = tzdb_get(name, errstr, errstr_size);
-        size_t lo      = 0, hi;
-        if (!z)
-                return -1;
+const lr_tzdb_zone_t *lr_tzdb_zone(const char *name, char *errstr,
+                                   size_t errstr_size) {
+        return tzdb_get(name, errstr, errstr_size);
+}
+
+int lr_tzdb_zone_offset(const lr_tzdb_zone_t *z, int64_t t) {
+        size_t lo = 0, hi = z->cnt;
         /* The last change at or before t (at[0] is -infinity). */
-        hi = z->cnt;
         while (hi - lo > 1) {
                 size_t mid = lo + (hi - lo) / 2;
                 if (z->at[mid] <= t)
@@ -516,6 +516,14 @@ int lr_tzdb_offset(const char *name, int64_t t, int *offset_s, char *errstr,
                 else
                         hi = mid;
         }
-        *offset_s = z->off[lo];
+        return z->off[lo];
+}
+
+int lr_tzdb_offset(const char *name, int64_t t, int *offset_s, char *errstr,
+                   size_t errstr_size) {
+        tzdb_zone_t *z = tzdb_get(name, errstr, errstr_size);
+        if (!z)
+                return -1;
+        *offset_s = lr_tzdb_zone_offset(z, t);
         return 0;
 }

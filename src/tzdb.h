@@ -27,6 +27,15 @@
  * The zoneinfo directory is $TZDIR, else /usr/share/zoneinfo. */
 const char *lr_tzdb_table(const char *name, char *errstr, size_t errstr_size);
 
+/* A compiled zone, cached for the life of the process (the pointer stays
+ * valid): the routing core looks offsets up in it without a lock. NULL
+ * with errstr for an unknown zone or a bad file. */
+typedef struct tzdb_zone_s lr_tzdb_zone_t;
+const lr_tzdb_zone_t *lr_tzdb_zone(const char *name, char *errstr,
+                                   size_t errstr_size);
+/* UTC offset in seconds of zone z at epoch-ms t. */
+int lr_tzdb_zone_offset(const lr_tzdb_zone_t *z, int64_t t);
+
 /* UTC offset in seconds of zone `name` at epoch-ms t. 0 or -1 (errstr). */
 int lr_tzdb_offset(const char *name, int64_t t, int *offset_s, char *errstr,
                    size_t errstr_size);

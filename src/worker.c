@@ -1,33 +1,46 @@
 /*
- * worker.c - the consume-transform-produce loop (the shape of librdkafka's
- * examples/transactions.c).
+ * worker.c - `leadrouter run`: the consume-transform-produce loop (the shape
+ * of librdkafka's examples/transactions.c) around the routing core.
  *
- * One batch at a time: poll up to worker.batch_size messages (without
- * waiting once the queue is drained, so a light load sees small batches and
- * low latency), decode them, apply them to Redis in one pipeline, publish
- * the decisions, tier changes and dead letters, then commit the batch's
- * offsets. With kafka.transactional.id the outputs and the offsets commit in
- * one Kafka transaction; the offsets are also committed the ordinary way
- * because the dev broker does not store transactional offset commits.
+ * The worker that owns input partition p (of all three topics:
+ * co-partitioned) owns the routing state of every tenant whose events land
+ * on p, in memory (src/route/), and decides there. Redis is the durable,
+ * shared copy, written once per tenant per batch (store.h):
  *
- * Why this is exactly-once for Redis state: every Redis function is
- * idempotent per event_id and returns the decisions it recorded, so
- * anything redelivered after a crash (offsets not yet committed) changes
- * nothing and re-publishes the same decisions with the same event_id.
+ *   1. poll up to worker.batch_size messages (without waiting once the
+ *      queue is drained), decode them; a bad one is a dead letter;
+ *   2. apply them in order to their tenants (a tenant seen for the first
+ *      time is claimed with this worker's epoch and loaded from Redis);
+ *   3. write each changed tenant in one atomic call, pipelined, fenced by
+ *      the epoch and the tenant's version;
+ *   4. publish the decisions, tier changes and dead letters (an event that
+ *      was applied before re-publishes what Redis recorded for it, same
+ *      event_id), then commit the offsets: in one Kafka transaction with
+ *      kafka.transactional.id, and the ordinary way too because the dev
+ *      broker does not store transactional offset commits;
+ *   5. ack the tenants' outboxes (timer decisions and tier changes have no
+ *      input to be re-published from) in their next write.
  *
- * Errors: a bad message goes to the dead-letter topic; Redis unreachable
- * pauses the assigned partitions and retries the same batch with backoff,
- * committing nothing until it has been applied; a fatal Kafka error or a
- * failed delivery ends the process non-zero without committing the batch.
+ * A crash between 3 and 4 leaves Redis ahead of Kafka: the events are read
+ * again, recognised by the tenant's input positions or event ids, and their
+ * recorded decisions published again. A worker whose write is refused
+ * (another worker claimed the tenant: it lost its partitions without
+ * noticing) drops the batch, its tenants and its position, and waits for
+ * the rebalance.
+ *
+ * Errors, in one place (lr_worker_round): a bad message is a dead letter;
+ * Redis unreachable or failing pauses the partitions and retries the same
+ * writes with backoff, committing nothing; an internal error (a bug, an
+ * unreadable record) or a fatal Kafka error ends the process non-zero with
+ * a `fatal:` line and nothing committed past what was processed. A store
+ * error never turns an event into a dead letter.
  *
  * Group membership: the consumer is polled at least every quarter of
- * max.poll.interval.ms, also while waiting for Redis (Redis timeouts are
- * cut to fit), so an outage does not cost the worker its partitions. A
- * batch whose partitions were revoked before it was committed is dropped:
- * the partitions' next owner reads it again from the committed offsets, and
- * two workers never apply one partition at the same time.
+ * max.poll.interval.ms, also while waiting for Redis or a broker, so an
+ * outage does not cost the worker its partitions.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,22 +48,35 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "apply.h"
 #include "dev_broker.h"
+#include "dict.h"
 #include "explain.h"
 #include "http.h"
 #include "kafka.h"
 #include "leadrouter/codec.h"
 #include "log.h"
-#include "snapshot.h"
+#include "persist.h"
+#include "route.h"
 #include "store.h"
-#include "timers.h"
 #include "timeutil.h"
 #include "worker.h"
+#include "xalloc.h"
 
 #define LR_BACKOFF_MIN_MS 100
 #define LR_BACKOFF_MAX_MS 5000
 #define LR_KEEPALIVE_MS 200 /* consumer polls while waiting */
+#define LR_TIMERS_INTERVAL_MS 250
+#define LR_STATS_INTERVAL_MS 10000
+
+/* A tenant this worker owns: its routing state and stored version. */
+typedef struct lr_slot_s {
+        lr_tenant_t *t;
+        int64_t version;
+        int32_t partition;
+        uint64_t published; /* outbox entries published up to here */
+        int touched;        /* changed in the current round */
+        int fresh;          /* loaded in this round: publish its outbox */
+} lr_slot_t;
 
 typedef struct lr_worker_s {
         const lr_config_t *cfg;
@@ -60,40 +86,41 @@ typedef struct lr_worker_s {
         rd_kafka_t *consumer;
         rd_kafka_t *producer;
         lr_dev_broker_t *broker; /* kafka.bootstrap.servers: embedded */
-        lr_apply_t *apply;       /* events -> Redis, rankings installed */
-        lr_timers_t *timers;     /* worker.clock: who fires the timers */
+        lr_dict_t slots;         /* tenant_id -> lr_slot_t */
+        int64_t epoch;           /* of the current assignment, 0 = none */
+        int32_t *parts;          /* partition numbers assigned */
+        size_t parts_cnt;
+        int claim_parts; /* assigned: take an epoch, load their tenants */
         int transactional;
         int txn_failed; /* the open transaction refused a message */
         int paused;     /* partitions paused while Redis is unreachable */
         int fatal;
         char fatal_reason[512];
-        /* counters, logged every LR_STATS_INTERVAL_MS */
         lr_metrics_t metrics; /* served by http (http.listen) */
         lr_http_t *http;
-        int64_t stats_at;
+        int64_t stats_at, timers_at;
         /* Revocations so far, and their count when the batch began: a
          * batch is dropped if they differ. */
         int64_t generation, batch_generation;
         int backoff_max_ms, hold_after_ms;
-        /* Tier changes of the rankings this worker installed: in Redis'
-         * outbox, published with the next outputs, acked once delivered. */
-        lr_tier_changed_t *tc;
-        size_t tc_cnt;
 } lr_worker_t;
 
-#define LR_STATS_INTERVAL_MS 10000
-
-/* Per-batch working set: msgs[i] decodes into evs[i]; ops/results are the
- * decoded ones, op_msg[k] their message index. */
+/* One round's working set: msgs[i] decodes into evs[i] (bad[i] "" when
+ * decoded), applied with results res[i] to slot[i]. */
 typedef struct lr_batch_s {
         rd_kafka_message_t **msgs;
         size_t cnt;
         lr_event_t *evs;
-        char (*bad)[256]; /* dead-letter reason, "" when decoded */
-        lr_store_op_t *ops;
-        size_t *op_msg;
-        lr_store_result_t *results;
-        size_t ops_cnt;
+        char (*bad)[256];
+        lr_route_result_t *res;
+        lr_slot_t **slot;
+        /* decisions re-published for events applied before */
+        lr_assigned_t **again;
+        size_t *again_cnt;
+        /* timer decisions of the round's tick, per slot */
+        lr_route_result_t *ticks;
+        lr_slot_t **tick_slot;
+        size_t ticks_cnt, ticks_size;
 } lr_batch_t;
 
 static void lr_worker_sleep_ms(int ms) {
@@ -145,42 +172,83 @@ static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
         w->fatal = 1;
 }
 
+static void lr_worker_drop_slots(lr_worker_t *w) {
+        size_t i = 0;
+        void *v;
+        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
+                lr_slot_t *s = v;
+                lr_tenant_free(s->t);
+                free(s);
+        }
+        lr_dict_destroy(&w->slots);
+        lr_dict_init(&w->slots);
+}
+
+/* Every topic of the assignment has the same partitions: a tenant's three
+ * inputs are on one worker (co-partitioning, as Kafka Streams requires). */
+static int lr_worker_copartitioned(lr_worker_t *w,
+                                   const rd_kafka_topic_partition_list_t *l) {
+        int t, i, n[LR_TOPIC_REP_STATUS + 1] = {0};
+        free(w->parts);
+        w->parts     = lr_xcalloc((size_t)l->cnt + 1, sizeof(*w->parts));
+        w->parts_cnt = 0;
+        for (i = 0; i < l->cnt; i++) {
+                t = lr_config_topic_kind(w->cfg, l->elems[i].topic);
+                if (t < 0 || t > LR_TOPIC_REP_STATUS)
+                        continue;
+                n[t]++;
+                if (t == LR_TOPIC_LEAD_CREATED)
+                        w->parts[w->parts_cnt++] = l->elems[i].partition;
+        }
+        for (i = 0; i < l->cnt; i++) {
+                size_t k;
+                int found = 0;
+                for (k = 0; k < w->parts_cnt && !found; k++)
+                        found = w->parts[k] == l->elems[i].partition;
+                if (!found)
+                        return 0;
+        }
+        return n[0] == n[1] && n[1] == n[2];
+}
+
 /* Eager (the default, reliable on librdkafka 2.0.2): every revocation
- * takes all partitions and the next assignment restarts them from the
- * committed offsets. Cooperative (partition.assignment.strategy
- * cooperative-sticky, on a librdkafka where it is reliable): only some
- * partitions move and the others keep their position, which is why a
- * dropped batch rewinds what is still assigned (lr_worker_drop). */
+ * takes all partitions, and with them the tenants' state; the next
+ * assignment claims its tenants again. Cooperative is not supported: a
+ * tenant's state would have to follow partitions one by one. */
 static void lr_worker_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t *parts,
                                    void *opaque) {
         lr_worker_t *w = opaque;
-        int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
-        rd_kafka_error_t *e = NULL;
 
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 lr_info("worker", "assigned %d partition(s)", parts->cnt);
-                if (coop)
-                        e = rd_kafka_incremental_assign(rk, parts);
-                else
-                        rd_kafka_assign(rk, parts);
+                if (!lr_worker_copartitioned(w, parts)) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "the assignment does not hold the same "
+                                 "partitions of %s, %s and %s: the input "
+                                 "topics must be co-partitioned (same "
+                                 "partition count, keyed by tenant_id) and "
+                                 "partition.assignment.strategy range",
+                                 w->cfg->topics[LR_TOPIC_LEAD_CREATED],
+                                 w->cfg->topics[LR_TOPIC_CALL_OUTCOME],
+                                 w->cfg->topics[LR_TOPIC_REP_STATUS]);
+                        w->fatal = 1;
+                }
+                rd_kafka_assign(rk, parts);
                 /* librdkafka keeps a partition paused across revoke and
                  * assign: set the state both ways. */
                 if (w->paused)
                         rd_kafka_pause_partitions(rk, parts);
                 else
                         rd_kafka_resume_partitions(rk, parts);
+                w->claim_parts = 1;
         } else {
                 lr_info("worker", "revoked %d partition(s)", parts->cnt);
-                if (coop)
-                        e = rd_kafka_incremental_unassign(rk, parts);
-                else
-                        rd_kafka_assign(rk, NULL);
+                rd_kafka_assign(rk, NULL);
+                lr_worker_drop_slots(w);
+                w->epoch     = 0;
+                w->parts_cnt = 0;
                 w->generation++;
-        }
-        if (e) {
-                lr_warn("worker", "rebalance: %s", rd_kafka_error_string(e));
-                rd_kafka_error_destroy(e);
         }
 }
 
@@ -235,16 +303,15 @@ static void lr_worker_hold(lr_worker_t *w, int64_t since) {
 /* Waits until Redis answers again, keeping the consumer in the group
  * (partitions paused, polled every LR_KEEPALIVE_MS). Logs once when it goes
  * and once when it is back. Returns -1 if asked to stop meanwhile, or if
- * the batch's partitions were revoked meanwhile (the batch is dropped;
- * Redis is back by then). */
+ * the round's partitions were revoked meanwhile (the round is dropped). */
 static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
         int backoff   = LR_BACKOFF_MIN_MS, slept;
         int64_t since = lr_mono_ms();
         char errstr[512];
 
         lr_warn("worker",
-                "Redis unavailable (%s): consumption paused, nothing "
-                "committed, retrying",
+                "Redis unavailable or failing (%s): consumption paused, "
+                "nothing committed, retrying",
                 why);
         lr_gauge_set(&w->metrics.redis_up, 0);
         lr_worker_pause(w, 1);
@@ -268,7 +335,7 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
         if (w->generation != w->batch_generation) {
                 lr_info("worker",
                         "partitions were revoked meanwhile: the "
-                        "batch is dropped, their owner reads it again");
+                        "round is dropped, their owner reads it again");
                 return -1;
         }
         return 0;
@@ -320,15 +387,9 @@ static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
 
 static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
         char errstr[256];
-        const char *version;
         void *buf;
         size_t len;
 
-        lr_config_policy(w->cfg, a->tenant_id, &version);
-        if (!a->policy_version)
-                a->policy_version = strdup(version);
-        if (!a->explanation)
-                a->explanation = lr_explain(a);
         if (lr_codec_encode_assigned(w->codec, a, &buf, &len, errstr,
                                      sizeof(errstr))) {
                 snprintf(w->fatal_reason, sizeof(w->fatal_reason),
@@ -386,28 +447,131 @@ static void lr_worker_dead_letter(lr_worker_t *w, const rd_kafka_message_t *m,
                 lr_metric_add(&w->metrics.dead_letters, 1);
 }
 
-/* --- Applying a batch to Redis -----------------------------------------*/
+/* --- Tenants
+ * ----------------------------------------------------------------*/
 
-static int lr_worker_retry(void *opaque, const char *errstr) {
-        return lr_worker_wait_redis(opaque, errstr);
+static void lr_worker_tenant_opts(const lr_worker_t *w, const char *tenant,
+                                  lr_store_tenant_opts_t *o) {
+        memset(o, 0, sizeof(*o));
+        o->policy      = lr_config_policy(w->cfg, tenant, &o->policy_version);
+        o->clock_event = w->cfg->clock_event;
+        o->dedup_ttl_days         = w->cfg->dedup_ttl_days;
+        o->lead_retention_days    = w->cfg->lead_retention_days;
+        o->ranking_retention_days = w->cfg->ranking_retention_days;
 }
 
-static void lr_worker_tier_changes(void *opaque, lr_tier_changed_t *tc,
-                                   size_t cnt) {
-        lr_worker_t *w = opaque;
-        lr_snapshot_changes_append(&w->tc, &w->tc_cnt, tc, cnt);
+/* Claims and loads tenants[0..n) of partition p[i] (skipping those held),
+ * retrying while Redis fails. 0; 1 when a tenant is held by a newer epoch
+ * (this worker is a zombie: the round is dropped); -1 to stop. */
+static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
+                          size_t n) {
+        lr_store_load_t *ld = lr_xcalloc(n + 1, sizeof(*ld));
+        char errstr[512];
+        size_t i, k = 0;
+        int rc = 0;
+
+        for (i = 0; i < n; i++) {
+                size_t j;
+                int dup = lr_dict_get(&w->slots, tenants[i]) != NULL;
+                for (j = 0; j < k && !dup; j++)
+                        dup = !strcmp(ld[j].tenant_id, tenants[i]);
+                if (dup)
+                        continue;
+                ld[k].tenant_id = tenants[i];
+                lr_worker_tenant_opts(w, tenants[i], &ld[k].opts);
+                ld[k].version = p[i]; /* the partition, until loaded */
+                k++;
+        }
+        if (!k)
+                goto done;
+        {
+                int32_t *part = lr_xcalloc(k, sizeof(*part));
+                for (i = 0; i < k; i++)
+                        part[i] = (int32_t)ld[i].version;
+                while (lr_store_claim(w->store, w->epoch, ld, k, errstr,
+                                      sizeof(errstr))) {
+                        if (lr_worker_wait_redis(w, errstr)) {
+                                free(part);
+                                rc = -1;
+                                goto done;
+                        }
+                }
+                for (i = 0; i < k; i++) {
+                        lr_slot_t *s;
+                        if (ld[i].fenced) {
+                                rc = 1;
+                                continue;
+                        }
+                        s            = lr_xcalloc(1, sizeof(*s));
+                        s->t         = ld[i].tenant;
+                        s->version   = ld[i].version;
+                        s->partition = part[i];
+                        s->fresh     = 1;
+                        lr_dict_set(&w->slots, lr_tenant_id(s->t), s);
+                        /* the tenant's partition, for the next owner */
+                        while (lr_store_partition_add(w->store, part[i],
+                                                      lr_tenant_id(s->t),
+                                                      errstr, sizeof(errstr)))
+                                if (lr_worker_wait_redis(w, errstr)) {
+                                        rc = -1;
+                                        break;
+                                }
+                }
+                free(part);
+        }
+        if (rc == 1)
+                lr_warn("worker",
+                        "a tenant is held by a newer epoch than "
+                        "this worker's (%lld): its partitions moved, the round "
+                        "is dropped",
+                        (long long)w->epoch);
+done:
+        free(ld);
+        return rc;
 }
 
-static const lr_apply_hooks_t lr_worker_apply_hooks = {lr_worker_retry,
-                                                       lr_worker_tier_changes};
+/* After an assignment: a new epoch, and every tenant seen on the assigned
+ * partitions claimed and loaded, so their timers run and their outboxes are
+ * published even before their next event. 0, 1 (fenced) or -1. */
+static int lr_worker_claim_parts(lr_worker_t *w) {
+        char errstr[512], **all = NULL;
+        int32_t *part = NULL;
+        size_t i, n = 0;
+        int rc;
 
-/* The shared path of apply.h: rankings installed between the days,
- * segments retried while Redis is unreachable. */
-static int lr_worker_apply(lr_worker_t *w, lr_batch_t *b) {
-        return lr_apply_ops(w->apply, b->ops, b->ops_cnt, b->results);
+        w->claim_parts = 0;
+        while (lr_store_new_epoch(w->store, &w->epoch, errstr, sizeof(errstr)))
+                if (lr_worker_wait_redis(w, errstr))
+                        return -1;
+        for (i = 0; i < w->parts_cnt; i++) {
+                char **t;
+                size_t cnt, j;
+                while (lr_store_partition_tenants(w->store, w->parts[i], &t,
+                                                  &cnt, errstr, sizeof(errstr)))
+                        if (lr_worker_wait_redis(w, errstr))
+                                goto fail;
+                all  = lr_xrealloc(all, (n + cnt + 1) * sizeof(*all));
+                part = lr_xrealloc(part, (n + cnt + 1) * sizeof(*part));
+                for (j = 0; j < cnt; j++) {
+                        all[n]    = t[j];
+                        part[n++] = w->parts[i];
+                }
+                free(t);
+        }
+        rc = lr_worker_load(w, all, part, n);
+        lr_info("worker", "epoch %lld: %zu partition(s), %zu tenant(s) loaded",
+                (long long)w->epoch, w->parts_cnt, n);
+        lr_store_strings_free(all, n);
+        free(part);
+        return rc;
+fail:
+        lr_store_strings_free(all, n);
+        free(part);
+        return -1;
 }
 
-/* --- The batch ----------------------------------------------------------*/
+/* --- The round
+ * --------------------------------------------------------------*/
 
 static lr_event_kind_t lr_worker_topic_event(int topic) {
         return topic == LR_TOPIC_LEAD_CREATED   ? LR_EV_LEAD_CREATED
@@ -415,7 +579,7 @@ static lr_event_kind_t lr_worker_topic_event(int topic) {
                                                 : LR_EV_REP_STATUS;
 }
 
-static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
+static void lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
         size_t i;
         for (i = 0; i < b->cnt; i++) {
                 rd_kafka_message_t *m = b->msgs[i];
@@ -428,65 +592,217 @@ static int lr_worker_decode(lr_worker_t *w, lr_batch_t *b) {
                         err = lr_codec_decode(
                             w->codec, lr_worker_topic_event(topic), m->payload,
                             m->len, &b->evs[i], b->bad[i], sizeof(b->bad[i]));
-                        if (err != LR_CODEC_ERR_REGISTRY)
+                        if (err != LR_CODEC_ERR_REGISTRY || *w->stop)
                                 break;
                         lr_warn("worker", "schema registry: %s; retrying",
                                 b->bad[i]);
-                        if (*w->stop)
-                                return -1;
+                        lr_worker_keepalive(w);
                         lr_worker_sleep_ms(backoff);
                         backoff = backoff * 2 > LR_BACKOFF_MAX_MS
                                       ? LR_BACKOFF_MAX_MS
                                       : backoff * 2;
                 }
-                if (err != LR_CODEC_OK) {
-                        if (!b->bad[i][0])
-                                snprintf(b->bad[i], sizeof(b->bad[i]),
-                                         "undecodable message");
+                if (err == LR_CODEC_OK)
+                        b->bad[i][0] = '\0';
+                else if (!b->bad[i][0])
+                        snprintf(b->bad[i], sizeof(b->bad[i]),
+                                 "undecodable message");
+        }
+}
+
+/* The slots of the round's events, claiming the tenants new to this
+ * worker. 0, 1 (fenced) or -1. */
+static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
+        char **ids    = lr_xcalloc(b->cnt + 1, sizeof(*ids));
+        int32_t *part = lr_xcalloc(b->cnt + 1, sizeof(*part));
+        size_t i, n = 0;
+        int rc = 0;
+
+        for (i = 0; i < b->cnt; i++)
+                if (!b->bad[i][0] &&
+                    !lr_dict_get(&w->slots, b->evs[i].tenant_id)) {
+                        ids[n]    = b->evs[i].tenant_id;
+                        part[n++] = b->msgs[i]->partition;
+                }
+        if (n && !w->epoch) {
+                lr_warn("worker", "events of a partition this worker holds "
+                                  "no epoch for: dropping the round");
+                rc = 1;
+        } else if (n) {
+                rc = lr_worker_load(w, ids, part, n);
+        }
+        for (i = 0; !rc && i < b->cnt; i++)
+                b->slot[i] = b->bad[i][0]
+                                 ? NULL
+                                 : lr_dict_get(&w->slots, b->evs[i].tenant_id);
+        free(ids);
+        free(part);
+        return rc;
+}
+
+/* Applies the round's events to their tenants, in order; a wall-clock tick
+ * (now > 0) fires the timers due. 0, or -1 on an internal error (fatal). */
+static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
+        size_t i = 0;
+        void *v;
+
+        for (i = 0; i < b->cnt; i++) {
+                rd_kafka_message_t *m = b->msgs[i];
+                lr_route_source_t src = {rd_kafka_topic_name(m->rkt),
+                                         m->partition, m->offset};
+                if (!b->slot[i])
                         continue;
+                if (lr_tenant_apply(b->slot[i]->t, &b->evs[i], &src,
+                                    &b->res[i])) {
+                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                                 "routing %s: %s", b->evs[i].event_id,
+                                 b->res[i].errstr);
+                        w->fatal = 1;
+                        return -1;
                 }
-                b->bad[i][0] = '\0';
-                {
-                        lr_store_op_t *op = &b->ops[b->ops_cnt];
-                        lr_event_t *ev    = &b->evs[i];
-                        op->ev            = ev;
-                        op->policy =
-                            lr_config_policy(w->cfg, ev->tenant_id, NULL);
-                        op->lead_tier           = ev->kind == LR_EV_LEAD_CREATED
-                                                      ? lr_policy_lead_tier(
-                                                            op->policy, ev->u.lead.tier,
-                                                            ev->u.lead.score)
-                                                      : 0;
-                        op->source_topic        = rd_kafka_topic_name(m->rkt);
-                        op->source_partition    = m->partition;
-                        op->source_offset       = m->offset;
-                        op->fire_timers         = w->cfg->clock_event;
-                        b->op_msg[b->ops_cnt++] = i;
-                }
+                b->slot[i]->touched = 1;
+        }
+        i = 0;
+        while (now && lr_dict_next(&w->slots, &i, NULL, &v)) {
+                lr_slot_t *s = v;
+                if (lr_tenant_next_due(s->t) > now)
+                        continue;
+                lr_xgrow(&b->ticks, &b->ticks_size, b->ticks_cnt + 1,
+                         sizeof(*b->ticks));
+                b->tick_slot = lr_xrealloc(
+                    b->tick_slot, b->ticks_size * sizeof(*b->tick_slot));
+                lr_tenant_fire(s->t, now, &b->ticks[b->ticks_cnt]);
+                b->tick_slot[b->ticks_cnt++] = s;
+                s->touched                   = 1;
         }
         return 0;
 }
 
-static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
-        size_t i, k = 0, d;
-        lr_worker_publish_tier_changes(w, w->tc, w->tc_cnt);
+/* Writes every changed tenant, retrying while Redis fails. 0; 1 when a
+ * write was fenced (the round and every tenant are dropped); -1 to
+ * stop. */
+static int lr_worker_write(lr_worker_t *w) {
+        lr_store_write_t *wr = lr_xcalloc(w->slots.cnt + 1, sizeof(*wr));
+        lr_slot_t **ws       = lr_xcalloc(w->slots.cnt + 1, sizeof(*ws));
+        char errstr[512];
+        size_t i = 0, n = 0;
+        void *v;
+        int rc = 0;
+
+        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
+                lr_slot_t *s = v;
+                lr_args_t ops;
+                memset(&ops, 0, sizeof(ops));
+                if (!lr_persist_changes(s->t, &ops)) {
+                        lr_args_free(&ops);
+                        continue;
+                }
+                wr[n].tenant_id = lr_tenant_id(s->t);
+                wr[n].ops       = ops;
+                wr[n].version   = s->version;
+                ws[n++]         = s;
+        }
+        while (n && lr_store_commit(w->store, w->epoch, wr, n, errstr,
+                                    sizeof(errstr))) {
+                if (lr_worker_wait_redis(w, errstr)) {
+                        rc = -1;
+                        goto done;
+                }
+        }
+        for (i = 0; i < n; i++) {
+                if (wr[i].status == LR_STORE_FENCED)
+                        rc = 1;
+                ws[i]->version = wr[i].version;
+        }
+        if (rc == 1)
+                lr_warn("worker",
+                        "a write was refused: another worker "
+                        "claimed the tenant (this one lost its partitions); "
+                        "the round is dropped");
+done:
+        for (i = 0; i < n; i++)
+                lr_args_free(&wr[i].ops);
+        free(wr);
+        free(ws);
+        return rc;
+}
+
+/* The recorded decisions of events applied before, for re-publishing. */
+static int lr_worker_read_again(lr_worker_t *w, lr_batch_t *b) {
+        char errstr[512];
+        size_t i;
         for (i = 0; i < b->cnt; i++) {
-                lr_store_result_t *r;
+                lr_route_result_t *r = &b->res[i];
+                if (!b->slot[i] || r->status != LR_ROUTE_DUPLICATE ||
+                    !r->refs_cnt)
+                        continue;
+                while (lr_store_read_decisions(
+                    w->store, lr_tenant_id(b->slot[i]->t), r->refs, r->refs_cnt,
+                    &b->again[i], &b->again_cnt[i], errstr, sizeof(errstr)))
+                        if (lr_worker_wait_redis(w, errstr))
+                                return -1;
+        }
+        return 0;
+}
+
+/* The outbox entries of a tenant not yet published by this worker (loaded
+ * from Redis: a previous owner recorded them and may not have delivered
+ * them). */
+static void lr_worker_publish_outbox(lr_worker_t *w, lr_slot_t *s) {
+        size_t i, n = lr_tenant_outbox_len(s->t);
+        for (i = 0; i < n; i++) {
+                const lr_assigned_t *d;
+                const lr_tier_changed_t *tc;
+                lr_assigned_t dc;
+                lr_tier_changed_t tcc;
+                lr_tenant_outbox_get(s->t, i, &d, &tc);
+                if (d) {
+                        dc = *d;
+                        lr_worker_publish_decision(w, &dc);
+                } else {
+                        tcc = *tc;
+                        lr_worker_publish_tier_changes(w, &tcc, 1);
+                }
+        }
+}
+
+static void lr_worker_publish_result(lr_worker_t *w, lr_route_result_t *r) {
+        size_t d;
+        lr_worker_publish_tier_changes(w, r->tier_changes, r->tier_changes_cnt);
+        for (d = 0; d < r->decisions_cnt; d++)
+                lr_worker_publish_decision(w, &r->decisions[d]);
+}
+
+static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
+        size_t i = 0, d;
+        void *v;
+
+        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
+                lr_slot_t *s = v;
+                if (s->fresh)
+                        lr_worker_publish_outbox(w, s);
+        }
+        for (i = 0; i < b->cnt; i++) {
+                lr_route_result_t *r = &b->res[i];
                 if (b->bad[i][0]) {
                         lr_worker_dead_letter(w, b->msgs[i], b->bad[i]);
                         continue;
                 }
-                r = &b->results[k++];
+                if (!b->slot[i])
+                        continue;
                 lr_metric_add(&w->metrics.events, 1);
-                if (r->status == LR_STORE_REJECTED) {
+                if (r->status == LR_ROUTE_REJECTED) {
                         lr_worker_dead_letter(w, b->msgs[i], r->errstr);
                         continue;
                 }
-                if (r->status == LR_STORE_DUPLICATE)
+                if (r->status == LR_ROUTE_DUPLICATE)
                         lr_metric_add(&w->metrics.duplicates, 1);
-                for (d = 0; d < r->decisions_cnt; d++)
-                        lr_worker_publish_decision(w, &r->decisions[d]);
+                lr_worker_publish_result(w, r);
+                for (d = 0; d < b->again_cnt[i]; d++)
+                        lr_worker_publish_decision(w, &b->again[i][d]);
         }
+        for (i = 0; i < b->ticks_cnt; i++)
+                lr_worker_publish_result(w, &b->ticks[i]);
 }
 
 /* The next offset of every partition in the batch. */
@@ -588,27 +904,37 @@ static void lr_worker_rewind(lr_worker_t *w) {
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
-/* A batch dropped because partitions were revoked under it: under the
- * cooperative protocol the partitions this worker kept are still at the
- * batch's end, so they go back to their committed offsets (eager
- * reassignments start there anyway). */
-static int lr_worker_drop(lr_worker_t *w) {
-        if (!*w->stop &&
-            !strcmp(rd_kafka_rebalance_protocol(w->consumer), "COOPERATIVE"))
+/* A round dropped (revoked or fenced): its tenants' state may be ahead of
+ * what was published, so it goes, and the consumer goes back to the
+ * committed offsets: what was applied is re-published from Redis. */
+static int lr_worker_drop(lr_worker_t *w, int fenced) {
+        lr_worker_drop_slots(w);
+        if (!*w->stop && fenced) {
                 lr_worker_rewind(w);
+                /* a zombie until the rebalance reaches it */
+                lr_worker_keepalive(w);
+                lr_worker_sleep_ms(LR_KEEPALIVE_MS);
+        }
         return -1;
 }
 
 static void lr_worker_batch_clear(lr_batch_t *b) {
-        size_t i;
+        size_t i, d;
         for (i = 0; i < b->cnt; i++) {
                 rd_kafka_message_destroy(b->msgs[i]);
                 lr_event_clear(&b->evs[i]);
+                lr_route_result_clear(&b->res[i]);
+                for (d = 0; d < b->again_cnt[i]; d++)
+                        lr_assigned_clear(&b->again[i][d]);
+                free(b->again[i]);
+                b->again[i]     = NULL;
+                b->again_cnt[i] = 0;
+                b->slot[i]      = NULL;
         }
-        for (i = 0; i < b->ops_cnt; i++)
-                lr_store_result_clear(&b->results[i]);
-        b->cnt     = 0;
-        b->ops_cnt = 0;
+        for (i = 0; i < b->ticks_cnt; i++)
+                lr_route_result_clear(&b->ticks[i]);
+        b->ticks_cnt = 0;
+        b->cnt       = 0;
 }
 
 /* Polls until batch_size messages or the queue is empty. */
@@ -650,11 +976,9 @@ static int lr_worker_begin(lr_worker_t *w) {
 /* Waits until the outputs since lr_worker_begin() are delivered (committed
  * with `offsets`, if any, when transactional), serving the consumer
  * meanwhile. 0, or -1 when they were not: fatal, or the transaction was
- * aborted. Then the pending tier changes are acked. */
+ * aborted. */
 static int lr_worker_deliver(lr_worker_t *w,
                              rd_kafka_topic_partition_list_t *offsets) {
-        char errstr[512];
-
         if (w->transactional) {
                 if (!w->fatal && lr_worker_commit_txn(w, offsets))
                         return -1;
@@ -666,19 +990,26 @@ static int lr_worker_deliver(lr_worker_t *w,
                         lr_worker_hold(w, since);
         }
         lr_worker_pause(w, 0);
-        if (w->fatal)
-                return -1;
-        /* Not acked: handed out again once the lease ends (same event_id). */
-        if (w->tc_cnt && lr_store_ack(w->store, NULL, 0, w->tc, w->tc_cnt,
-                                      errstr, sizeof(errstr)))
-                lr_warn("worker", "acking tier changes: %s", errstr);
-        lr_snapshot_changes_free(w->tc, w->tc_cnt);
-        w->tc     = NULL;
-        w->tc_cnt = 0;
-        return 0;
+        return w->fatal ? -1 : 0;
 }
 
-static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
+/* Outboxes published and delivered: acked in the tenants' next write. */
+static void lr_worker_ack_outboxes(lr_worker_t *w, int delivered) {
+        size_t i = 0;
+        void *v;
+        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
+                lr_slot_t *s = v;
+                if (delivered) {
+                        lr_tenant_outbox_ack(s->t, lr_tenant_outbox_mark(s->t));
+                        s->fresh = 0;
+                }
+                s->touched = 0;
+        }
+}
+
+/* One round: the batch's events (and, with now > 0, the timers due at the
+ * wall-clock time now) applied, written, published, committed. */
+static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         rd_kafka_topic_partition_list_t *offsets;
         int r;
 
@@ -686,53 +1017,42 @@ static int lr_worker_process(lr_worker_t *w, lr_batch_t *b) {
         if (w->fatal)
                 return -1;
         if (w->generation != w->batch_generation)
-                return lr_worker_drop(w); /* revoked while collecting */
-        if (lr_worker_decode(w, b) || lr_worker_apply(w, b))
-                return lr_worker_drop(w); /* stopping or revoked */
+                return lr_worker_drop(w, 0); /* revoked while collecting */
+        if (w->claim_parts && (r = lr_worker_claim_parts(w)))
+                return r < 0 ? -1 : lr_worker_drop(w, 1);
+        lr_worker_decode(w, b);
+        if ((r = lr_worker_slots(w, b)))
+                return r < 0 ? -1 : lr_worker_drop(w, 1);
+        if (lr_worker_route(w, b, now))
+                return -1;
+        if ((r = lr_worker_write(w)))
+                return r < 0 ? lr_worker_drop(w, 0) : lr_worker_drop(w, 1);
+        if (lr_worker_read_again(w, b))
+                return lr_worker_drop(w, 0);
         if (lr_worker_begin(w))
                 return -1;
         lr_worker_publish(w, b);
-        offsets = lr_worker_offsets(b);
+        offsets = b->cnt ? lr_worker_offsets(b) : NULL;
         r       = lr_worker_deliver(w, offsets);
-        if (r && !w->fatal)
-                lr_worker_rewind(w); /* aborted: consume the batch again */
+        if (r && !w->fatal) {
+                /* aborted: consume the batch again (its effects are in
+                 * Redis and are re-published as they were) */
+                lr_worker_drop_slots(w);
+                lr_worker_rewind(w);
+                w->claim_parts = w->parts_cnt > 0;
+        }
         /* Revoked while the outputs were delivered: the partitions' next
          * owner publishes them again (same event_id), commits them. */
         if (!r && w->generation == w->batch_generation) {
-                lr_worker_commit_offsets(w, offsets);
+                if (offsets)
+                        lr_worker_commit_offsets(w, offsets);
                 lr_metric_add(&w->metrics.batches, 1);
-                lr_timers_ack(w->timers, b->results, b->ops_cnt);
+                lr_worker_ack_outboxes(w, 1);
         }
-        rd_kafka_topic_partition_list_destroy(offsets);
+        if (offsets)
+                rd_kafka_topic_partition_list_destroy(offsets);
         return r;
 }
-
-/* Timer decisions and tier changes (timers.h): published on their own, in
- * a transaction of their own when transactional, then acked by the caller. */
-static int lr_worker_publish_timers(void *opaque, lr_store_result_t *res,
-                                    size_t n) {
-        lr_worker_t *w = opaque;
-        size_t i, d, cnt = w->tc_cnt;
-
-        for (i = 0; i < n; i++)
-                cnt += res[i].decisions_cnt + res[i].tier_changes_cnt;
-        if (!cnt || w->fatal)
-                return w->fatal ? -1 : 0;
-        if (lr_worker_begin(w))
-                return -1;
-        lr_worker_publish_tier_changes(w, w->tc, w->tc_cnt);
-        for (i = 0; i < n; i++) {
-                for (d = 0; d < res[i].decisions_cnt; d++)
-                        lr_worker_publish_decision(w, &res[i].decisions[d]);
-                lr_worker_publish_tier_changes(w, res[i].tier_changes,
-                                               res[i].tier_changes_cnt);
-        }
-        /* Not delivered: still in the outbox, handed out again. */
-        return lr_worker_deliver(w, NULL);
-}
-
-static const lr_timers_hooks_t lr_worker_timers_hooks = {
-    lr_worker_publish_timers};
 
 /* --- Set-up and the loop ------------------------------------------------*/
 
@@ -766,6 +1086,46 @@ static void lr_worker_warm_producer(lr_worker_t *w) {
         }
 }
 
+/* The input topics' partition counts: equal, or start-up is refused (a
+ * tenant's events must meet on one worker). */
+static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
+                                  size_t errstr_size) {
+        const struct rd_kafka_metadata *md = NULL;
+        int counts[3]                      = {-1, -1, -1}, t, i;
+        rd_kafka_resp_err_t err =
+            rd_kafka_metadata(w->producer, 1, NULL, &md, 10000);
+        if (err) {
+                snprintf(errstr, errstr_size, "topic metadata: %s",
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        for (i = 0; i < md->topic_cnt; i++) {
+                t = lr_config_topic_kind(w->cfg, md->topics[i].topic);
+                if (t >= LR_TOPIC_LEAD_CREATED && t <= LR_TOPIC_REP_STATUS &&
+                    !md->topics[i].err)
+                        counts[t] = md->topics[i].partition_cnt;
+        }
+        rd_kafka_metadata_destroy(md);
+        /* A missing topic may be created later (auto-create): not judged. */
+        for (t = 0; t < 3; t++)
+                for (i = 0; i < 3; i++)
+                        if (counts[t] > 0 && counts[i] > 0 &&
+                            counts[t] != counts[i]) {
+                                snprintf(errstr, errstr_size,
+                                         "input topics are not "
+                                         "co-partitioned: %s has %d "
+                                         "partitions, %s %d, %s %d; a "
+                                         "tenant's events must meet on one "
+                                         "worker (same partition count, "
+                                         "keyed by tenant_id)",
+                                         w->cfg->topics[0], counts[0],
+                                         w->cfg->topics[1], counts[1],
+                                         w->cfg->topics[2], counts[2]);
+                                return -1;
+                        }
+        return 0;
+}
+
 static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         const lr_config_t *cfg = w->cfg;
         const char *bootstrap  = cfg->bootstrap_servers;
@@ -775,13 +1135,13 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         char err2[256];
         int t;
 
+        lr_dict_init(&w->slots);
         if (*cfg->http_listen) {
                 if (!(w->http = lr_http_start(cfg->http_listen, &w->metrics,
                                               errstr, errstr_size)))
                         return -1;
                 lr_info("worker",
-                        "http.listen %s (port %d): GET /metrics, "
-                        "/healthz",
+                        "http.listen %s (port %d): GET /metrics, /healthz",
                         cfg->http_listen, lr_http_port(w->http));
         }
         if (!strcmp(bootstrap, "embedded")) {
@@ -804,9 +1164,6 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 lr_worker_sleep_ms(1000);
         }
         lr_gauge_set(&w->metrics.redis_up, 1);
-        w->apply = lr_apply_new(w->store, &lr_worker_apply_hooks, w);
-        w->timers =
-            lr_timers_new(w->store, w->apply, cfg, &lr_worker_timers_hooks, w);
 
         if (!(conf = lr_kafka_conf_new(cfg, LR_KAFKA_PRODUCER, bootstrap,
                                        errstr, errstr_size)))
@@ -821,6 +1178,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 return -1;
         }
         lr_worker_warm_producer(w);
+        if (lr_worker_check_topics(w, errstr, errstr_size))
+                return -1;
         if (w->transactional) {
                 rd_kafka_error_t *e =
                     rd_kafka_init_transactions(w->producer, 60000);
@@ -843,6 +1202,13 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         if (!(w->consumer =
                   rd_kafka_new(RD_KAFKA_CONSUMER, conf, err2, sizeof(err2)))) {
                 snprintf(errstr, errstr_size, "consumer: %s", err2);
+                return -1;
+        }
+        if (!strcmp(rd_kafka_rebalance_protocol(w->consumer), "COOPERATIVE")) {
+                snprintf(errstr, errstr_size,
+                         "kafka.partition.assignment.strategy: a cooperative "
+                         "strategy is not supported (a tenant's state follows "
+                         "its partitions as a whole); use range");
                 return -1;
         }
         rd_kafka_poll_set_consumer(w->consumer);
@@ -870,9 +1236,9 @@ static void lr_worker_destroy(lr_worker_t *w) {
                 rd_kafka_flush(w->producer, 10000);
                 rd_kafka_destroy(w->producer);
         }
-        lr_snapshot_changes_free(w->tc, w->tc_cnt);
-        lr_apply_free(w->apply);
-        lr_timers_free(w->timers);
+        lr_worker_drop_slots(w);
+        lr_dict_destroy(&w->slots);
+        free(w->parts);
         lr_store_free(w->store);
         lr_codec_free(w->codec);
         lr_dev_broker_free(w->broker);
@@ -893,23 +1259,37 @@ static void lr_worker_stats(lr_worker_t *w, int force) {
                 lr_metric_get(&w->metrics.dead_letters));
 }
 
+/* The wall-clock time to fire timers at, or 0: with worker.clock wall,
+ * every LR_TIMERS_INTERVAL_MS once the worker has caught up with its
+ * partitions (a backlog may still hold the call that meets an SLA). */
+static int64_t lr_worker_tick_due(lr_worker_t *w, int caught_up) {
+        int64_t mono = lr_mono_ms();
+        if (w->cfg->clock_event || !caught_up ||
+            mono - w->timers_at < LR_TIMERS_INTERVAL_MS)
+                return 0;
+        w->timers_at = mono;
+        return lr_now_ms();
+}
+
 int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
         lr_worker_t w;
         lr_batch_t b;
         char errstr[512];
-        int n = cfg->batch_size, rc = 0;
+        size_t n = (size_t)cfg->batch_size;
+        int rc   = 0;
 
         memset(&w, 0, sizeof(w));
         memset(&b, 0, sizeof(b));
-        w.cfg      = cfg;
-        w.stop     = stop;
-        w.stats_at = lr_mono_ms();
-        b.msgs     = calloc((size_t)n, sizeof(*b.msgs));
-        b.evs      = calloc((size_t)n, sizeof(*b.evs));
-        b.bad      = calloc((size_t)n, sizeof(*b.bad));
-        b.ops      = calloc((size_t)n, sizeof(*b.ops));
-        b.op_msg   = calloc((size_t)n, sizeof(*b.op_msg));
-        b.results  = calloc((size_t)n, sizeof(*b.results));
+        w.cfg       = cfg;
+        w.stop      = stop;
+        w.stats_at  = lr_mono_ms();
+        b.msgs      = lr_xcalloc(n, sizeof(*b.msgs));
+        b.evs       = lr_xcalloc(n, sizeof(*b.evs));
+        b.bad       = lr_xcalloc(n, sizeof(*b.bad));
+        b.res       = lr_xcalloc(n, sizeof(*b.res));
+        b.slot      = lr_xcalloc(n, sizeof(*b.slot));
+        b.again     = lr_xcalloc(n, sizeof(*b.again));
+        b.again_cnt = lr_xcalloc(n, sizeof(*b.again_cnt));
 
         if (lr_worker_init(&w, errstr, sizeof(errstr))) {
                 if (!*stop) {
@@ -926,14 +1306,12 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 cfg->topics[LR_TOPIC_REP_STATUS], cfg->redis_url,
                 cfg->redis_namespace, w.transactional ? ", transactional" : "");
         while (!*stop && !w.fatal) {
-                int caught_up;
-                lr_worker_collect(&w, &b, n);
-                caught_up = (int)b.cnt < n;
-                if (b.cnt)
-                        lr_worker_process(&w, &b);
+                int64_t now;
+                lr_worker_collect(&w, &b, (int)n);
+                now = lr_worker_tick_due(&w, b.cnt < n);
+                if (b.cnt || now || w.claim_parts)
+                        lr_worker_round(&w, &b, now);
                 lr_worker_batch_clear(&b);
-                if (caught_up && !w.fatal)
-                        lr_timers_run(w.timers);
                 lr_worker_stats(&w, 0);
         }
         if (w.fatal) {
@@ -950,9 +1328,12 @@ done:
         free(b.msgs);
         free(b.evs);
         free(b.bad);
-        free(b.ops);
-        free(b.op_msg);
-        free(b.results);
+        free(b.res);
+        free(b.slot);
+        free(b.again);
+        free(b.again_cnt);
+        free(b.ticks);
+        free(b.tick_slot);
         if (!rc)
                 lr_info("worker", "stopped");
         return rc;

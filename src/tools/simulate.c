@@ -2,25 +2,23 @@
  * simulate.c - see simulate.h.
  *
  * The loop keeps everything pending (presence, new leads, the calls already
- * drawn for routed leads, timer ticks) in one queue ordered by event time
- * and feeds it to lr_apply_ops in batches. A decision draws its lead's
- * calls at once, and the generator's first call comes at least a minute
- * after the assignment, so a batch ends LR_SIM_LOOKAHEAD_MS after its first
- * event that may decide (a new lead, or any event while a lead waits in
- * the queue, as it may free a rep): no call drawn inside a batch belongs
- * before its end, and the order applied is the event-time order. Nights
- * and weekends, when only calls happen, go in big batches.
+ * drawn for routed leads) in one queue ordered by event time and applies it
+ * one event at a time to the tenant's routing state in memory (the core of
+ * src/route/, the worker's own), firing the tenant's timers at their due
+ * times in between: a decision draws its lead's calls at once, and they
+ * join the queue at their own times, so the order applied is exactly the
+ * event-time order. A rep whose first call would come after the first-touch
+ * SLA never makes it: the SLA timer moves the lead on.
  *
- * Timers are driven by event time, as in replay: every event fires the
- * timers due by its time first (op.fire_timers), and where the simulation
- * knows a timer will matter it ticks the tenant at the due time exactly:
- * the first-touch SLA of an assignment whose drawn first call comes too
- * late (that rep's calls are then never made: the lead is taken away),
- * contact_after, and the escalation of a lead left waiting.
+ * With --keep the state goes through Redis every simulated day: written as
+ * the worker writes it, then the tenant is loaded back from Redis and the
+ * simulation goes on with what was loaded. The results equal the in-memory
+ * run's (tests/integration/test_simulate.py checks it), so the store keeps
+ * everything the routing needs, and the namespace is left for the
+ * scorecard.
  *
- * Batches end at midnight, so that the ranking of a day can be read before
- * its first event (the Spearman check). After the last day of leads the
- * queue runs until no call is left, so that every lead matures.
+ * After the last day of leads the queue runs until no call is left, so that
+ * every lead matures.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,18 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply.h"
 #include "generate.h"
 #include "log.h"
 #include "numparse.h"
 #include "simulate.h"
-#include "snapshot.h"
+#include "persist.h"
+#include "route.h"
 #include "store.h"
 #include "strmap.h"
 #include "timeutil.h"
 
-#define LR_SIM_LOOKAHEAD_MS 60000 /* generator: first call >= 1 min */
-#define LR_SIM_BATCH_MAX 4096
 #define LR_SIM_SPEARMAN_DAY 90
 #define LR_SIM_DEFAULT_START "2024-01-01"
 
@@ -54,19 +50,9 @@ static const char *lr_sim_reasons[8] = {
     "RANKED",    "FALLBACK_TIER",  "OWNER",    "QUEUED",
     "ESCALATED", "SLA_REASSIGNED", "BASELINE", "OTHER"};
 
-/* What a queued item is: an input event, or a tick of the tenant's timers
- * at `at` because of lead `lead`. */
-typedef enum lr_sim_kind_e {
-        LR_SIM_EVENT = 0,
-        LR_SIM_TICK_SLA,      /* first-touch SLA of assignment `attempt` */
-        LR_SIM_TICK_CONTACT,  /* contact_after */
-        LR_SIM_TICK_ESCALATE, /* max_wait of a waiting lead */
-} lr_sim_kind_t;
-
 typedef struct lr_sim_ev_s {
         int64_t at;
         uint64_t seq; /* ties of `at`: first queued, first applied */
-        lr_sim_kind_t kind;
         int64_t lead; /* index in leads[], or -1 */
         int attempt;  /* CallOutcome, SLA tick: the assignment */
         const char *topic;
@@ -83,17 +69,19 @@ typedef struct lr_sim_lead_s {
         int attempt;    /* latest assignment, 0 = not routed yet */
         size_t rep;
         int64_t assigned_at;
-        int called;  /* a rep called it */
-        int waiting; /* in the tenant's queue, as far as we know */
+        int called; /* a rep called it */
         int converted;
 } lr_sim_lead_t;
 
 typedef struct lr_sim_s {
         const lr_sim_opts_t *o;
+        const lr_config_t *cfg;
+        char policy_version[24];
         lr_policy_t policy;
         lr_gen_t *gen;
-        lr_store_t *store;
-        lr_apply_t *apply;
+        lr_tenant_t *tenant;
+        lr_store_t *store; /* --keep */
+        int64_t epoch, version;
         char errstr[512]; /* the Redis error that ended the run */
         lr_sim_ev_t *heap;
         size_t heap_cnt, heap_size;
@@ -103,17 +91,9 @@ typedef struct lr_sim_s {
         size_t leads_cnt, leads_size;
         lr_strmap_t *lead_idx, *rep_idx;
         int64_t *rep_leads;
-        lr_sim_ev_t *fired; /* ticks left to the next step's timers */
-        size_t fired_cnt, fired_size;
-        int64_t cap;         /* the next step ends before this */
-        int64_t waiting;     /* leads with .waiting */
-        lr_assigned_t *acks; /* timer decisions of the step (borrowed) */
-        size_t acks_cnt, acks_size;
-        lr_tier_changed_t *tc; /* tier changes of the step's installs */
-        size_t tc_cnt;
         double stl_sum, wait_sum;
         int64_t stl_n, rejected;
-        int64_t steps, ticks; /* pipelines sent, explicit ticks */
+        int64_t timer_fires, roundtrips, offset;
         int spearman_done;
         lr_sim_result_t *res;
 } lr_sim_t;
@@ -160,18 +140,6 @@ static void lr_sim_push_event(lr_sim_t *s, const lr_event_t *ev,
         e.attempt = attempt;
         e.topic   = topic;
         e.ev      = *ev;
-        lr_sim_heap_add(s, &e);
-}
-
-static void lr_sim_push_tick(lr_sim_t *s, lr_sim_kind_t kind, int64_t at,
-                             int64_t lead, int attempt) {
-        lr_sim_ev_t e;
-
-        memset(&e, 0, sizeof(e));
-        e.at      = at;
-        e.kind    = kind;
-        e.lead    = lead;
-        e.attempt = attempt;
         lr_sim_heap_add(s, &e);
 }
 
@@ -258,19 +226,6 @@ static int lr_sim_reason(const char *reason) {
         return 7;
 }
 
-/* A lead left waiting at `since`: its escalation is due max_wait later. */
-static void lr_sim_wait(lr_sim_t *s, int64_t lead, int64_t since) {
-        if (!s->leads[lead].waiting) {
-                s->leads[lead].waiting = 1;
-                s->waiting++;
-        }
-        if (s->policy.max_wait_seconds > 0)
-                lr_sim_push_tick(s, LR_SIM_TICK_ESCALATE,
-                                 since +
-                                     (int64_t)s->policy.max_wait_seconds * 1000,
-                                 lead, 0);
-}
-
 /* A decision: counts it, then draws what the rep who got the lead does with
  * it, from the rep's hidden skill and a random stream of the lead's own
  * (the same in every strategy). A first call that would come after the
@@ -292,12 +247,6 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
                 return;
         }
         l = &s->leads[li];
-        if (d->attempt <= l->attempt)
-                return; /* handed out again (timer outbox): counted */
-        if (l->waiting) {
-                l->waiting = 0;
-                s->waiting--;
-        }
         if (!l->attempt) {
                 res->routed++;
                 if (d->wait_ms > 0) {
@@ -320,11 +269,8 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
         if (sla > 0 && traj.cnt && traj.calls[0].offset_ms >= sla) {
                 res->sla_breaches++;
                 if (!s->policy.sla_max_attempts ||
-                    d->attempt < s->policy.sla_max_attempts) {
-                        lr_sim_push_tick(s, LR_SIM_TICK_SLA,
-                                         d->decided_at + sla, li, d->attempt);
-                        return;
-                }
+                    d->attempt < s->policy.sla_max_attempts)
+                        return; /* the SLA timer takes the lead away */
         }
         lr_gen_push_outcomes(s->gen, &s->scratch, (size_t)ri, l->lead_id,
                              d->decided_at, &traj, 0);
@@ -340,35 +286,15 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
         lr_sim_take(s, li, d->attempt);
 }
 
-/* The decisions of a result. Timer decisions are acknowledged at the end
- * of the step (lr_sim_ack), as the worker does once it has published
- * them, or a later tick would hand them out again. */
-static void lr_sim_result(lr_sim_t *s, const lr_store_result_t *r) {
+/* The decisions and tier changes of a result. The outbox is acked at
+ * once: a simulation publishes nothing. */
+static void lr_sim_result(lr_sim_t *s, const lr_route_result_t *r) {
         size_t d;
 
         for (d = 0; d < r->decisions_cnt; d++)
                 lr_sim_decision(s, &r->decisions[d]);
-        for (d = 0; d < r->outbox_cnt; d++) {
-                if (s->acks_cnt == s->acks_size) {
-                        s->acks_size = s->acks_size ? 2 * s->acks_size : 64;
-                        s->acks      = lr_sim_oom(
-                                 realloc(s->acks, s->acks_size * sizeof(*s->acks)));
-                }
-                s->acks[s->acks_cnt++] = r->decisions[d];
-        }
-}
-
-static int lr_sim_ack(lr_sim_t *s) {
-        size_t n = s->acks_cnt, ntc = s->tc_cnt;
-        int rc = n || ntc ? lr_store_ack(s->store, s->acks, n, s->tc, ntc,
-                                         s->errstr, sizeof(s->errstr))
-                          : 0;
-
-        lr_snapshot_changes_free(s->tc, ntc);
-        s->tc       = NULL;
-        s->tc_cnt   = 0;
-        s->acks_cnt = 0;
-        return rc;
+        s->res->tier_changes += (int64_t)r->tier_changes_cnt;
+        lr_tenant_outbox_ack(s->tenant, lr_tenant_outbox_mark(s->tenant));
 }
 
 /* A CallOutcome applied: speed to lead (from when the lead could first be
@@ -391,83 +317,6 @@ static void lr_sim_outcome(lr_sim_t *s, const lr_sim_ev_t *e) {
                 s->res->revenue_cents += c->deal_value_cents;
         }
 }
-
-/* A tick due at e->at: when the next thing queued is an event within the
- * lookahead, that event fires the timer (the step it starts then ends by
- * e->at plus the lookahead, before anything the timer's decision draws);
- * otherwise the tenant is ticked now. Either way its lead is looked at
- * after the step. */
-static int lr_sim_timer(lr_sim_t *s, const lr_sim_ev_t *e) {
-        lr_store_tick_t t = {s->o->tenant, &s->policy, e->at};
-        lr_store_result_t r;
-        int rc;
-
-        if (s->fired_cnt == s->fired_size) {
-                s->fired_size = s->fired_size ? 2 * s->fired_size : 64;
-                s->fired      = lr_sim_oom(
-                         realloc(s->fired, s->fired_size * sizeof(*s->fired)));
-        }
-        s->fired[s->fired_cnt++] = *e;
-        if (s->heap_cnt && s->heap[0].kind == LR_SIM_EVENT &&
-            s->heap[0].at < e->at + LR_SIM_LOOKAHEAD_MS &&
-            lr_day_of(s->heap[0].at) == lr_day_of(e->at)) {
-                if (e->at + LR_SIM_LOOKAHEAD_MS < s->cap)
-                        s->cap = e->at + LR_SIM_LOOKAHEAD_MS;
-                return 0;
-        }
-        s->ticks++;
-        if (lr_apply_ensure_day(s->apply, s->o->tenant, &s->policy,
-                                lr_day_of(e->at)) ||
-            lr_store_tick(s->store, &t, 1, &r, s->errstr, sizeof(s->errstr)))
-                return -1;
-        if (r.status != LR_STORE_APPLIED) {
-                snprintf(s->errstr, sizeof(s->errstr),
-                         "tick at %" PRId64 ": status %d %s", e->at,
-                         (int)r.status, r.errstr);
-                lr_store_result_clear(&r);
-                return -1;
-        }
-        lr_sim_result(s, &r);
-        rc = lr_sim_ack(s);
-        lr_store_result_clear(&r);
-        return rc;
-}
-
-/* After a step that fired timers: the leads they left waiting. */
-static void lr_sim_fired(lr_sim_t *s) {
-        size_t i;
-
-        for (i = 0; i < s->fired_cnt; i++) {
-                const lr_sim_ev_t *e   = &s->fired[i];
-                const lr_sim_lead_t *l = &s->leads[e->lead];
-                /* Taken away by the SLA with nobody free, or due for
-                 * contact with nobody free: queued from then. An
-                 * escalation that found nobody at work leaves the lead to
-                 * the first rep who frees up. */
-                if ((e->kind == LR_SIM_TICK_SLA && l->attempt == e->attempt) ||
-                    (e->kind == LR_SIM_TICK_CONTACT && !l->attempt))
-                        lr_sim_wait(s, e->lead, e->at);
-        }
-        s->fired_cnt = 0;
-        s->cap       = INT64_MAX;
-}
-
-static int lr_sim_retry(void *opaque, const char *errstr) {
-        lr_sim_t *s = opaque;
-        snprintf(s->errstr, sizeof(s->errstr), "%s", errstr);
-        return -1; /* a simulation does not wait for Redis */
-}
-
-/* Counted here; acked with the step's timer decisions (lr_sim_ack). */
-static void lr_sim_tier_changes(void *opaque, lr_tier_changed_t *tc,
-                                size_t cnt) {
-        lr_sim_t *s = opaque;
-        s->res->tier_changes += (int64_t)cnt;
-        lr_snapshot_changes_append(&s->tc, &s->tc_cnt, tc, cnt);
-}
-
-static const lr_apply_hooks_t lr_sim_hooks = {lr_sim_retry,
-                                              lr_sim_tier_changes};
 
 /* Spearman's rho of x and y (average ranks for ties). */
 static double lr_sim_spearman(const double *x, const double *y, size_t n) {
@@ -501,97 +350,99 @@ static double lr_sim_spearman(const double *x, const double *y, size_t n) {
         return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
 }
 
-/* How well the ranking of `day` (computed as lr_snapshot_ensure is about to
- * install it: no event of that day applied yet) matches the hidden skill:
- * Spearman's rho of skill and -rank, 1 = the rank orders reps by skill. */
-static int lr_sim_spearman_at(lr_sim_t *s, int32_t day) {
+/* How well the ranking of `day` (installed before any event of that day)
+ * matches the hidden skill: Spearman's rho of skill and -rank, 1 = the rank
+ * orders reps by skill. */
+static void lr_sim_spearman_at(lr_sim_t *s, int32_t day) {
         size_t n      = lr_gen_rep_cnt(s->gen), i;
         double *skill = lr_sim_oom(calloc(n, sizeof(double)));
         double *rank  = lr_sim_oom(calloc(n, sizeof(double)));
-        lr_snapshot_t snap;
+        const lr_ranking_t *k;
+        lr_route_result_t r;
         size_t m = 0;
 
-        if (lr_snapshot_compute(s->store, s->o->tenant, day, &s->policy, 0,
-                                &snap, s->errstr, sizeof(s->errstr))) {
-                free(skill);
-                free(rank);
-                return -1;
-        }
-        for (i = 0; i < snap.cnt; i++) {
+        lr_tenant_ensure_day(s->tenant, day, &r);
+        lr_sim_result(s, &r);
+        lr_route_result_clear(&r);
+        k = lr_tenant_ranking(s->tenant);
+        for (i = 0; k && i < k->cnt; i++) {
                 int64_t ri;
-                if (!snap.ranks[i].rank ||
-                    !lr_strmap_get(s->rep_idx, snap.reps[i].rep_id, &ri))
+                if (!k->ranks[i].rank ||
+                    !lr_strmap_get(s->rep_idx, k->ranks[i].rep_id, &ri))
                         continue;
                 skill[m] = lr_gen_rep(s->gen, (size_t)ri)->skill;
-                rank[m]  = -(double)snap.ranks[i].rank;
+                rank[m]  = -(double)k->ranks[i].rank;
                 m++;
         }
         s->res->spearman_skill_rank = lr_sim_spearman(skill, rank, m);
         s->res->spearman_day        = day - s->o->start_day;
         s->spearman_done            = 1;
-        lr_snapshot_clear(&snap);
         free(skill);
         free(rank);
+}
+
+/* --keep: the state written to Redis as the worker writes it, and the
+ * tenant loaded back from there. 0, or -1 with s->errstr. */
+static int lr_sim_roundtrip(lr_sim_t *s) {
+        lr_store_write_t w;
+        lr_store_load_t ld;
+
+        memset(&w, 0, sizeof(w));
+        w.tenant_id = s->o->tenant;
+        w.version   = s->version;
+        if (lr_persist_changes(s->tenant, &w.ops) &&
+            (lr_store_commit(s->store, s->epoch, &w, 1, s->errstr,
+                             sizeof(s->errstr)) ||
+             w.status != LR_STORE_WRITTEN)) {
+                if (!s->errstr[0])
+                        snprintf(s->errstr, sizeof(s->errstr),
+                                 "write of %s refused", s->o->tenant);
+                lr_args_free(&w.ops);
+                return -1;
+        }
+        lr_args_free(&w.ops);
+        s->version = w.version;
+        memset(&ld, 0, sizeof(ld));
+        ld.tenant_id                   = s->o->tenant;
+        ld.opts.policy                 = &s->policy;
+        ld.opts.policy_version         = s->policy_version;
+        ld.opts.clock_event            = 1;
+        ld.opts.dedup_ttl_days         = s->cfg->dedup_ttl_days;
+        ld.opts.lead_retention_days    = s->cfg->lead_retention_days;
+        ld.opts.ranking_retention_days = s->cfg->ranking_retention_days;
+        if (lr_store_claim(s->store, s->epoch, &ld, 1, s->errstr,
+                           sizeof(s->errstr)))
+                return -1;
+        if (!ld.tenant) {
+                snprintf(s->errstr, sizeof(s->errstr), "%s: claim refused",
+                         s->o->tenant);
+                return -1;
+        }
+        lr_tenant_free(s->tenant);
+        s->tenant = ld.tenant;
+        s->roundtrips++;
         return 0;
 }
 
-/* Applies batch[0..n) and feeds the decisions back. */
-static int lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *batch, size_t n,
-                        lr_store_op_t *ops, lr_store_result_t *results) {
-        size_t i;
-        int rc = 0;
+/* One queued event applied, its decisions fed back. */
+static void lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *e) {
+        /* offsets in the order applied, as a partition's would be */
+        lr_route_source_t src = {e->topic, 0, s->offset++};
+        lr_route_result_t r;
 
-        for (i = 0; i < n; i++) {
-                const lr_event_t *ev = &batch[i].ev;
-                memset(&ops[i], 0, sizeof(ops[i]));
-                ops[i].ev     = ev;
-                ops[i].policy = &s->policy;
-                ops[i].lead_tier =
-                    ev->kind == LR_EV_LEAD_CREATED
-                        ? lr_policy_lead_tier(&s->policy, ev->u.lead.tier,
-                                              ev->u.lead.score)
-                        : 0;
-                ops[i].source_topic  = batch[i].topic;
-                ops[i].source_offset = (int64_t)batch[i].seq;
-                ops[i].fire_timers   = 1;
-        }
-        if (lr_apply_ops(s->apply, ops, n, results))
-                rc = -1;
-        for (i = 0; i < n && rc == 0; i++) {
-                lr_store_result_t *r = &results[i];
-                if (r->status == LR_STORE_REJECTED) {
-                        if (s->rejected++ < 5)
-                                lr_warn("simulate", "event %s rejected: %s",
-                                        batch[i].ev.event_id, r->errstr);
-                        continue;
-                }
+        if (lr_tenant_apply(s->tenant, &e->ev, &src, &r) ||
+            r.status == LR_ROUTE_REJECTED) {
+                if (s->rejected++ < 5)
+                        lr_warn("simulate", "event %s rejected: %s",
+                                e->ev.event_id, r.errstr);
+        } else {
                 s->res->events++;
-                if (batch[i].ev.kind == LR_EV_CALL_OUTCOME)
-                        lr_sim_outcome(s, &batch[i]);
-                lr_sim_result(s, r);
+                if (e->ev.kind == LR_EV_CALL_OUTCOME)
+                        lr_sim_outcome(s, e);
+                lr_sim_result(s, &r);
         }
-        if (!rc)
-                rc = lr_sim_ack(s);
-        /* New leads nobody took: held until contact_after, or waiting. */
-        for (i = 0; i < n && rc == 0; i++) {
-                lr_sim_lead_t *l;
-                if (batch[i].ev.kind != LR_EV_LEAD_CREATED ||
-                    results[i].status == LR_STORE_REJECTED)
-                        continue;
-                l = &s->leads[batch[i].lead];
-                if (l->attempt)
-                        continue;
-                if (l->held)
-                        lr_sim_push_tick(s, LR_SIM_TICK_CONTACT, l->due_at,
-                                         batch[i].lead, 0);
-                else
-                        lr_sim_wait(s, batch[i].lead, l->created_at);
-        }
-        for (i = 0; i < n; i++) {
-                lr_store_result_clear(&results[i]);
-                lr_event_clear(&batch[i].ev);
-        }
-        return rc;
+        lr_route_result_clear(&r);
+        lr_event_clear(&e->ev);
 }
 
 static int lr_sim_loop(lr_sim_t *s) {
@@ -600,76 +451,62 @@ static int lr_sim_loop(lr_sim_t *s) {
         int32_t sp_day   = s->o->start_day + (s->o->days < LR_SIM_SPEARMAN_DAY
                                                   ? s->o->days
                                                   : LR_SIM_SPEARMAN_DAY);
-        lr_sim_ev_t *batch =
-            lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*batch)));
-        lr_store_op_t *ops = lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*ops)));
-        lr_store_result_t *results =
-            lr_sim_oom(calloc(LR_SIM_BATCH_MAX, sizeof(*results)));
-        int64_t last_at = (int64_t)s->o->start_day * LR_MS_PER_DAY;
-        int rc          = 0;
+        int64_t last_at  = (int64_t)s->o->start_day * LR_MS_PER_DAY;
+        int32_t cur_day  = s->o->start_day;
 
         lr_gen_push_rep_profiles(s->gen, &s->scratch, last_at);
         lr_sim_take(s, -1, 0);
         for (;;) {
-                int64_t horizon;
+                int64_t due = lr_tenant_next_due(s->tenant), at;
                 int32_t day;
-                size_t n = 0;
+                lr_sim_ev_t e;
 
+                at = s->heap_cnt && s->heap[0].at < due ? s->heap[0].at : due;
                 while (next_day < end_day &&
-                       (!s->heap_cnt || next_day <= lr_day_of(s->heap[0].at)))
+                       (at == INT64_MAX || next_day <= lr_day_of(at))) {
                         lr_sim_push_day(s, next_day++);
-                if (!s->heap_cnt)
+                        due = lr_tenant_next_due(s->tenant);
+                        at  = s->heap_cnt && s->heap[0].at < due ? s->heap[0].at
+                                                                 : due;
+                }
+                if (at == INT64_MAX)
                         break;
-                day = lr_day_of(s->heap[0].at);
-                if (!s->spearman_done && day >= sp_day &&
-                    (rc = lr_sim_spearman_at(s, sp_day)))
-                        break;
-                if (s->heap[0].kind != LR_SIM_EVENT) {
-                        lr_sim_ev_t tick;
-                        lr_sim_heap_pop(s, &tick);
-                        last_at = tick.at;
-                        if ((rc = lr_sim_timer(s, &tick)))
-                                break;
-                        if (s->cap == INT64_MAX)
-                                lr_sim_fired(s); /* ticked now */
+                day = lr_day_of(at);
+                if (day > cur_day) {
+                        cur_day = day;
+                        if (s->store && lr_sim_roundtrip(s))
+                                return -1;
+                }
+                if (!s->spearman_done && day >= sp_day)
+                        lr_sim_spearman_at(s, sp_day);
+                last_at = at;
+                if (due <= at && due != INT64_MAX) {
+                        lr_route_result_t r;
+                        /* timers first at equal times, as an event fires
+                         * those due by its time before it applies */
+                        s->timer_fires++;
+                        lr_tenant_fire(s->tenant, due, &r);
+                        lr_sim_result(s, &r);
+                        lr_route_result_clear(&r);
                         continue;
                 }
-                horizon = (int64_t)(day + 1) * LR_MS_PER_DAY;
-                if (horizon > s->cap)
-                        horizon = s->cap;
-                while (n < LR_SIM_BATCH_MAX && s->heap_cnt &&
-                       s->heap[0].at < horizon &&
-                       s->heap[0].kind == LR_SIM_EVENT) {
-                        lr_sim_ev_t *e = &batch[n];
-                        lr_sim_heap_pop(s, e);
-                        /* The calls of an assignment the lead has moved on
-                         * from never happen. */
-                        if (e->ev.kind == LR_EV_CALL_OUTCOME &&
-                            e->attempt != s->leads[e->lead].attempt) {
-                                lr_event_clear(&e->ev);
-                                continue;
-                        }
-                        /* What may decide (a new lead; anything while a
-                         * lead waits, as it may free a rep) ends the batch
-                         * a lookahead later: what it draws comes after. */
-                        if ((s->waiting || e->ev.kind == LR_EV_LEAD_CREATED) &&
-                            e->at + LR_SIM_LOOKAHEAD_MS < horizon)
-                                horizon = e->at + LR_SIM_LOOKAHEAD_MS;
-                        last_at = e->at;
-                        n++;
-                }
-                if (!n)
+                lr_sim_heap_pop(s, &e);
+                /* The calls of an assignment the lead has moved on from
+                 * never happen. */
+                if (e.ev.kind == LR_EV_CALL_OUTCOME &&
+                    e.attempt != s->leads[e.lead].attempt) {
+                        lr_event_clear(&e.ev);
                         continue;
-                s->steps++;
-                if ((rc = lr_sim_apply(s, batch, n, ops, results)))
-                        break;
-                lr_sim_fired(s);
+                }
+                lr_sim_apply(s, &e);
         }
-        if (!rc && !s->spearman_done)
-                rc = lr_sim_spearman_at(s, sp_day);
-        if (!rc) {
+        if (!s->spearman_done)
+                lr_sim_spearman_at(s, sp_day);
+        if (s->store && lr_sim_roundtrip(s))
+                return -1;
+        {
                 size_t i;
-                /* Leads still waiting at the end have waited until then. */
+                /* Leads never assigned have waited until the end. */
                 for (i = 0; i < s->leads_cnt; i++)
                         if (!s->leads[i].attempt) {
                                 s->res->waiting_leads++;
@@ -678,10 +515,7 @@ static int lr_sim_loop(lr_sim_t *s) {
                                     1000.0;
                         }
         }
-        free(batch);
-        free(ops);
-        free(results);
-        return rc;
+        return 0;
 }
 
 /* Gini coefficient of x[0..n) (0 = equal shares). */
@@ -726,12 +560,9 @@ static void lr_sim_clear(lr_sim_t *s) {
                 free(s->leads[i].lead_id);
         free(s->leads);
         free(s->rep_leads);
-        free(s->fired);
-        free(s->acks);
-        lr_snapshot_changes_free(s->tc, s->tc_cnt);
         lr_strmap_free(s->lead_idx);
         lr_strmap_free(s->rep_idx);
-        lr_apply_free(s->apply);
+        lr_tenant_free(s->tenant);
         lr_store_free(s->store);
         lr_gen_free(s->gen);
 }
@@ -765,7 +596,7 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         snprintf(res->strategy, sizeof(res->strategy), "%s", strategy);
         s.o   = o;
         s.res = res;
-        s.cap = INT64_MAX;
+        s.cfg = cfg;
         if (lr_sim_policy(cfg, o->tenant, strategy, &s.policy, errstr,
                           errstr_size))
                 return -1;
@@ -787,11 +618,19 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
 
         snprintf(ns, sizeof(ns), "%s-sim-%s-%" PRIu64, cfg->redis_namespace,
                  strategy, o->seed);
-        if (!(s.store =
-                  lr_store_new(cfg->redis_url, ns, errstr, errstr_size)) ||
-            lr_store_flush_namespace(s.store, errstr, errstr_size))
+        lr_policy_version(&s.policy, s.policy_version,
+                          sizeof(s.policy_version));
+        s.tenant = lr_tenant_new(o->tenant, &s.policy, s.policy_version, 1);
+        lr_tenant_set_retention(s.tenant, cfg->dedup_ttl_days,
+                                cfg->lead_retention_days,
+                                cfg->ranking_retention_days);
+        if (o->keep &&
+            (!(s.store =
+                   lr_store_new(cfg->redis_url, ns, errstr, errstr_size)) ||
+             lr_store_flush_namespace(s.store, errstr, errstr_size) ||
+             lr_store_new_epoch(s.store, &s.epoch, errstr, errstr_size) ||
+             lr_sim_roundtrip(&s)))
                 goto done;
-        s.apply = lr_apply_new(s.store, &lr_sim_hooks, &s);
         if (lr_sim_loop(&s)) {
                 snprintf(errstr, errstr_size, "%s",
                          s.errstr[0] ? s.errstr : "simulation failed");
@@ -801,14 +640,12 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         if (s.rejected)
                 lr_warn("simulate", "%s: %" PRId64 " events rejected", strategy,
                         s.rejected);
-        if (!o->keep && lr_store_flush_namespace(s.store, errstr, errstr_size))
-                goto done;
         res->seconds = (double)(lr_mono_ms() - t0) / 1000.0;
         lr_info("simulate",
-                "%s: %" PRId64 " leads, %" PRId64 " events in %" PRId64
-                " batches and %" PRId64 " ticks, %.1f s%s%s",
-                strategy, res->leads, res->events, s.steps, s.ticks,
-                res->seconds, o->keep ? ", kept in namespace " : "",
+                "%s: %" PRId64 " leads, %" PRId64 " events, %" PRId64
+                " timer firings, %.1f s%s%s",
+                strategy, res->leads, res->events, s.timer_fires, res->seconds,
+                o->keep ? ", through Redis and kept in namespace " : "",
                 o->keep ? ns : "");
         rc = 0;
 done:

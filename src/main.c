@@ -16,6 +16,7 @@
 #include "produce.h"
 #include "scorecard.h"
 #include "simulate.h"
+#include "state.h"
 #include "snapshot.h"
 #include "store.h"
 #include "timeutil.h"
@@ -58,7 +59,11 @@ static void lr_usage(FILE *fp) {
             "            [--config FILE] [--set key=value]...   "
             "strategies compared on a\n"
             "            generated org, routed by the real routing "
-            "against Redis\n");
+            "(in memory)\n"
+            "  state export --tenant T | state import [--replace]   a "
+            "tenant's stored state\n"
+            "            as one JSON file [--config FILE] [--set "
+            "key=value]...\n");
 }
 
 /* Parses --config/--set (any order) into a finalized config; other
@@ -217,6 +222,19 @@ static int lr_cmd_simulate(int argc, char **argv) {
         return rc;
 }
 
+static int lr_cmd_state(int argc, char **argv) {
+        lr_state_args_t a;
+        lr_config_t *cfg;
+        int rc;
+
+        memset(&a, 0, sizeof(a));
+        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_state_args_opt, &a)))
+                return 2;
+        rc = lr_state_main(cfg, &a);
+        lr_config_free(cfg);
+        return rc;
+}
+
 int main(int argc, char **argv) {
         const char *cmd;
         if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
@@ -239,6 +257,8 @@ int main(int argc, char **argv) {
                 return lr_generate_main(argc, argv);
         if (!strcmp(cmd, "simulate"))
                 return lr_cmd_simulate(argc, argv);
+        if (!strcmp(cmd, "state"))
+                return lr_cmd_state(argc, argv);
         fprintf(stderr, "leadrouter: unknown command %s\n\n", cmd);
         lr_usage(stderr);
         return 2;

@@ -980,3 +980,165 @@ done:
         free(pattern);
         return rc;
 }
+
+/* ---- export and import ------------------------------------------------------ */
+
+void lr_store_raw_free(lr_store_raw_key_t *keys, size_t cnt) {
+        size_t i;
+        for (i = 0; keys && i < cnt; i++) {
+                free(keys[i].suffix);
+                lr_args_free(&keys[i].items);
+        }
+        free(keys);
+}
+
+static void store_raw_add(lr_store_raw_key_t **keys, size_t *cnt,
+                          const char *suffix, int zset, const redisReply *r) {
+        lr_store_raw_key_t *k;
+        size_t i;
+        if (!r || r->type != REDIS_REPLY_ARRAY || !r->elements)
+                return;
+        *keys = lr_xrealloc(*keys, (*cnt + 1) * sizeof(**keys));
+        k     = &(*keys)[(*cnt)++];
+        memset(k, 0, sizeof(*k));
+        k->suffix = lr_xstrdup(suffix);
+        k->zset   = zset;
+        for (i = 0; i < r->elements; i++)
+                lr_args_add(&k->items, r->element[i]->str,
+                            r->element[i]->len);
+}
+
+int lr_store_raw_read(lr_store_t *st, const char *tenant,
+                      lr_store_raw_key_t **keys, size_t *cnt, char *errstr,
+                      size_t errstr_size) {
+        static const char *hashes[] = {"meta", "reps", "leads", "dec", "acct",
+                                       "ev",   "outbox", "hist"};
+        const size_t nh = sizeof(hashes) / sizeof(*hashes);
+        char *prefix    = store_prefix(st, tenant), key[1024];
+        redisReply *r[16], *reps = NULL, *b;
+        size_t i;
+        int rc = -1;
+
+        *keys = NULL;
+        *cnt  = 0;
+        memset(r, 0, sizeof(r));
+        if (lr_store_connect(st, errstr, errstr_size))
+                goto done;
+        for (i = 0; i < nh; i++) {
+                snprintf(key, sizeof(key), "%s:%s", prefix, hashes[i]);
+                if (store_appendv(st, 2, "HGETALL", key))
+                        goto append_failed;
+        }
+        snprintf(key, sizeof(key), "%s:timers", prefix);
+        if (store_appendv(st, 5, "ZRANGE", key, "0", "-1", "WITHSCORES"))
+                goto append_failed;
+        for (i = 0; i <= nh; i++)
+                if (!(r[i] = store_reply(st, errstr, errstr_size)))
+                        goto done;
+        for (i = 0; i < nh; i++)
+                store_raw_add(keys, cnt, hashes[i], 0, r[i]);
+        store_raw_add(keys, cnt, "timers", 1, r[nh]);
+        reps = r[1];
+        for (i = 0; i + 1 < reps->elements; i += 2) {
+                char suffix[600];
+                snprintf(suffix, sizeof(suffix), "m:%s", reps->element[i]->str);
+                snprintf(key, sizeof(key), "%s:%s", prefix, suffix);
+                if (!(b = store_cmdv(st, errstr, errstr_size, 2, "HGETALL",
+                                     key)))
+                        goto done;
+                store_raw_add(keys, cnt, suffix, 0, b);
+                freeReplyObject(b);
+        }
+        rc = 0;
+        goto done;
+append_failed:
+        store_append_failed(st, errstr, errstr_size);
+done:
+        for (i = 0; i <= nh; i++)
+                if (r[i])
+                        freeReplyObject(r[i]);
+        free(prefix);
+        if (rc) {
+                lr_store_raw_free(*keys, *cnt);
+                *keys = NULL;
+                *cnt  = 0;
+        }
+        return rc;
+}
+
+int lr_store_raw_write(lr_store_t *st, const char *tenant,
+                       const lr_store_raw_key_t *keys, size_t cnt, int replace,
+                       char *errstr, size_t errstr_size) {
+        char *prefix = store_prefix(st, tenant), key[1024];
+        lr_store_raw_key_t *old = NULL;
+        size_t nold = 0, i, j, sent = 0;
+        redisReply *r;
+        int rc = -1;
+
+        if (lr_store_raw_read(st, tenant, &old, &nold, errstr, errstr_size))
+                goto done;
+        if (nold && !replace) {
+                snprintf(errstr, errstr_size,
+                         "tenant %s already has state in namespace %s "
+                         "(--replace to overwrite it)",
+                         tenant, st->ns);
+                goto done;
+        }
+        if (store_appendv(st, 1, "MULTI"))
+                goto append_failed;
+        sent++;
+        for (i = 0; i < nold; i++) {
+                snprintf(key, sizeof(key), "%s:%s", prefix, old[i].suffix);
+                if (store_appendv(st, 2, "DEL", key))
+                        goto append_failed;
+                sent++;
+        }
+        for (i = 0; i < cnt; i++) {
+                const lr_args_t *a = &keys[i].items;
+                size_t n = 0, k;
+                const char **argv = lr_xcalloc(a->cnt + 2, sizeof(*argv));
+                size_t *len       = lr_xcalloc(a->cnt + 2, sizeof(*len));
+                int bad;
+                snprintf(key, sizeof(key), "%s:%s", prefix, keys[i].suffix);
+                argv[n]  = keys[i].zset ? "ZADD" : "HSET";
+                len[n++] = 4;
+                argv[n]  = key;
+                len[n++] = strlen(key);
+                for (j = 0; j + 1 < a->cnt; j += 2) {
+                        /* ZADD takes score member */
+                        k          = keys[i].zset ? j + 1 : j;
+                        argv[n]    = a->v[k];
+                        len[n++]   = a->len[k];
+                        k          = keys[i].zset ? j : j + 1;
+                        argv[n]    = a->v[k];
+                        len[n++]   = a->len[k];
+                }
+                /* the importing deployment claims it anew */
+                if (!strcmp(keys[i].suffix, "meta"))
+                        for (k = 2; k + 1 < n; k += 2)
+                                if (len[k] == 5 && !memcmp(argv[k], "epoch", 5))
+                                        argv[k + 1] = "0", len[k + 1] = 1;
+                bad = n > 2 && store_append(st, (int)n, argv, len);
+                sent += n > 2;
+                free(argv);
+                free(len);
+                if (bad)
+                        goto append_failed;
+        }
+        if (store_appendv(st, 1, "EXEC"))
+                goto append_failed;
+        sent++;
+        for (i = 0; i < sent; i++) {
+                if (!(r = store_reply(st, errstr, errstr_size)))
+                        goto done;
+                freeReplyObject(r);
+        }
+        rc = 0;
+        goto done;
+append_failed:
+        store_append_failed(st, errstr, errstr_size);
+done:
+        lr_store_raw_free(old, nold);
+        free(prefix);
+        return rc;
+}

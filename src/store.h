@@ -152,6 +152,30 @@ int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
                            int32_t to_day, lr_ranking_t **out, size_t *cnt,
                            char *errstr, size_t errstr_size);
 
+/* ---- export and import ------------------------------------------------------ */
+
+/* One key of a tenant as stored: its suffix under the tenant's prefix
+ * ("reps", "m:<rep>", ...) and its field/value pairs (a ZSET: member/score
+ * pairs). */
+typedef struct lr_store_raw_key_s {
+        char *suffix;
+        int zset;
+        lr_args_t items;
+} lr_store_raw_key_t;
+
+/* Every key of a tenant (state export). */
+int lr_store_raw_read(lr_store_t *st, const char *tenant,
+                      lr_store_raw_key_t **keys, size_t *cnt, char *errstr,
+                      size_t errstr_size);
+/* Writes keys as a tenant's state in one MULTI/EXEC (state import). A
+ * tenant that has state already is refused unless replace (then its keys
+ * are deleted first). The claim of the exporting deployment is not
+ * carried over. */
+int lr_store_raw_write(lr_store_t *st, const char *tenant,
+                       const lr_store_raw_key_t *keys, size_t cnt, int replace,
+                       char *errstr, size_t errstr_size);
+void lr_store_raw_free(lr_store_raw_key_t *keys, size_t cnt);
+
 /* Deletes every key of the namespace (tests, simulate). */
 int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size);
 

@@ -73,9 +73,10 @@ typedef struct lr_slot_s {
         lr_tenant_t *t;
         int64_t version;
         int32_t partition;
-        uint64_t published; /* outbox entries published up to here */
         int touched;        /* changed in the current round */
-        int fresh;          /* loaded in this round: publish its outbox */
+        size_t fresh;       /* loaded with this many outbox entries, still
+                             * to publish (a previous owner recorded them
+                             * and may not have delivered them) */
 } lr_slot_t;
 
 typedef struct lr_worker_s {
@@ -91,6 +92,7 @@ typedef struct lr_worker_s {
         int32_t *parts;          /* partition numbers assigned */
         size_t parts_cnt;
         int claim_parts; /* assigned: take an epoch, load their tenants */
+        int acked;       /* outboxes acked: their tenants need a write */
         int transactional;
         int txn_failed; /* the open transaction refused a message */
         int paused;     /* partitions paused while Redis is unreachable */
@@ -335,7 +337,7 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
         if (w->generation != w->batch_generation) {
                 lr_info("worker",
                         "partitions were revoked meanwhile: the "
-                        "round is dropped, their owner reads it again");
+                        "batch is dropped, their owner reads it again");
                 return -1;
         }
         return 0;
@@ -506,7 +508,7 @@ static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
                         s->t         = ld[i].tenant;
                         s->version   = ld[i].version;
                         s->partition = part[i];
-                        s->fresh     = 1;
+                        s->fresh     = lr_tenant_outbox_len(s->t);
                         lr_dict_set(&w->slots, lr_tenant_id(s->t), s);
                         /* the tenant's partition, for the next owner */
                         while (lr_store_partition_add(w->store, part[i],
@@ -749,8 +751,8 @@ static int lr_worker_read_again(lr_worker_t *w, lr_batch_t *b) {
  * from Redis: a previous owner recorded them and may not have delivered
  * them). */
 static void lr_worker_publish_outbox(lr_worker_t *w, lr_slot_t *s) {
-        size_t i, n = lr_tenant_outbox_len(s->t);
-        for (i = 0; i < n; i++) {
+        size_t i;
+        for (i = 0; i < s->fresh; i++) {
                 const lr_assigned_t *d;
                 const lr_tier_changed_t *tc;
                 lr_assigned_t dc;
@@ -884,24 +886,38 @@ static int lr_worker_commit_txn(lr_worker_t *w,
         return -1;
 }
 
-/* After an aborted transaction: back to the committed offsets, so the
- * batch is consumed again (its Redis effects are already recorded and are
- * re-published as they were). */
+/* Back to the committed offsets, so what was consumed since is consumed
+ * again (its Redis effects are recorded and are re-published as they
+ * were). A rewind that fails would silently skip input: fatal. */
 static void lr_worker_rewind(lr_worker_t *w) {
-        rd_kafka_topic_partition_list_t *parts;
-        rd_kafka_error_t *e;
-        if (rd_kafka_assignment(w->consumer, &parts))
-                return;
-        if (!rd_kafka_committed(w->consumer, parts, 10000)) {
-                int i;
-                for (i = 0; i < parts->cnt; i++)
-                        if (parts->elems[i].offset < 0)
-                                parts->elems[i].offset =
-                                    RD_KAFKA_OFFSET_BEGINNING;
-                if ((e = rd_kafka_seek_partitions(w->consumer, parts, 10000)))
-                        rd_kafka_error_destroy(e);
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        rd_kafka_resp_err_t err;
+        rd_kafka_error_t *e = NULL;
+        int i;
+
+        if ((err = rd_kafka_assignment(w->consumer, &parts)) ||
+            (err = rd_kafka_committed(w->consumer, parts, 10000)))
+                goto fail;
+        for (i = 0; i < parts->cnt; i++)
+                if (parts->elems[i].offset < 0)
+                        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        if ((e = rd_kafka_seek_partitions(w->consumer, parts, 10000))) {
+                err = rd_kafka_error_code(e);
+                rd_kafka_error_destroy(e);
+                goto fail;
         }
+        for (i = 0; i < parts->cnt; i++)
+                if ((err = parts->elems[i].err))
+                        goto fail;
         rd_kafka_topic_partition_list_destroy(parts);
+        return;
+fail:
+        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
+                 "rewinding to the committed offsets failed: %s",
+                 rd_kafka_err2str(err));
+        w->fatal = 1;
+        if (parts)
+                rd_kafka_topic_partition_list_destroy(parts);
 }
 
 /* A round dropped (revoked or fenced): its tenants' state may be ahead of
@@ -993,18 +1009,32 @@ static int lr_worker_deliver(lr_worker_t *w,
         return w->fatal ? -1 : 0;
 }
 
-/* Outboxes published and delivered: acked in the tenants' next write. */
-static void lr_worker_ack_outboxes(lr_worker_t *w, int delivered) {
+/* Outboxes published and delivered: acked in the tenants' next write
+ * (the next round, even without input). */
+static void lr_worker_ack_outboxes(lr_worker_t *w) {
         size_t i = 0;
         void *v;
         while (lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
-                if (delivered) {
+                if (lr_tenant_outbox_len(s->t)) {
                         lr_tenant_outbox_ack(s->t, lr_tenant_outbox_mark(s->t));
-                        s->fresh = 0;
+                        w->acked = 1;
                 }
+                s->fresh   = 0;
                 s->touched = 0;
         }
+}
+
+/* Whether a round has anything to publish. */
+static int lr_worker_has_outputs(const lr_worker_t *w, const lr_batch_t *b) {
+        size_t i = 0;
+        void *v;
+        if (b->cnt || b->ticks_cnt)
+                return 1;
+        while (lr_dict_next(&w->slots, &i, NULL, &v))
+                if (((lr_slot_t *)v)->fresh)
+                        return 1;
+        return 0;
 }
 
 /* One round: the batch's events (and, with now > 0, the timers due at the
@@ -1027,8 +1057,11 @@ static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                 return -1;
         if ((r = lr_worker_write(w)))
                 return r < 0 ? lr_worker_drop(w, 0) : lr_worker_drop(w, 1);
+        w->acked = 0;
         if (lr_worker_read_again(w, b))
                 return lr_worker_drop(w, 0);
+        if (!lr_worker_has_outputs(w, b))
+                return 0;
         if (lr_worker_begin(w))
                 return -1;
         lr_worker_publish(w, b);
@@ -1047,7 +1080,7 @@ static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                 if (offsets)
                         lr_worker_commit_offsets(w, offsets);
                 lr_metric_add(&w->metrics.batches, 1);
-                lr_worker_ack_outboxes(w, 1);
+                lr_worker_ack_outboxes(w);
         }
         if (offsets)
                 rd_kafka_topic_partition_list_destroy(offsets);
@@ -1309,7 +1342,7 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 int64_t now;
                 lr_worker_collect(&w, &b, (int)n);
                 now = lr_worker_tick_due(&w, b.cnt < n);
-                if (b.cnt || now || w.claim_parts)
+                if (b.cnt || now || w.claim_parts || w.acked)
                         lr_worker_round(&w, &b, now);
                 lr_worker_batch_clear(&b);
                 lr_worker_stats(&w, 0);

@@ -140,8 +140,9 @@ void lr_tenant_rep_at(const lr_tenant_t *t, size_t i, lr_route_rep_t *out);
 const lr_bucket_t *lr_tenant_rep_buckets(const lr_tenant_t *t,
                                          const char *rep_id, size_t *cnt);
 
-/* Leads waiting in the queue. */
+/* Leads waiting in the queue, and the lead_id of the i-th (best first). */
 size_t lr_tenant_queue_len(const lr_tenant_t *t);
+const char *lr_tenant_queue_at(const lr_tenant_t *t, size_t i);
 
 /* Retention of what the state remembers, in days of event time: event ids
  * for dedup (redis.dedup_ttl_days, default 30), closed leads

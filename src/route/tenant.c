@@ -413,6 +413,10 @@ size_t lr_tenant_queue_len(const lr_tenant_t *t) {
         return t->queue_cnt;
 }
 
+const char *lr_tenant_queue_at(const lr_tenant_t *t, size_t i) {
+        return t->queue[i]->id;
+}
+
 /* ---- timers: a min-heap by (due, member) --------------------------------- */
 
 void lr_timer_member(const lr_timer_t *tm, char *buf, size_t size) {

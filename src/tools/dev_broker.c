@@ -283,6 +283,13 @@ int lr_dev_broker_command(lr_dev_broker_t *db, const char *line, char *errstr,
                         ? rd_kafka_mock_broker_set_down(db->mcluster,
                                                         (int32_t)a)
                         : rd_kafka_mock_broker_set_up(db->mcluster, (int32_t)a);
+        } else if (!strcmp(argv[0], "topic")) {
+                LR_ARGC(3, "topic NAME PARTITIONS");
+                if (lr_dev_broker_arg_int(argv[2], "partitions", 1, 10000, &a,
+                                          errstr, errstr_size))
+                        return -1;
+                return lr_dev_broker_create_topic(db, argv[1], (int)a, errstr,
+                                                  errstr_size);
         } else if (!strcmp(argv[0], "leader")) {
                 LR_ARGC(4, "leader TOPIC PARTITION BROKER (-1: no leader)");
                 if (lr_dev_broker_arg_int(argv[2], "partition", 0, 100000, &a,
@@ -382,6 +389,7 @@ static void lr_dev_broker_usage(FILE *fp) {
             "refuses/accepts\n"
             "                                    connections (leaders do "
             "not move)\n"
+            "    topic NAME PARTITIONS           create a topic\n"
             "    leader TOPIC PARTITION BROKER   move a partition's leader\n"
             "    errors REQUEST COUNT ERROR      the next COUNT requests of "
             "that type\n"

@@ -381,27 +381,11 @@ static void lr_sim_spearman_at(lr_sim_t *s, int32_t day) {
         free(rank);
 }
 
-/* --keep: the state written to Redis as the worker writes it, and the
- * tenant loaded back from there. 0, or -1 with s->errstr. */
-static int lr_sim_roundtrip(lr_sim_t *s) {
-        lr_store_write_t w;
+/* --keep: the tenant claimed and loaded from Redis, replacing the one in
+ * memory. 0, or -1 with s->errstr. */
+static int lr_sim_load(lr_sim_t *s) {
         lr_store_load_t ld;
 
-        memset(&w, 0, sizeof(w));
-        w.tenant_id = s->o->tenant;
-        w.version   = s->version;
-        if (lr_persist_changes(s->tenant, &w.ops) &&
-            (lr_store_commit(s->store, s->epoch, &w, 1, s->errstr,
-                             sizeof(s->errstr)) ||
-             w.status != LR_STORE_WRITTEN)) {
-                if (!s->errstr[0])
-                        snprintf(s->errstr, sizeof(s->errstr),
-                                 "write of %s refused", s->o->tenant);
-                lr_args_free(&w.ops);
-                return -1;
-        }
-        lr_args_free(&w.ops);
-        s->version = w.version;
         memset(&ld, 0, sizeof(ld));
         ld.tenant_id                   = s->o->tenant;
         ld.opts.policy                 = &s->policy;
@@ -419,9 +403,33 @@ static int lr_sim_roundtrip(lr_sim_t *s) {
                 return -1;
         }
         lr_tenant_free(s->tenant);
-        s->tenant = ld.tenant;
-        s->roundtrips++;
+        s->tenant  = ld.tenant;
+        s->version = ld.version;
         return 0;
+}
+
+/* --keep: the state written to Redis as the worker writes it, and the
+ * tenant loaded back from there. 0, or -1 with s->errstr. */
+static int lr_sim_roundtrip(lr_sim_t *s) {
+        lr_store_write_t w;
+
+        memset(&w, 0, sizeof(w));
+        w.tenant_id = s->o->tenant;
+        w.version   = s->version;
+        if (lr_persist_changes(s->tenant, &w.ops) &&
+            (lr_store_commit(s->store, s->epoch, &w, 1, s->errstr,
+                             sizeof(s->errstr)) ||
+             w.status != LR_STORE_WRITTEN)) {
+                if (!s->errstr[0])
+                        snprintf(s->errstr, sizeof(s->errstr),
+                                 "write of %s refused", s->o->tenant);
+                lr_args_free(&w.ops);
+                return -1;
+        }
+        lr_args_free(&w.ops);
+        s->version = w.version;
+        s->roundtrips++;
+        return lr_sim_load(s);
 }
 
 /* One queued event applied, its decisions fed back. */
@@ -629,7 +637,8 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
                    lr_store_new(cfg->redis_url, ns, errstr, errstr_size)) ||
              lr_store_flush_namespace(s.store, errstr, errstr_size) ||
              lr_store_new_epoch(s.store, &s.epoch, errstr, errstr_size) ||
-             lr_sim_roundtrip(&s)))
+             (lr_sim_load(&s) &&
+              snprintf(errstr, errstr_size, "%s", s.errstr) >= 0)))
                 goto done;
         if (lr_sim_loop(&s)) {
                 snprintf(errstr, errstr_size, "%s",

@@ -21,7 +21,7 @@ import time
 import redis
 from confluent_kafka import Consumer, TopicPartition
 
-from lrtest import LEADROUTER, check, fail
+from lrtest import LEADROUTER, check, fail, outbox_left
 
 INPUTS = ("lead-created", "call-outcome", "rep-status")
 
@@ -145,12 +145,12 @@ def wait_committed(bootstrap, group, workers=(), timeout=120, partitions=4):
 
 def wait_outbox(redis_url, ns, workers, timeout=120):
     """Waits until no tenant has an outbox entry (timer decisions, tier
-    changes) left: what a killed worker left leased is handed out again by
-    a live one once the lease (30 s) runs out. Fails if a worker exits."""
+    changes) left: what a killed worker left unacked is published again by
+    the tenant's next owner when it claims it. Fails if a worker exits."""
     r = redis.Redis.from_url(redis_url)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        left = r.zcard("%s:outbox" % ns)
+        left = outbox_left(r, ns)
         if not left:
             return
         for w in workers:
@@ -322,3 +322,63 @@ def check_tier_chains(bootstrap, tenants, as_of, redis_url, ns, bottom=3):
     check(not breaks, "%d tier change(s) lost (installed, never published), e.g. %s" % (
         len(breaks), "; ".join(breaks[:3])))
     return len(changes)
+
+
+class Proxy:
+    """A TCP proxy in front of a server (here Redis) that the test can hold:
+    while held, what clients send is kept, not forwarded, as across a network
+    partition; release() forwards it (late). A worker behind it can be cut
+    off from Redis while others reach it directly."""
+
+    def __init__(self, port):
+        import threading
+        self.target = port
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.url = "redis://127.0.0.1:%d/0" % self.port
+        self.gate = threading.Event()
+        self.gate.set()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while not self.closed:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            s = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pipe, args=(c, s, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, False), daemon=True).start()
+
+    def _pipe(self, src, dst, gated):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if gated:
+                    self.gate.wait()
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def hold(self):
+        self.gate.clear()
+
+    def release(self):
+        self.gate.set()
+
+    def close(self):
+        self.closed = True
+        self.gate.set()
+        self.lsock.close()

@@ -226,6 +226,18 @@ class Worker:
         self.proc = None
         return rc
 
+    def freeze(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def close(self):
+        """Stops the worker whatever its state (frozen included)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.stop()
+
     def __enter__(self):
         return self.start()
 
@@ -239,6 +251,27 @@ def namespace():
 
 def redis_client():
     return redis.Redis.from_url(REDIS_URL, decode_responses=True)
+
+
+def applied(r, ns, tenant, event_id):
+    """Whether the worker has applied input event_id of tenant (Redis holds
+    it among the tenant's applied events)."""
+    return bool(r.hexists("%s:{%s}:ev" % (ns, tenant), event_id))
+
+
+def state(ns, tenant, redis_url=None):
+    """The summary of `leadrouter state export`: reps, queue (waiting
+    lead ids), outbox (entries not yet acked), rank_day, next_timer."""
+    r = run(["state", "export", "--tenant", tenant,
+             "--set", "redis.url=" + (redis_url or REDIS_URL),
+             "--set", "redis.namespace=" + ns])
+    return json.loads(r.stdout)["summary"]
+
+
+def outbox_left(r, ns):
+    """Outbox entries (timer decisions, tier changes) not yet acked, over
+    every tenant of the namespace."""
+    return sum(r.hlen(k) for k in r.scan_iter(match=ns + ":{*}:outbox", count=1000))
 
 
 def flush_namespace(ns):
@@ -287,6 +320,11 @@ def consume(bootstrap, topic, want, timeout=60, decode=True, worker=None):
     finally:
         c.close()
     return out
+
+
+def read_all_dlq(bootstrap, timeout=3):
+    """Every dead letter so far (raw values)."""
+    return consume(bootstrap, DLQ, 10**9, timeout=timeout, decode=False)
 
 
 def settle(bootstrap, topic, have, quiet=3.0, decode=True):

@@ -32,7 +32,7 @@ import time
 from lrfaults import (INPUTS, check_decisions, check_tallies,
                       check_tier_chains, committed, events, generate, produce_lines, read_all,
                       wait_committed, wait_outbox)
-from lrtest import (REDIS_URL, Broker, Worker, check, consume, flush_namespace, namespace,
+from lrtest import (REDIS_URL, Broker, Worker, applied, check, consume, flush_namespace, namespace,
                     redis_client, settle)
 
 TENANTS = ("bfa", "bfb")
@@ -149,7 +149,7 @@ def main():
                     if off >= done[(topic, p)]:
                         continue
                     below += 1
-                    check(r.exists("%s:{%s}:e:%s" % (ns, ev["tenant_id"], ev["event_id"])),
+                    check(applied(r, ns, ev["tenant_id"], ev["event_id"]),
                           "%s [%d] @%d committed but not in Redis" % (topic, p, off))
                     if topic == "lead-created":
                         check(ev["lead_id"] in published,

@@ -49,7 +49,7 @@ import time
 from lrfaults import (RedisServer, check_decisions, check_tallies, check_tier_chains,
                       committed, end_offsets, events, generate, produce_lines, wait_committed,
                       wait_outbox)
-from lrtest import Broker, Worker, check, consume, fail, namespace, settle
+from lrtest import Broker, Worker, check, consume, fail, namespace, settle, state
 
 END = "2026-05-04"
 PARTITIONS = 6
@@ -143,7 +143,7 @@ def main():
                 rc = w.stop()
                 check(rc == 0, "worker exit status %s after SIGTERM\n%s" % (rc, w.log()[-3000:]))
             r = srv.client()
-            waiting = sum(r.zcard("%s:{%s}:queue" % (ns, t)) for t in tenants)
+            waiting = sum(len(state(ns, t, srv.url)["queue"]) for t in tenants)
             check(waiting == 0, "%d leads still waiting" % waiting)
             first, repeats = check_decisions(got, leads)
             reps = check_tallies(tenants, "2026-05-05", srv.url, ns, outcomes, first)

@@ -14,7 +14,7 @@ independent model of the rules:
 import json
 import time
 
-from lrtest import (Broker, Worker, check, consume, fail, flush_namespace,
+from lrtest import (Broker, Worker, applied, check, consume, fail, flush_namespace,
                     lead, ms, namespace, outcome, produce, redis_client, run,
                     settle, status)
 
@@ -25,10 +25,9 @@ MAX_OPEN = 3
 
 def wait_applied(ns, events, worker, timeout=60):
     r = redis_client()
-    keys = ["%s:{%s}:e:%s" % (ns, T, ev["event_id"]) for _, ev in events]
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if all(r.exists(k) for k in keys):
+        if all(applied(r, ns, T, ev["event_id"]) for _, ev in events):
             return
         if worker.proc.poll() is not None:
             fail("worker exited\n" + worker.log()[-3000:])

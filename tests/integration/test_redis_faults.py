@@ -28,7 +28,8 @@ from confluent_kafka import Consumer
 
 from lrfaults import (INPUTS, RedisServer, check_decisions, check_tallies, committed,
                       end_offsets, events, free_port, generate, produce_lines, wait_committed)
-from lrtest import Broker, Worker, check, consume, fail, http_get, metric, namespace, settle
+from lrtest import (Broker, Worker, check, consume, fail, http_get, metric, namespace, settle,
+                    state)
 
 T = "rf"
 END = "2026-05-04"
@@ -168,7 +169,7 @@ def main():
             rc = w.stop()
             check(rc == 0, "worker exit status %s after SIGTERM" % rc)
             check("MAXPOLL" not in w.log(), "max.poll.interval.ms exceeded\n" + w.log()[-4000:])
-            waiting = srv.client().zcard("%s:{%s}:queue" % (ns, T))
+            waiting = len(state(ns, T, srv.url)["queue"])
             check(waiting == 0, "%d leads still waiting" % waiting)
             first, repeats = check_decisions(got, leads)
             reps = check_tallies([T], "2026-05-05", srv.url, ns, outcomes, first)

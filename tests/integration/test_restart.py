@@ -14,7 +14,7 @@ import time
 
 from lrfaults import check_decisions, check_tallies
 from lrtest import (LEADROUTER, REDIS_URL, Broker, Worker, check, consume, flush_namespace,
-                    namespace, redis_client, run, settle)
+                    namespace, redis_client, run, settle, state)
 
 T = "rs"
 END = "2026-05-04"
@@ -50,7 +50,7 @@ def main():
         got = settle(b.bootstrap, "lead-assigned", got, quiet=5)
         rc = w.stop()
         check(rc == 0, "worker exit status %s after SIGTERM" % rc)
-        waiting = r.zcard("%s:{%s}:queue" % (ns, T))
+        waiting = len(state(ns, T)["queue"])
         check(waiting == 0, "%d leads still waiting" % waiting)
         first, repeats = check_decisions(got, leads)
         check_tallies([T], "2026-05-05", REDIS_URL, ns, outcomes, first)

@@ -1,11 +1,15 @@
-"""test_simulate.py - `leadrouter simulate` against the real redis-server.
+"""test_simulate.py - `leadrouter simulate`, in memory and through the real
+redis-server (--keep).
 
 A small org (12 reps, 60 days) through the closed loop: the JSON contract of
 SPEC §5 (every field, with sane values), determinism (same seed, same JSON,
-byte for byte; another seed, other numbers), no rep starved of leads, the
-namespaces flushed afterwards, bad options refused with exit status 2, and
-stack ranking converting at least as well as round robin, with more
-revenue, on the same org and the same outcome randomness.
+byte for byte; another seed, other numbers), no rep starved of leads, bad
+options refused with exit status 2, and stack ranking converting at least as
+well as round robin, with more revenue, on the same org and the same outcome
+randomness. In memory nothing is written to Redis; with --keep the state
+goes through Redis every simulated day (written, then loaded back) and the
+results are the same byte for byte: the store keeps everything the routing
+needs. The kept namespace is read by the scorecard.
 """
 import json
 import os
@@ -43,9 +47,9 @@ def simulate(*args, expect=0):
     return p
 
 
-def run_json(strategies, seed, reps=12, days=60):
+def run_json(strategies, seed, reps=12, days=60, extra=()):
     p = simulate("--strategies", strategies, "--reps", str(reps), "--days",
-                 str(days), "--seed", str(seed), "--format", "json")
+                 str(days), "--seed", str(seed), "--format", "json", *extra)
     try:
         doc = json.loads(p.stdout)
     except ValueError as e:
@@ -130,9 +134,26 @@ def main():
         check(any(line.split()[:1] == [n] for line in p.stdout.splitlines()),
               "table without a row for %s:\n%s" % (n, p.stdout))
 
-    # Namespaces are flushed after the run.
+    # In memory: nothing was written to Redis.
     left = list(r.scan_iter(match=NS + "*", count=1000))
     check(not left, "keys left behind: %r" % left[:5])
+
+    # Through Redis: the same results, and the state kept for the scorecard.
+    outk, _ = run_json(",".join(names), 7, extra=["--keep"])
+    check(outk == out1, "through Redis (--keep) the results differ:\n%s\n%s" % (out1, outk))
+    for n in names:
+        ns = "%s-sim-%s-7" % (NS, n)
+        check(r.hlen(ns + ":{sim}:reps") == 12, "%s: reps not kept in %s" % (n, ns))
+        p = subprocess.run([LEADROUTER, "scorecard", "--tenant", "sim", "--format", "json",
+                            "--as-of", "2024-03-01", "--set", "redis.url=" + REDIS_URL,
+                            "--set", "redis.namespace=" + ns],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, "scorecard of the kept %s: %s" % (n, p.stderr))
+        card = json.loads(p.stdout)
+        check(len(card["reps"]) == 12 and card["reps"][0]["rank"] == 1,
+              "scorecard of the kept %s: %r" % (n, card["reps"][:1]))
+    for k in r.scan_iter(match=NS + "*", count=1000):
+        r.unlink(k)
 
     # Bad options: exit 2, a message naming the problem.
     p = simulate("--strategies", "ranked,bogus", "--reps", "4", "--days", "2",

@@ -985,6 +985,11 @@ static int lr_load_leads(lr_tenant_t *t, const lr_pairs_t *p, char *errstr,
         return 0;
 }
 
+static int lr_outbox_seq_cmp(const void *a, const void *b) {
+        const lr_outbox_item_t *x = a, *y = b;
+        return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                         size_t size) {
         size_t i;
@@ -1046,6 +1051,10 @@ static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                 if (o->seq > t->outbox_seq)
                         t->outbox_seq = o->seq;
         }
+        /* in the order recorded (the store's hash has none) */
+        if (t->outbox_cnt > 1)
+                qsort(t->outbox, t->outbox_cnt, sizeof(*t->outbox),
+                      lr_outbox_seq_cmp);
         if (s->ranking && t->rankday >= 0 &&
             lr_persist_ranking_unpack(s->ranking, s->ranking_len, t->rankday,
                                       &t->ranking)) {

@@ -4,8 +4,8 @@
  * lr_store_commit) and claimed back (lr_store_claim) loses nothing -- the
  * loaded tenant makes the very decisions the original makes; fencing by
  * epoch; a retried write answers done and is not applied twice; recorded
- * decisions and the ranking history read back; the Functions library
- * reloaded after FUNCTION FLUSH; the forms of redis.url.
+ * decisions, the ranking history and the reps read back; the Functions
+ * library reloaded after FUNCTION FLUSH; the forms of redis.url.
  *
  * Uses LR_TEST_REDIS_URL when set, else starts its own redis-server on a
  * free loopback port; the library and URL tests always use a private
@@ -1164,6 +1164,59 @@ static void test_read_rankings(void) {
         store_close(st);
 }
 
+/* The reps as the scorecard reads them: by rep_id, with the buckets of a
+ * window of days. */
+static void test_read_reps(void) {
+        const char *ns = "lrtest-store-reps", *tn = "s";
+        lr_store_t *st       = store_open(ns);
+        lr_store_rep_t *reps = NULL;
+        lr_tenant_t *t;
+        lr_route_result_t r;
+        int64_t e, v = -1;
+        char err[256];
+        size_t cnt = 0;
+
+        fixture_init();
+        e = new_epoch(st);
+        t = claim(st, e, tn, &v);
+        CHECK(t != NULL);
+        if (!t)
+                return;
+        status(t, "r2", at(D, 8, 0), LR_PRESENCE_AVAILABLE, 0);
+        call_outcome(t, "r1", "U1", at(D, 8, 30), LR_OUTCOME_CONNECTED, -1, &r);
+        lr_route_result_clear(&r);
+        CHECK_INT(lead(t, "L1", at(D, 9, 0), 3, &r), 1);
+        lr_route_result_clear(&r);
+        call_outcome(t, "r2", "L1", at(D + 1, 9, 0), LR_OUTCOME_CLOSED_WON, 500,
+                     &r);
+        lr_route_result_clear(&r);
+        CHECK_INT(commit(st, e, t, &v), LR_STORE_WRITTEN);
+        CHECK(lr_store_read_reps(st, tn, D + 1, D + 1, &reps, &cnt, err,
+                                 sizeof(err)) == 0);
+        CHECK_INT(cnt, 2);
+        if (cnt == 2) {
+                CHECK_STR(reps[0].rep_id, "r1");
+                CHECK_STR(reps[1].rep_id, "r2");
+                CHECK_INT(reps[0].handled, 1);
+                CHECK_INT(reps[0].open_leads, 1);
+                CHECK_INT(reps[0].buckets_cnt, 0); /* its day is D */
+                CHECK_STR(reps[1].status, "AVAILABLE");
+                CHECK_INT(reps[1].active, 1);
+                CHECK_INT(reps[1].tier, 3);
+                CHECK_INT(reps[1].handled, 1);
+                CHECK_INT(reps[1].open_leads, 0);
+                CHECK_INT(reps[1].buckets_cnt, 1);
+                if (reps[1].buckets_cnt == 1) {
+                        CHECK_INT(reps[1].buckets[0].day, D + 1);
+                        CHECK_INT(reps[1].buckets[0].won, 1);
+                        CHECK_INT(reps[1].buckets[0].won_value_cents, 500);
+                }
+        }
+        lr_store_reps_free(reps, cnt);
+        lr_tenant_free(t);
+        store_close(st);
+}
+
 /* ---- the Functions library (a private server) ---------------------------- */
 
 static void test_library_reload(void) {
@@ -1365,6 +1418,7 @@ int main(void) {
         test_retry();
         test_read_decisions();
         test_read_rankings();
+        test_read_reps();
         test_library_reload();
         test_url();
 

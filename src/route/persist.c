@@ -34,14 +34,33 @@ void lr_args_add(lr_args_t *a, const char *s, size_t len) {
         a->cnt++;
 }
 
-void lr_args_addf(lr_args_t *a, const char *fmt, ...) {
-        char buf[512];
-        va_list ap;
+/* fmt formatted into buf, or into a malloc()ed string when it does not
+ * fit (a decision's JSON, an event's refs); its length into *len. */
+static char *lr_vfmt(char *buf, size_t size, size_t *len, const char *fmt,
+                     va_list ap) {
+        va_list aq;
         int n;
+        va_copy(aq, ap);
+        n = vsnprintf(buf, size, fmt, aq);
+        va_end(aq);
+        *len = n < 0 ? 0 : (size_t)n;
+        if (n < 0 || (size_t)n < size)
+                return buf;
+        buf = lr_xmalloc(*len + 1);
+        vsnprintf(buf, *len + 1, fmt, ap);
+        return buf;
+}
+
+void lr_args_addf(lr_args_t *a, const char *fmt, ...) {
+        char buf[512], *s;
+        size_t len;
+        va_list ap;
         va_start(ap, fmt);
-        n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        s = lr_vfmt(buf, sizeof(buf), &len, fmt, ap);
         va_end(ap);
-        lr_args_add(a, buf, n < 0 ? 0 : (size_t)n);
+        lr_args_add(a, s, len);
+        if (s != buf)
+                free(s);
 }
 
 static void lr_args_adds(lr_args_t *a, const char *s) {
@@ -614,13 +633,15 @@ static void lr_item_str(lr_group_t *g, const char *s) {
 static void lr_item_fmt(lr_group_t *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void lr_item_fmt(lr_group_t *g, const char *fmt, ...) {
-        char buf[512];
+        char buf[512], *s;
+        size_t len;
         va_list ap;
-        int n;
         va_start(ap, fmt);
-        n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        s = lr_vfmt(buf, sizeof(buf), &len, fmt, ap);
         va_end(ap);
-        lr_group_item(g, buf, n < 0 ? 0 : (size_t)n);
+        lr_group_item(g, s, len);
+        if (s != buf)
+                free(s);
 }
 
 static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
@@ -964,6 +985,11 @@ static int lr_load_leads(lr_tenant_t *t, const lr_pairs_t *p, char *errstr,
         return 0;
 }
 
+static int lr_outbox_seq_cmp(const void *a, const void *b) {
+        const lr_outbox_item_t *x = a, *y = b;
+        return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                         size_t size) {
         size_t i;
@@ -1025,6 +1051,10 @@ static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                 if (o->seq > t->outbox_seq)
                         t->outbox_seq = o->seq;
         }
+        /* in the order recorded (the store's hash has none) */
+        if (t->outbox_cnt > 1)
+                qsort(t->outbox, t->outbox_cnt, sizeof(*t->outbox),
+                      lr_outbox_seq_cmp);
         if (s->ranking && t->rankday >= 0 &&
             lr_persist_ranking_unpack(s->ranking, s->ranking_len, t->rankday,
                                       &t->ranking)) {

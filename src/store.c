@@ -263,7 +263,7 @@ static int store_load_library(lr_store_t *st, char *errstr,
 
         if (!code) {
                 snprintf(errstr, errstr_size,
-                         "functions.lua is not embedded in this build");
+                         "store.lua is not embedded in this build");
                 return -1;
         }
         r = store_cmdv(st, errstr, errstr_size, 5, "FUNCTION", "LIST",
@@ -981,7 +981,8 @@ done:
         return rc;
 }
 
-/* ---- export and import ------------------------------------------------------ */
+/* ---- export and import ------------------------------------------------------
+ */
 
 void lr_store_raw_free(lr_store_raw_key_t *keys, size_t cnt) {
         size_t i;
@@ -1004,17 +1005,16 @@ static void store_raw_add(lr_store_raw_key_t **keys, size_t *cnt,
         k->suffix = lr_xstrdup(suffix);
         k->zset   = zset;
         for (i = 0; i < r->elements; i++)
-                lr_args_add(&k->items, r->element[i]->str,
-                            r->element[i]->len);
+                lr_args_add(&k->items, r->element[i]->str, r->element[i]->len);
 }
 
 int lr_store_raw_read(lr_store_t *st, const char *tenant,
                       lr_store_raw_key_t **keys, size_t *cnt, char *errstr,
                       size_t errstr_size) {
-        static const char *hashes[] = {"meta", "reps", "leads", "dec", "acct",
-                                       "ev",   "outbox", "hist"};
-        const size_t nh = sizeof(hashes) / sizeof(*hashes);
-        char *prefix    = store_prefix(st, tenant), key[1024];
+        static const char *hashes[] = {"meta", "reps", "leads",  "dec",
+                                       "acct", "ev",   "outbox", "hist"};
+        const size_t nh             = sizeof(hashes) / sizeof(*hashes);
+        char *prefix                = store_prefix(st, tenant), key[1024];
         redisReply *r[16], *reps = NULL, *b;
         size_t i;
         int rc = -1;
@@ -1069,7 +1069,7 @@ done:
 int lr_store_raw_write(lr_store_t *st, const char *tenant,
                        const lr_store_raw_key_t *keys, size_t cnt, int replace,
                        char *errstr, size_t errstr_size) {
-        char *prefix = store_prefix(st, tenant), key[1024];
+        char *prefix            = store_prefix(st, tenant), key[1024];
         lr_store_raw_key_t *old = NULL;
         size_t nold = 0, i, j, sent = 0;
         redisReply *r;
@@ -1095,9 +1095,9 @@ int lr_store_raw_write(lr_store_t *st, const char *tenant,
         }
         for (i = 0; i < cnt; i++) {
                 const lr_args_t *a = &keys[i].items;
-                size_t n = 0, k;
-                const char **argv = lr_xcalloc(a->cnt + 2, sizeof(*argv));
-                size_t *len       = lr_xcalloc(a->cnt + 2, sizeof(*len));
+                size_t n           = 0, k;
+                const char **argv  = lr_xcalloc(a->cnt + 2, sizeof(*argv));
+                size_t *len        = lr_xcalloc(a->cnt + 2, sizeof(*len));
                 int bad;
                 snprintf(key, sizeof(key), "%s:%s", prefix, keys[i].suffix);
                 argv[n]  = keys[i].zset ? "ZADD" : "HSET";
@@ -1106,12 +1106,12 @@ int lr_store_raw_write(lr_store_t *st, const char *tenant,
                 len[n++] = strlen(key);
                 for (j = 0; j + 1 < a->cnt; j += 2) {
                         /* ZADD takes score member */
-                        k          = keys[i].zset ? j + 1 : j;
-                        argv[n]    = a->v[k];
-                        len[n++]   = a->len[k];
-                        k          = keys[i].zset ? j : j + 1;
-                        argv[n]    = a->v[k];
-                        len[n++]   = a->len[k];
+                        k        = keys[i].zset ? j + 1 : j;
+                        argv[n]  = a->v[k];
+                        len[n++] = a->len[k];
+                        k        = keys[i].zset ? j : j + 1;
+                        argv[n]  = a->v[k];
+                        len[n++] = a->len[k];
                 }
                 /* the importing deployment claims it anew */
                 if (!strcmp(keys[i].suffix, "meta"))

@@ -152,7 +152,8 @@ int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
                            int32_t to_day, lr_ranking_t **out, size_t *cnt,
                            char *errstr, size_t errstr_size);
 
-/* ---- export and import ------------------------------------------------------ */
+/* ---- export and import ------------------------------------------------------
+ */
 
 /* One key of a tenant as stored: its suffix under the tenant's prefix
  * ("reps", "m:<rep>", ...) and its field/value pairs (a ZSET: member/score

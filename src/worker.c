@@ -73,10 +73,10 @@ typedef struct lr_slot_s {
         lr_tenant_t *t;
         int64_t version;
         int32_t partition;
-        int touched;        /* changed in the current round */
-        size_t fresh;       /* loaded with this many outbox entries, still
-                             * to publish (a previous owner recorded them
-                             * and may not have delivered them) */
+        int touched;  /* changed in the current round */
+        size_t fresh; /* loaded with this many outbox entries, still
+                       * to publish (a previous owner recorded them
+                       * and may not have delivered them) */
 } lr_slot_t;
 
 typedef struct lr_worker_s {

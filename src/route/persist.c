@@ -1065,11 +1065,6 @@ static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
         return 0;
 }
 
-static int lr_outbox_seq_cmp(const void *a, const void *b) {
-        const lr_outbox_item_t *x = a, *y = b;
-        return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 int lr_persist_load(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                     size_t errstr_size) {
         const char *v;
@@ -1088,8 +1083,6 @@ int lr_persist_load(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
             lr_load_leads(t, &s->leads, errstr, errstr_size) ||
             lr_load_rest(t, s, errstr, errstr_size))
                 return -1;
-        /* in the order recorded, as they are published */
-        qsort(t->outbox, t->outbox_cnt, sizeof(*t->outbox), lr_outbox_seq_cmp);
         lr_tenant_clear_changes(t);
         return 0;
 }

@@ -156,6 +156,9 @@ void lr_tenant_clear_changes(lr_tenant_t *t) {
                 t->dirty_leads[i]->dirty = 0;
         t->dirty_leads_cnt   = 0;
         t->dirty_buckets_cnt = 0;
+        for (i = 0; i < t->hist_new_cnt; i++)
+                free(t->hist_new[i].p);
+        t->hist_new_cnt = 0;
         for (i = 0; i < t->dirty_seen_cnt; i++)
                 t->dirty_seen[i]->dirty = 0;
         t->dirty_seen_cnt = 0;
@@ -203,6 +206,7 @@ void lr_tenant_free(lr_tenant_t *t) {
         free(t->dirty_leads);
         free(t->dirty_buckets);
         free(t->dirty_seen);
+        free(t->hist_new);
         free(t->rr);
         free(t->refs);
         free(t->id);
@@ -679,7 +683,9 @@ static void lr_route_rep_fill(const lr_rep_t *r, lr_route_rep_t *out) {
         out->tier       = r->tier;
         out->handled    = r->handled;
         out->open_leads = r->open;
-        out->status = r->st == LR_PRESENCE_NONE ? "" : lr_presence_name(r->st);
+        /* never given a status: offline, as routing sees it */
+        out->status = lr_presence_name(
+            r->st == LR_PRESENCE_NONE ? LR_PRESENCE_OFFLINE : r->st);
         out->display_name = r->name;
         out->team         = r->team;
 }

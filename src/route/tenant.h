@@ -187,6 +187,14 @@ struct lr_tenant_s {
         size_t unranked_cnt, unranked_size;
         lr_ranking_t ranking; /* as installed (history) */
         int ranking_dirty;
+        /* rankings installed since the last write, packed for the history
+         * (a batch may cross several days) */
+        struct lr_hist_new_s {
+                int32_t day;
+                char *p;
+                size_t len;
+        } * hist_new;
+        size_t hist_new_cnt, hist_new_size;
         lr_ranking_t view; /* lr_tenant_ranking(), rebuilt on demand */
         /* leads */
         lr_dict_t leads;   /* id -> lr_lead_t */

@@ -32,7 +32,7 @@ static const char lr_b64[] =
 
 static char *lr_b64_encode(const char *p, size_t len) {
         const unsigned char *s = (const unsigned char *)p;
-        char *out              = lr_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+        char *out = lr_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
         size_t i;
         for (i = 0; i + 2 < len; i += 3) {
                 *o++ = lr_b64[s[i] >> 2];
@@ -88,14 +88,13 @@ static json_t *lr_state_keys(const lr_store_raw_key_t *keys, size_t cnt) {
                 for (j = 0; j + 1 < a->cnt; j += 2) {
                         char *v = lr_b64_encode(a->v[j + 1], a->len[j + 1]);
                         json_array_append_new(
-                            items,
-                            json_pack("[s%s]", a->v[j], a->len[j], v));
+                            items, json_pack("[s%s]", a->v[j], a->len[j], v));
                         free(v);
                 }
-                json_object_set_new(
-                    all, keys[i].suffix,
-                    json_pack("{s:s,s:o}", "type", keys[i].zset ? "zset" : "hash",
-                              "items", items));
+                json_object_set_new(all, keys[i].suffix,
+                                    json_pack("{s:s,s:o}", "type",
+                                              keys[i].zset ? "zset" : "hash",
+                                              "items", items));
         }
         return all;
 }
@@ -127,11 +126,11 @@ static json_t *lr_state_summary(lr_store_t *st, const char *tenant,
                 lr_route_rep_t r;
                 lr_tenant_rep_at(t, i, &r);
                 json_array_append_new(
-                    reps, json_pack("{s:s,s:b,s:i,s:I,s:i,s:s}", "rep_id",
-                                    r.rep_id, "active", r.active, "tier",
-                                    r.tier, "handled", (json_int_t)r.handled,
-                                    "open_leads", r.open_leads, "status",
-                                    r.status));
+                    reps,
+                    json_pack("{s:s,s:b,s:i,s:I,s:i,s:s}", "rep_id", r.rep_id,
+                              "active", r.active, "tier", r.tier, "handled",
+                              (json_int_t)r.handled, "open_leads", r.open_leads,
+                              "status", r.status));
         }
         queue = json_array();
         for (i = 0; i < lr_tenant_queue_len(t); i++)
@@ -140,19 +139,19 @@ static json_t *lr_state_summary(lr_store_t *st, const char *tenant,
         k = lr_tenant_ranking(t);
         if (k)
                 lr_day_format(k->day, day, sizeof(day));
-        sum = json_pack("{s:o,s:o,s:I,s:o,s:o}", "reps", reps, "queue", queue,
-                        "outbox", (json_int_t)lr_tenant_outbox_len(t),
-                        "rank_day", k ? json_string(day) : json_null(),
-                        "next_timer",
-                        lr_tenant_next_due(t) == INT64_MAX
-                            ? json_null()
-                            : json_integer(lr_tenant_next_due(t)));
+        sum =
+            json_pack("{s:o,s:o,s:I,s:o,s:o}", "reps", reps, "queue", queue,
+                      "outbox", (json_int_t)lr_tenant_outbox_len(t), "rank_day",
+                      k ? json_string(day) : json_null(), "next_timer",
+                      lr_tenant_next_due(t) == INT64_MAX
+                          ? json_null()
+                          : json_integer(lr_tenant_next_due(t)));
         lr_tenant_free(t);
         return sum;
 }
 
-int lr_state_export(lr_store_t *st, const char *tenant, FILE *out,
-                    char *errstr, size_t errstr_size) {
+int lr_state_export(lr_store_t *st, const char *tenant, FILE *out, char *errstr,
+                    size_t errstr_size) {
         lr_store_raw_key_t *keys = NULL;
         size_t cnt               = 0;
         json_t *doc, *sum;
@@ -169,9 +168,8 @@ int lr_state_export(lr_store_t *st, const char *tenant, FILE *out,
         doc = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o,s:o}", "format",
                         LR_STATE_FORMAT, "version", LR_STATE_VERSION, "layout",
                         LR_PERSIST_LAYOUT, "tenant_id", tenant, "exported_at",
-                        now, "summary", sum, "keys",
-                        lr_state_keys(keys, cnt));
-        rc = json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
+                        now, "summary", sum, "keys", lr_state_keys(keys, cnt));
+        rc  = json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
         fputc('\n', out);
         json_decref(doc);
         lr_store_raw_free(keys, cnt);
@@ -218,7 +216,8 @@ int lr_state_read(FILE *in, char **tenant, lr_store_raw_key_t **keys,
         *tenant = lr_xstrdup(tid);
         json_object_foreach(jk, name, v) {
                 json_t *items = json_object_get(v, "items"), *it;
-                const char *type = json_string_value(json_object_get(v, "type"));
+                const char *type =
+                    json_string_value(json_object_get(v, "type"));
                 lr_store_raw_key_t *k;
                 size_t i;
                 *keys = lr_xrealloc(*keys, (*cnt + 1) * sizeof(**keys));
@@ -227,8 +226,10 @@ int lr_state_read(FILE *in, char **tenant, lr_store_raw_key_t **keys,
                 k->suffix = lr_xstrdup(name);
                 k->zset   = type && !strcmp(type, "zset");
                 json_array_foreach(items, i, it) {
-                        const char *f  = json_string_value(json_array_get(it, 0));
-                        const char *b  = json_string_value(json_array_get(it, 1));
+                        const char *f =
+                            json_string_value(json_array_get(it, 0));
+                        const char *b =
+                            json_string_value(json_array_get(it, 1));
                         char *val;
                         size_t len;
                         if (!f || !b || lr_b64_decode(b, &val, &len)) {
@@ -303,10 +304,10 @@ int lr_state_main(const lr_config_t *cfg, const lr_state_args_t *a) {
                         goto fail;
                 }
                 if (lr_store_raw_write(st, a->tenant ? a->tenant : from, keys,
-                                       cnt, a->replace, errstr,
-                                       sizeof(errstr)))
+                                       cnt, a->replace, errstr, sizeof(errstr)))
                         goto fail;
-                lr_info("state", "tenant %s imported as %s into namespace %s "
+                lr_info("state",
+                        "tenant %s imported as %s into namespace %s "
                         "(%zu keys)",
                         from, a->tenant ? a->tenant : from,
                         cfg->redis_namespace, cnt);

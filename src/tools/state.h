@@ -10,8 +10,8 @@
 #include "store.h"
 
 /* Writes the tenant's stored state as one JSON document to out. */
-int lr_state_export(lr_store_t *st, const char *tenant, FILE *out,
-                    char *errstr, size_t errstr_size);
+int lr_state_export(lr_store_t *st, const char *tenant, FILE *out, char *errstr,
+                    size_t errstr_size);
 
 /* Reads a state file: the tenant it was exported from and its keys (free
  * with lr_store_raw_free, and *tenant with free(), also after an error). */

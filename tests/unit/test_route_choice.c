@@ -542,8 +542,8 @@ static void test_outcomes_and_buckets(void) {
                 CHECK_INT(b->cycle_n, 1);
         }
 
-        /* r2 never gave a status: "" here (routed as OFFLINE) */
-        CHECK_STR(r2.status, "");
+        /* r2 never gave a status: OFFLINE */
+        CHECK_STR(r2.status, "OFFLINE");
         CHECK_INT(r2.handled, 2);
         CHECK_INT(r2.open_leads, 0);
         b = find_bucket(t, "r2", D + 1);

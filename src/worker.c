@@ -42,6 +42,7 @@
 #include "kafka.h"
 #include "leadrouter/codec.h"
 #include "log.h"
+#include "schema_ids.h"
 #include "snapshot.h"
 #include "store.h"
 #include "timers.h"
@@ -790,7 +791,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 bootstrap = lr_dev_broker_bootstraps(w->broker);
                 lr_info("worker", "embedded dev broker at %s", bootstrap);
         }
-        if (!(w->codec = lr_codec_new(cfg->registry_url, errstr, errstr_size)))
+        if (!(w->codec = lr_schema_ids_codec_new(cfg, errstr, errstr_size)) ||
+            lr_schema_ids_outputs(w->codec, cfg, w->stop, errstr, errstr_size))
                 return -1;
         if (!(w->store = lr_store_new(cfg->redis_url, cfg->redis_namespace,
                                       errstr, errstr_size)))

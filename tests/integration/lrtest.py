@@ -247,13 +247,15 @@ def flush_namespace(ns):
         r.unlink(k)
 
 
-def produce(bootstrap, events, raw=None):
-    """events: [(record_name, dict)]; raw: [(topic, key, bytes)] as is."""
+def produce(bootstrap, events, raw=None, encode=None):
+    """events: [(record_name, dict)]; raw: [(topic, key, bytes)] as is.
+    encode(record_name, dict) -> bytes: another encoder than the manifest's
+    (e.g. through a Schema Registry)."""
     p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
                   "linger.ms": 5})
     for name, ev in events:
         p.produce(TOPICS[name], key=ev["tenant_id"].encode(),
-                  value=SCHEMAS.encode(name, ev))
+                  value=(encode or SCHEMAS.encode)(name, ev))
         p.poll(0)
     for topic, key, value in raw or []:
         p.produce(topic, key=key, value=value)

@@ -1022,6 +1022,26 @@ static void ex_string_map(ex_t *x, const char *name, lr_kv_t **out,
         }
 }
 
+/* An imported assignment in the attributes (event.h) is checked like the
+ * fields it stands for: a rep id, and a time in range. */
+static void ex_imported_assignment(ex_t *x, const lr_lead_created_t *l) {
+        const char *rep;
+        int64_t at;
+        char why[256];
+        int r = lr_lead_imported_assignment(l, &rep, &at, why, sizeof(why));
+
+        if (r < 0) {
+                ex_fail(x, LR_CODEC_ERR_INVALID, "%s", why);
+        } else if (r > 0) {
+                ex_check_id(x, "attributes." LR_ATTR_ASSIGNED_REP_ID, rep);
+                if (at < TIME_MIN_MS || at >= TIME_MAX_MS)
+                        ex_fail(x, LR_CODEC_ERR_INVALID,
+                                "attributes." LR_ATTR_ASSIGNED_AT
+                                " %lld out of range (epoch ms of 2000..2100)",
+                                (long long)at);
+        }
+}
+
 static void ex_lead_created(ex_t *x, lr_event_t *ev) {
         lr_lead_created_t *l = &ev->u.lead;
         int64_t v;
@@ -1045,6 +1065,8 @@ static void ex_lead_created(ex_t *x, lr_event_t *ev) {
         l->has_contact_after = ex_time(x, "contact_after", &l->contact_after);
 
         ex_string_map(x, "attributes", &l->attributes, &l->attributes_cnt);
+        if (!x->err)
+                ex_imported_assignment(x, l);
 }
 
 static void ex_call_outcome(ex_t *x, lr_event_t *ev) {

@@ -1315,16 +1315,56 @@ local function lr_outcome(keys, a)
 end
 
 
+-- An imported assignment (a LeadCreated whose attributes carry
+-- assigned_rep_id and assigned_at, as a CRM import or `leadrouter
+-- generate` writes it): the lead is attributed to rep `rep` at time `at`,
+-- exactly as the first outcome of a rep on a lead it was never given
+-- attributes it (lr_outcome), except that the assignment time is known:
+--   * no routing decision, nothing published, no SLA timer, the queue is
+--     not drained (capacity only shrinks);
+--   * the rep is created like any rep first seen (bottom tier), and its
+--     open and handled counts grow by one;
+--   * the lead's cohort is the day of `at` (":n<lead tier>" counted on that
+--     day), and its assignment time `at` is what the rep's first call on
+--     it is measured from: that call adds a speed-to-lead sample
+--     (first call - at) on the call's day, and the sales cycle runs from
+--     `at`;
+--   * the account, if any, is the rep's (owner first).
+-- A lead seen before (by an earlier LeadCreated or an outcome) is a
+-- duplicate, as for any LeadCreated: load imported assignments before the
+-- outcomes of their leads (ops/load_history.py does, day by day).
+local function import_assignment(cx, lead_id, L, rep, at)
+        local r = rep_ensure(cx, rep)
+        local day_s, at_s = fmt('%d', day_of(at)), fmt('%d', at)
+        local tier_s = fmt('%d', L.tier)
+        local f = lead_fields(L)
+        local n = #f
+        f[n + 1], f[n + 2], f[n + 3], f[n + 4] = 'rep', rep, 'at', at_s
+        f[n + 5], f[n + 6], f[n + 7], f[n + 8] = 't0', at_s, 'day', day_s
+        f[n + 9], f[n + 10], f[n + 11], f[n + 12] = 'cls', tier_s, 'conv', '0'
+        f[n + 13], f[n + 14], f[n + 15], f[n + 16] = 'state', 'attributed',
+                                                     'touched', '0'
+        call('HSET', cx.P .. ':lead:' .. lead_id, unpack_(f))
+        call('HINCRBY', cx.P .. ':m:' .. rep, day_s .. ':n' .. tier_s, 1)
+        if L.acct then
+                call('HSET', cx.P .. ':acct', L.acct, rep)
+        end
+        r.open = r.open + 1
+        r.handled = r.handled + 1
+        rep_dirty(cx, rep, r)
+end
+
 -- lr_lead P GT GO; event_id tenant lead_id created_at lead_tier src_topic
--- src_partition src_offset account_id region contact_after (each "" when
--- absent) | policy block
+-- src_partition src_offset account_id region contact_after
+-- assigned_rep_id assigned_at (each "" when absent; the last two: an
+-- imported assignment, see import_assignment) | policy block
 local function lr_lead(keys, a)
         local P = keys[1]
         local eid, tenant, lead_id = a[1], a[2], a[3]
         local t, lt = tonumber(a[4]), tonumber(a[5])
-        local pol = policy_args(a, 12)
+        local pol = policy_args(a, 14)
         if not (P and eid and tenant and lead_id and t and pol and a[6] and
-                a[9] and a[10] and a[11]) then
+                a[9] and a[10] and a[11] and a[12] and a[13]) then
                 return rejected('lr_lead: bad arguments')
         end
         if not lt or lt < 1 or lt > MAX_TIERS or lt ~= floor(lt) then
@@ -1335,6 +1375,11 @@ local function lr_lead(keys, a)
         end
         if a[11] ~= '' and not is_int(a[11]) then
                 return rejected('bad contact_after: ' .. a[11])
+        end
+        if (a[12] == '') ~= (a[13] == '') or
+            (a[13] ~= '' and not is_int(a[13])) then
+                return rejected('bad imported assignment: ' .. a[12] .. ' ' ..
+                                a[13])
         end
         local cx, reply = begin(P, keys, eid, tenant, t, pol)
         if not cx then
@@ -1354,7 +1399,9 @@ local function lr_lead(keys, a)
                     acct = a[9] ~= '' and a[9] or nil,
                     region = a[10] ~= '' and a[10] or nil, prev_s = ',' }
         local ca = tonumber(a[11])
-        if ca and ca > t then
+        if a[12] ~= '' then
+                import_assignment(cx, lead_id, L, a[12], tonumber(a[13]))
+        elseif ca and ca > t then
                 -- not before contact_after: held until its timer fires
                 local f = lead_fields(L)
                 f[#f + 1], f[#f + 2] = 'state', 'held'

@@ -514,6 +514,15 @@ static int store_append_op(lr_store_t *st, const lr_store_op_t *op,
                 argv_add(&a, ev->u.lead.region);
                 argv_add_opt_int(&a, ev->u.lead.has_contact_after,
                                  ev->u.lead.contact_after);
+                {
+                        /* validated by the codec */
+                        const char *rep = NULL;
+                        int64_t at      = 0;
+                        int imported    = lr_lead_imported_assignment(
+                               &ev->u.lead, &rep, &at, err, sizeof(err));
+                        argv_add(&a, imported == 1 ? rep : "");
+                        argv_add_opt_int(&a, imported == 1, at);
+                }
                 break;
         case LR_EV_CALL_OUTCOME:
                 argv_add(&a, ev->u.call.rep_id);

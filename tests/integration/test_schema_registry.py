@@ -28,8 +28,8 @@ import time
 
 from lrfaults import free_port
 from lrtest import (DLQ, SRC, TOPICS, Broker, Worker, check, consume, fail,
-                    flush_namespace, http_get, lead, ms, namespace, outcome,
-                    produce, run, status)
+                    flush_namespace, lead, metric, ms, namespace, outcome,
+                    produce, run, status, wait_metric)
 from schema_registry import Client, SchemaRegistry, decode, encode
 
 T = "regt"
@@ -46,31 +46,6 @@ def schema_text(record):
 
 def subject(record):
     return TOPICS[record] + "-value"
-
-
-def metric_or_none(port, name):
-    try:
-        status, body = http_get(port, "/metrics")
-    except OSError:
-        return None
-    if status != 200:
-        return None
-    for line in body.splitlines():
-        if line.split(" ")[0] == name:
-            return float(line.split(" ")[1])
-    return None
-
-
-def wait_events(port, want, worker, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if worker.proc.poll() is not None:
-            fail("worker exited %s\n%s" % (worker.proc.returncode, worker.log()[-3000:]))
-        got = metric_or_none(port, "leadrouter_events_total")
-        if got is not None and got >= want:
-            return
-        time.sleep(0.2)
-    fail("%d events not applied within %ds\n%s" % (want, timeout, worker.log()[-3000:]))
 
 
 def worker_settings(reg, auto_register, hport):
@@ -114,7 +89,7 @@ def routing_run(name, base, operator_order, auto_register, noise_first=False,
                         ids[record] = reg.subjects[subject(record)][0]
                 print("%s: registry ids %s" % (name, ids))
                 lrproduce(b.bootstrap, phase1, client, ids)
-                wait_events(hport, len(phase1), w)
+                wait_metric(hport, "leadrouter_events_total", len(phase1), w)
                 if produce_cli:
                     lines = "".join(json.dumps({"topic": TOPICS[n], "event": ev}) + "\n"
                                     for n, ev in leads)
@@ -130,12 +105,12 @@ def routing_run(name, base, operator_order, auto_register, noise_first=False,
                           % (name, frame_ids, ids["LeadCreated"]))
                 else:
                     lrproduce(b.bootstrap, leads, client, ids)
-                wait_events(hport, len(phase1) + LEADS, w)
+                wait_metric(hport, "leadrouter_events_total", len(phase1) + LEADS, w)
                 got = consume(b.bootstrap, "lead-assigned", LEADS, decode=False, worker=w)
                 check_decisions(name, got, client, ids, {ev["lead_id"] for _, ev in leads})
                 dlq = consume(b.bootstrap, DLQ, 1, timeout=3, decode=False)
                 check(not dlq, "%s: dead-lettered: %s" % (name, [h for _, _, h in dlq]))
-                check(metric_or_none(hport, "leadrouter_dead_letters_total") == 0,
+                check(metric(hport, "leadrouter_dead_letters_total") == 0,
                       "%s: dead letters counted" % name)
                 log = w.log()
                 check("writes LeadAssigned to lead-assigned with schema id %d (schema registry %s, "

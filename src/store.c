@@ -352,6 +352,31 @@ int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size) {
         return 0;
 }
 
+int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
+                            char *errstr, size_t errstr_size) {
+        redisReply *r;
+        const char *v;
+        size_t n;
+
+        if (!st->rc && store_open(st, errstr, errstr_size))
+                return -1;
+        r = store_cmdv(st, errstr, errstr_size, 2, "INFO", "server");
+        if (!r)
+                return -1;
+        v = r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:")
+                                          : NULL;
+        if (!v) {
+                snprintf(errstr, errstr_size, "no redis_version in INFO");
+                freeReplyObject(r);
+                return -1;
+        }
+        v += strlen("redis_version:");
+        n = strcspn(v, "\r\n");
+        snprintf(buf, size, "%.*s", (int)n, v);
+        freeReplyObject(r);
+        return 0;
+}
+
 lr_store_t *lr_store_new(const char *url, const char *ns, char *errstr,
                          size_t errstr_size) {
         lr_store_t *st         = store_calloc(1, sizeof(*st));

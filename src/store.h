@@ -36,6 +36,11 @@ void lr_store_set_timeouts(lr_store_t *st, int connect_ms, int command_ms);
  * 0 or -1 with errstr. Cheap when already connected. */
 int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size);
 
+/* The version of the Redis server (INFO server), connecting if needed but
+ * loading nothing: for `leadrouter --version`. 0 or -1 with errstr. */
+int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
+                            char *errstr, size_t errstr_size);
+
 /* One input event to apply. */
 typedef struct lr_store_op_s {
         const lr_event_t *ev;

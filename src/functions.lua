@@ -1332,7 +1332,7 @@ end
 --   * the account, if any, is the rep's (owner first).
 -- A lead seen before (by an earlier LeadCreated or an outcome) is a
 -- duplicate, as for any LeadCreated: load imported assignments before the
--- outcomes of their leads (ops/load_history.py does, day by day).
+-- outcomes of their leads (ops/load_events.py does, day by day).
 local function import_assignment(cx, lead_id, L, rep, at)
         local r = rep_ensure(cx, rep)
         local day_s, at_s = fmt('%d', day_of(at)), fmt('%d', at)

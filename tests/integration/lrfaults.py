@@ -252,7 +252,7 @@ def without_imported_assignments(lines):
     assignments): the history is then imported by its outcomes alone. The
     fault tests produce a whole org at once, and an imported assignment must
     be applied before its lead's outcomes, which Kafka does not promise
-    across topics (ops/load_history.py loads day by day); their tallies
+    across topics (ops/load_events.py loads day by day); their tallies
     model the import by outcomes."""
     return [l for l in lines
             if '"topic":"lead-created"' not in l or '"assigned_rep_id"' not in l]

@@ -16,7 +16,9 @@ Ids are global, as in Confluent's registry: one id per distinct schema
 (compared in a canonical JSON form), whatever the subject, assigned in
 registration order from a chosen base, so that a test can make the ids
 collide with the ones of leadrouter's embedded manifest. With basic auth
-configured every request needs it (401 otherwise). Every request is logged, with its
+configured every request needs it (401 otherwise). With tls=True it serves
+https:// with a certificate for 127.0.0.1 signed by nobody (self-signed,
+made with the openssl command): its file is the CA a client must trust. Every request is logged, with its
 User-Agent.
 
 Also a client side: register()/lookup() as an operator would, and a serde
@@ -27,7 +29,12 @@ deserializer does.
 import base64
 import io
 import json
+import os
+import shutil
+import ssl
 import struct
+import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.parse
@@ -124,7 +131,7 @@ class SchemaRegistry:
     a context manager). base: the first id it hands out; user_info
     "user:password" turns basic auth on."""
 
-    def __init__(self, base=1, user_info=None):
+    def __init__(self, base=1, user_info=None, tls=False):
         self.next_id = base
         self.user_info = user_info
         self.lock = threading.Lock()
@@ -136,6 +143,19 @@ class SchemaRegistry:
         self.httpd.registry = self
         self.port = self.httpd.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
+        self.dir = self.ca_file = None
+        if tls:
+            self.dir = tempfile.mkdtemp(prefix="lrregistry-")
+            self.ca_file = os.path.join(self.dir, "cert.pem")
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", self.ca_file, "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.ca_file, key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = "https://127.0.0.1:%d" % self.port
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -178,6 +198,8 @@ class SchemaRegistry:
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -189,9 +211,10 @@ class SchemaRegistry:
 class Client:
     """Talks to a registry over HTTP, as an operator or a Confluent client."""
 
-    def __init__(self, url, user_info=None):
+    def __init__(self, url, user_info=None, ca_file=None):
         self.url = url.rstrip("/")
         self.user_info = user_info
+        self.context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self.cache = {}
 
     def _call(self, path, body=None):
@@ -201,7 +224,7 @@ class Client:
         if self.user_info:
             req.add_header("Authorization",
                            "Basic " + base64.b64encode(self.user_info.encode()).decode())
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=self.context) as r:
             return json.loads(r.read())
 
     def register(self, subject, schema_text):

@@ -21,6 +21,10 @@ Redis and schema_registry.py (a real HTTP registry, basic auth on).
    quoting the registry) when an output schema is missing and
    auto_register is false, and when the password is wrong; with
    subject_name_strategy record_name the subjects are the record names.
+3. An https:// registry with its own CA: trusted with schemas.ssl_ca_location
+   (the worker registers its schemas), not without it (the worker says the
+   certificate is not trusted and keeps retrying), and an unreadable CA file
+   refuses start-up.
 """
 import json
 import os
@@ -191,9 +195,44 @@ def start_up_checks():
         print("record_name strategy: subjects %s" % sorted(reg.subjects))
 
 
+def wait_subjects(reg, subjects, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline and not set(subjects) <= set(reg.subjects):
+        time.sleep(0.1)
+    return set(subjects) <= set(reg.subjects)
+
+
+def tls_checks():
+    with SchemaRegistry(base=1, user_info=AUTH, tls=True) as reg:
+        client = Client(reg.url, AUTH, ca_file=reg.ca_file)
+        for record in ("LeadCreated", "CallOutcome", "RepStatus"):
+            client.register(subject(record), schema_text(record))
+        settings = worker_settings(reg, True, free_port())
+        untrusted = Worker("127.0.0.1:1", namespace(), extra=settings, env=AUTH_ENV)
+        with untrusted:
+            deadline = time.time() + 20
+            while time.time() < deadline and "retrying" not in untrusted.log():
+                time.sleep(0.1)
+            log = untrusted.log()
+            check("certificate" in log and "retrying" in log and untrusted.proc.poll() is None,
+                  "https without the CA: %s" % log)
+        check(subject("LeadAssigned") not in reg.subjects, "registered over untrusted TLS")
+        trusted = Worker("127.0.0.1:1", namespace(),
+                         extra=dict(settings, **{"schemas.ssl_ca_location": reg.ca_file}),
+                         env=AUTH_ENV)
+        with trusted:
+            ok = wait_subjects(reg, [subject("LeadAssigned"), subject("RepTierChanged")])
+        check(ok, "https with schemas.ssl_ca_location: not registered\n%s" % trusted.log())
+        refused("unreadable CA file", reg,
+                dict(settings, **{"schemas.ssl_ca_location": "/nonexistent/ca.pem"}),
+                ["start-up failed", "CA file /nonexistent/ca.pem cannot be read"])
+    print("https registry: trusted with schemas.ssl_ca_location, refused without")
+
+
 def main():
     os.environ.update(AUTH_ENV)  # for `leadrouter produce` too
     start_up_checks()
+    tls_checks()
     routing_run("ids-from-101", 101,
                 ["CallOutcome", "LeadCreated", "RepStatus", "LeadAssigned", "RepTierChanged"],
                 auto_register=False)

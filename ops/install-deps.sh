@@ -9,7 +9,7 @@ PACKAGES=(
   librdkafka-dev libavro-dev libhiredis-dev libjansson-dev libyaml-dev
   libcurl4-openssl-dev
   redis-server redis-tools tzdata
-  kcat python3 python3-confluent-kafka python3-avro python3-redis
+  kcat openssl python3 python3-confluent-kafka python3-avro python3-redis
   docker-compose valgrind
 )
 

@@ -3,8 +3,13 @@
  * ways. Owns the schema-id cache: per id, the writer schema and how it is
  * read as this build's reader schema of the same record.
  *
- * Decoding a message: frame and size checks; writer schema by id (manifest,
- * then registry); record kind must be the topic's; lr_avro_scan() bounds the
+ * Schema ids have one authority: the Schema Registry when one is configured
+ * (the manifest's ids then mean nothing: a registry may give 101 to any
+ * schema), else the embedded manifest. The manifest still names this
+ * build's reader schema of each record.
+ *
+ * Decoding a message: frame and size checks; writer schema by id (registry
+ * or manifest); record kind must be the topic's; lr_avro_scan() bounds the
  * body before avro-c allocates anything; avro_value_read() into the reader
  * schema, through avro-c's resolved writer when the writer schema differs.
  * avro-c 1.11's resolver refuses a reader field the writer lacks, defaults
@@ -50,7 +55,8 @@ typedef struct codec_entry_s {
 } codec_entry_t;
 
 typedef struct codec_reader_s {
-        int32_t write_id;
+        int32_t write_id; /* 0: not settled with the registry yet */
+        const char *text; /* the embedded .avsc */
         avro_schema_t schema;
         json_t *json; /* the .avsc: defaults and logical types */
         avro_value_iface_t *cls;
@@ -295,7 +301,8 @@ static int entry_add(lr_codec_t *c, codec_entry_t *e) {
         return 0;
 }
 
-/* The entry for id: cached, from the manifest, or from the registry. Entries
+/* The entry for id: cached (the manifest's ids, or ids the registry gave
+ * before), else from the registry. Entries
  * are never changed or freed before the codec, so the pointer outlives the
  * lock. */
 static lr_codec_err_t entry_get(lr_codec_t *c, int32_t id,
@@ -386,7 +393,8 @@ static const char *presence_name_i(int i) {
         return lr_presence_name((lr_presence_t)i);
 }
 
-static int codec_load_manifest(lr_codec_t *c, char *errstr,
+/* The reader schemas, and (without a registry) the manifest's ids. */
+static int codec_load_manifest(lr_codec_t *c, int with_ids, char *errstr,
                                size_t errstr_size) {
         json_t *schemas, *writes, *file;
         const char *idstr, *text;
@@ -423,7 +431,8 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
                                  kname);
                         return -1;
                 }
-                rd->write_id = (int32_t)id;
+                rd->write_id = with_ids ? (int32_t)id : 0;
+                rd->text     = text;
                 rd->json     = json_loadb(text, len, 0, &jerr);
                 if (!rd->json ||
                     avro_schema_from_json_length(text, len, &rd->schema) ||
@@ -443,7 +452,7 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
                                errstr_size))
                 return -1;
 
-        /* Every id of the manifest, current and other versions. */
+        /* Every id of the manifest. */
         json_object_foreach(schemas, idstr, file) {
                 codec_entry_t *e;
                 char *end;
@@ -459,6 +468,8 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
                                  idstr);
                         return -1;
                 }
+                if (!with_ids)
+                        continue;
                 e = entry_new(c, (int32_t)id, text, len);
                 if (!e || entry_add(c, e)) {
                         entry_free(e);
@@ -474,22 +485,22 @@ static int codec_load_manifest(lr_codec_t *c, char *errstr,
         return 0;
 }
 
-lr_codec_t *lr_codec_new(const char *registry_url, char *errstr,
+lr_codec_t *lr_codec_new(const lr_codec_registry_t *registry, char *errstr,
                          size_t errstr_size) {
-        lr_codec_t *c = calloc(1, sizeof(*c));
+        lr_codec_t *c     = calloc(1, sizeof(*c));
+        int with_registry = registry && registry->url && *registry->url;
 
         if (!c) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         pthread_mutex_init(&c->lock, NULL);
-        if (codec_load_manifest(c, errstr, errstr_size)) {
+        if (codec_load_manifest(c, !with_registry, errstr, errstr_size)) {
                 lr_codec_free(c);
                 return NULL;
         }
-        if (registry_url && *registry_url &&
-            !(c->registry =
-                  lr_registry_new(registry_url, errstr, errstr_size))) {
+        if (with_registry &&
+            !(c->registry = lr_registry_new(registry, errstr, errstr_size))) {
                 lr_codec_free(c);
                 return NULL;
         }
@@ -518,10 +529,85 @@ void lr_codec_free(lr_codec_t *c) {
         free(c);
 }
 
+int lr_codec_has_registry(const lr_codec_t *c) {
+        return c->registry != NULL;
+}
+
 int32_t lr_codec_schema_id(const lr_codec_t *c, lr_event_kind_t kind) {
         if (!kind_valid(kind))
                 return -1;
         return c->reader[kind].write_id;
+}
+
+/* Adds an entry for id and schema text unless id has one; the entry's own
+ * error when the schema is not readable. Called with the lock held. */
+static lr_codec_err_t entry_learn(lr_codec_t *c, int32_t id, const char *text,
+                                  char *errstr, size_t errstr_size) {
+        codec_entry_t *e;
+        size_t i;
+
+        for (i = 0; i < c->entries_cnt; i++)
+                if (c->entries[i]->id == id) {
+                        snprintf(errstr, errstr_size,
+                                 "schema id %d is known already", (int)id);
+                        return LR_CODEC_ERR_SCHEMA_ID;
+                }
+        e = entry_new(c, id, text, strlen(text));
+        if (!e || entry_add(c, e)) {
+                entry_free(e);
+                snprintf(errstr, errstr_size, "out of memory");
+                return LR_CODEC_ERR_DECODE;
+        }
+        if (e->err) {
+                snprintf(errstr, errstr_size, "%s", e->errmsg);
+                return e->err;
+        }
+        return LR_CODEC_OK;
+}
+
+lr_codec_err_t lr_codec_resolve_writer(lr_codec_t *c, lr_event_kind_t kind,
+                                       const char *subject, int auto_register,
+                                       int32_t *id, char *errstr,
+                                       size_t errstr_size) {
+        codec_reader_t *rd;
+        lr_codec_err_t err;
+        char ignored[64];
+
+        if (!kind_valid(kind)) {
+                snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
+                return LR_CODEC_ERR_INVALID;
+        }
+        rd = &c->reader[kind];
+        if (!c->registry) {
+                *id = rd->write_id;
+                return LR_CODEC_OK;
+        }
+        pthread_mutex_lock(&c->lock);
+        err = lr_registry_schema_id(c->registry, subject, rd->text,
+                                    auto_register, id, errstr, errstr_size);
+        if (!err) {
+                rd->write_id = *id;
+                /* The registry just said what id is: its messages (ours)
+                 * decode without asking again. */
+                entry_learn(c, *id, rd->text, ignored, sizeof(ignored));
+        }
+        pthread_mutex_unlock(&c->lock);
+        return err;
+}
+
+lr_codec_err_t lr_codec_add_writer(lr_codec_t *c, int32_t id,
+                                   const char *schema, char *errstr,
+                                   size_t errstr_size) {
+        lr_codec_err_t err;
+
+        if (id <= 0 || !schema) {
+                snprintf(errstr, errstr_size, "bad schema id %d", (int)id);
+                return LR_CODEC_ERR_SCHEMA_ID;
+        }
+        pthread_mutex_lock(&c->lock);
+        err = entry_learn(c, id, schema, errstr, errstr_size);
+        pthread_mutex_unlock(&c->lock);
+        return err;
 }
 
 /*
@@ -936,6 +1022,26 @@ static void ex_string_map(ex_t *x, const char *name, lr_kv_t **out,
         }
 }
 
+/* An imported assignment in the attributes (event.h) is checked like the
+ * fields it stands for: a rep id, and a time in range. */
+static void ex_imported_assignment(ex_t *x, const lr_lead_created_t *l) {
+        const char *rep;
+        int64_t at;
+        char why[256];
+        int r = lr_lead_imported_assignment(l, &rep, &at, why, sizeof(why));
+
+        if (r < 0) {
+                ex_fail(x, LR_CODEC_ERR_INVALID, "%s", why);
+        } else if (r > 0) {
+                ex_check_id(x, "attributes." LR_ATTR_ASSIGNED_REP_ID, rep);
+                if (at < TIME_MIN_MS || at >= TIME_MAX_MS)
+                        ex_fail(x, LR_CODEC_ERR_INVALID,
+                                "attributes." LR_ATTR_ASSIGNED_AT
+                                " %lld out of range (epoch ms of 2000..2100)",
+                                (long long)at);
+        }
+}
+
 static void ex_lead_created(ex_t *x, lr_event_t *ev) {
         lr_lead_created_t *l = &ev->u.lead;
         int64_t v;
@@ -959,6 +1065,8 @@ static void ex_lead_created(ex_t *x, lr_event_t *ev) {
         l->has_contact_after = ex_time(x, "contact_after", &l->contact_after);
 
         ex_string_map(x, "attributes", &l->attributes, &l->attributes_cnt);
+        if (!x->err)
+                ex_imported_assignment(x, l);
 }
 
 static void ex_call_outcome(ex_t *x, lr_event_t *ev) {
@@ -1067,6 +1175,13 @@ static lr_codec_err_t frame_value(lr_codec_t *c, lr_event_kind_t kind,
 
         *buf = NULL;
         *len = 0;
+        if (id <= 0) {
+                snprintf(errstr, errstr_size,
+                         "no schema id to write %s with: the schema registry "
+                         "has not been asked for it",
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_ENCODE;
+        }
         if (avro_value_sizeof(value, &size) ||
             !(out = malloc(FRAME_HDR + size))) {
                 snprintf(errstr, errstr_size, "cannot size %s: %s",

@@ -14,6 +14,73 @@
 #include "http.h"
 #include "numparse.h"
 
+/* Every key leadrouter reads (SPEC §5) apart from the kafka.* keys that go
+ * to librdkafka and the policy keys below. A key must be in one of these
+ * tables to be accepted: they are the list that ops/leadrouter.yaml
+ * documents, and tests/unit/test_config_keys.c compares the two both ways. */
+static const char *const lr_config_key_names[] = {
+    "kafka.bootstrap.servers",
+    "kafka.group.id",
+    "topics.lead_created",
+    "topics.call_outcome",
+    "topics.rep_status",
+    "topics.lead_assigned",
+    "topics.rep_tier_changed",
+    "topics.dead_letter",
+    "redis.url",
+    "redis.namespace",
+    "redis.dedup_ttl_days",
+    "schemas.registry_url",
+    "schemas.auto_register",
+    "schemas.subject_name_strategy",
+    "schemas.basic_auth_user_info",
+    "schemas.ssl_ca_location",
+    "http.listen",
+    "worker.batch_size",
+    "worker.clock",
+    NULL};
+
+/* Policy keys, under "policy." and "tenants.<id>.". */
+static const char *const lr_policy_key_names[] = {"strategy",
+                                                  "weights.conversion",
+                                                  "weights.win_rate",
+                                                  "weights.deal_size",
+                                                  "weights.cycle_days",
+                                                  "weights.speed_to_lead",
+                                                  "window_days",
+                                                  "conversion_maturity_days",
+                                                  "shrinkage",
+                                                  "tiers",
+                                                  "ramp_min_leads",
+                                                  "promote_ratio",
+                                                  "demote_ratio",
+                                                  "evaluation",
+                                                  "max_open_leads",
+                                                  "max_leads_per_day",
+                                                  "lead_tier_scores",
+                                                  "max_wait_seconds",
+                                                  "sla_first_touch_seconds",
+                                                  "sla_max_attempts",
+                                                  "owner_first",
+                                                  "region_match",
+                                                  "tier_weights",
+                                                  NULL};
+
+const char *const *lr_config_keys(void) {
+        return lr_config_key_names;
+}
+
+const char *const *lr_config_policy_keys(void) {
+        return lr_policy_key_names;
+}
+
+static int lr_config_key_listed(const char *const *table, const char *key) {
+        for (; *table; table++)
+                if (!strcmp(*table, key))
+                        return 1;
+        return 0;
+}
+
 static const char *lr_topic_keys[LR_TOPIC_CNT] = {
     "topics.lead_created",  "topics.call_outcome",     "topics.rep_status",
     "topics.lead_assigned", "topics.rep_tier_changed", "topics.dead_letter"};
@@ -270,6 +337,8 @@ static int lr_parse_bool(const char *key, const char *v, int *out, char *errstr,
 static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
                            const char *v, char *errstr, size_t errstr_size) {
         int i;
+        if (!lr_config_key_listed(lr_policy_key_names, sub))
+                return 1;
         if (!strncmp(sub, "weights.", 8)) {
                 for (i = 0; i < LR_METRIC_CNT; i++)
                         if (!strcmp(sub + 8, lr_metric_name((lr_metric_t)i)))
@@ -369,7 +438,8 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
                 }
                 return 0;
         }
-        return 1;
+        snprintf(errstr, errstr_size, "%s: listed but not read (a bug)", key);
+        return -1;
 }
 
 static lr_tenant_policy_t *lr_config_tenant(lr_config_t *cfg, const char *id,
@@ -399,13 +469,17 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
         cfg->group_id          = "leadrouter";
         for (t = 0; t < LR_TOPIC_CNT; t++)
                 cfg->topics[t] = lr_topic_defaults[t];
-        cfg->redis_url              = "redis://127.0.0.1:6379/0";
-        cfg->redis_namespace        = "lr";
-        cfg->registry_url           = NULL;
-        cfg->http_listen            = "127.0.0.1:9464";
-        cfg->batch_size             = 1000;
-        cfg->clock_event            = 0;
-        cfg->dedup_ttl_days         = 30;
+        cfg->redis_url            = "redis://127.0.0.1:6379/0";
+        cfg->redis_namespace      = "lr";
+        cfg->registry_url         = NULL;
+        cfg->registry_user_info   = NULL;
+        cfg->registry_ca_location = NULL;
+        cfg->auto_register        = 0;
+        cfg->subject_strategy     = LR_SUBJECT_TOPIC_NAME;
+        cfg->http_listen          = "127.0.0.1:9464";
+        cfg->batch_size           = 1000;
+        cfg->clock_event          = 0;
+        cfg->dedup_ttl_days       = 30;
         cfg->lead_retention_days    = 90;
         cfg->ranking_retention_days = 730;
         lr_policy_defaults(&cfg->policy);
@@ -454,6 +528,12 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         }
                         continue;
                 }
+                if (!lr_config_key_listed(lr_config_key_names, k)) {
+                        if (!strncmp(k, "kafka.", 6) && k[6])
+                                continue; /* to librdkafka, which checks it */
+                        snprintf(errstr, errstr_size, "%s: unknown key", k);
+                        return -1;
+                }
                 if (!strcmp(k, "kafka.bootstrap.servers")) {
                         cfg->bootstrap_servers = v;
                         continue;
@@ -462,8 +542,6 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         cfg->group_id = v;
                         continue;
                 }
-                if (!strncmp(k, "kafka.", 6) && k[6])
-                        continue; /* passed to librdkafka, which checks it */
                 for (t = 0; t < LR_TOPIC_CNT; t++)
                         if (!strcmp(k, lr_topic_keys[t]))
                                 break;
@@ -506,6 +584,34 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                                 return -1;
                 } else if (!strcmp(k, "schemas.registry_url")) {
                         cfg->registry_url = *v ? v : NULL;
+                } else if (!strcmp(k, "schemas.auto_register")) {
+                        if (lr_parse_bool(k, v, &cfg->auto_register, errstr,
+                                          errstr_size))
+                                return -1;
+                } else if (!strcmp(k, "schemas.subject_name_strategy")) {
+                        if (!strcmp(v, "topic_name"))
+                                cfg->subject_strategy = LR_SUBJECT_TOPIC_NAME;
+                        else if (!strcmp(v, "record_name"))
+                                cfg->subject_strategy = LR_SUBJECT_RECORD_NAME;
+                        else if (!strcmp(v, "topic_record_name"))
+                                cfg->subject_strategy =
+                                    LR_SUBJECT_TOPIC_RECORD_NAME;
+                        else {
+                                snprintf(errstr, errstr_size,
+                                         "%s: \"%s\" must be topic_name, "
+                                         "record_name or topic_record_name",
+                                         k, v);
+                                return -1;
+                        }
+                } else if (!strcmp(k, "schemas.basic_auth_user_info")) {
+                        if (*v && !strchr(v, ':')) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: must be user:password", k);
+                                return -1;
+                        }
+                        cfg->registry_user_info = *v ? v : NULL;
+                } else if (!strcmp(k, "schemas.ssl_ca_location")) {
+                        cfg->registry_ca_location = *v ? v : NULL;
                 } else if (!strcmp(k, "http.listen")) {
                         char host[256];
                         int port;
@@ -533,7 +639,8 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                                                errstr_size))
                                 return -1;
                 } else {
-                        snprintf(errstr, errstr_size, "%s: unknown key", k);
+                        snprintf(errstr, errstr_size,
+                                 "%s: listed but not read (a bug)", k);
                         return -1;
                 }
         }

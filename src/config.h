@@ -22,6 +22,14 @@ typedef enum lr_topic_e {
         LR_TOPIC_CNT
 } lr_topic_t;
 
+/* How the registry subject of a topic's records is named (Confluent's
+ * subject name strategies). */
+typedef enum lr_subject_strategy_e {
+        LR_SUBJECT_TOPIC_NAME = 0,    /* "<topic>-value" (the default) */
+        LR_SUBJECT_RECORD_NAME,       /* "io.leadrouter.<Record>" */
+        LR_SUBJECT_TOPIC_RECORD_NAME, /* "<topic>-io.leadrouter.<Record>" */
+} lr_subject_strategy_t;
+
 typedef struct lr_config_kv_s {
         char *key;
         char *value;
@@ -43,8 +51,12 @@ typedef struct lr_config_s {
         const char *topics[LR_TOPIC_CNT];
         const char *redis_url;
         const char *redis_namespace;
-        const char *registry_url; /* NULL = local manifest only */
-        const char *http_listen;  /* "" = off */
+        const char *registry_url;         /* NULL = local manifest only */
+        const char *registry_user_info;   /* schemas.basic_auth_user_info */
+        const char *registry_ca_location; /* schemas.ssl_ca_location */
+        int auto_register; /* register output schemas at start-up */
+        lr_subject_strategy_t subject_strategy;
+        const char *http_listen; /* "" = off */
         int batch_size;
         int clock_event;    /* worker.clock: wall (0, default) | event (1): what
                              * drives timers, see worker.c */
@@ -82,5 +94,12 @@ const char *lr_config_get(const lr_config_t *cfg, const char *key);
 
 /* The topic kind of a topic name, or -1. */
 int lr_config_topic_kind(const lr_config_t *cfg, const char *topic);
+
+/* Every key read (NULL-terminated), apart from the kafka.* keys passed to
+ * librdkafka and the policy keys; and the policy keys, each read under
+ * "policy." (the defaults) and "tenants.<id>." (a tenant's overrides).
+ * ops/leadrouter.yaml documents each one. */
+const char *const *lr_config_keys(void);
+const char *const *lr_config_policy_keys(void);
 
 #endif

@@ -4,6 +4,8 @@
  * tables here are in schema order: the codec maps Avro enum ordinals onto
  * lr_outcome_t / lr_presence_t by index, so they must stay so.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,46 @@ int64_t lr_event_time(const lr_event_t *ev) {
         default:
                 return 0;
         }
+}
+
+static const char *lead_attribute(const lr_lead_created_t *l, const char *key) {
+        size_t i;
+        for (i = 0; i < l->attributes_cnt; i++)
+                if (l->attributes[i].key && !strcmp(l->attributes[i].key, key))
+                        return l->attributes[i].value;
+        return NULL;
+}
+
+int lr_lead_imported_assignment(const lr_lead_created_t *l, const char **rep_id,
+                                int64_t *assigned_at, char *errstr,
+                                size_t errstr_size) {
+        const char *rep = lead_attribute(l, LR_ATTR_ASSIGNED_REP_ID);
+        const char *at  = lead_attribute(l, LR_ATTR_ASSIGNED_AT);
+        char *end;
+        long long v;
+
+        if (!rep && !at)
+                return 0;
+        if (!rep || !at) {
+                snprintf(errstr, errstr_size,
+                         "attributes.%s without attributes.%s: an imported "
+                         "assignment needs both",
+                         rep ? LR_ATTR_ASSIGNED_REP_ID : LR_ATTR_ASSIGNED_AT,
+                         rep ? LR_ATTR_ASSIGNED_AT : LR_ATTR_ASSIGNED_REP_ID);
+                return -1;
+        }
+        errno = 0;
+        v     = strtoll(at, &end, 10);
+        if (errno || end == at || *end || (*at < '0' || *at > '9')) {
+                snprintf(errstr, errstr_size,
+                         "attributes.%s \"%.40s\" is not epoch milliseconds "
+                         "(a decimal integer)",
+                         LR_ATTR_ASSIGNED_AT, at);
+                return -1;
+        }
+        *rep_id      = rep;
+        *assigned_at = (int64_t)v;
+        return 1;
 }
 
 void lr_event_clear(lr_event_t *ev) {

@@ -1,7 +1,9 @@
 /*
  * main.c - the `leadrouter` command line: one subcommand per tool, each
  * implemented in its own file; this file only dispatches and owns the
- * options shared by the subcommands that read the config (run, scorecard).
+ * options shared by the subcommands that read the config (run, scorecard,
+ * simulate, --version), with their usage: every subcommand answers --help
+ * on stdout with status 0.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "snapshot.h"
 #include "store.h"
 #include "timeutil.h"
+#include "version.h"
 #include "worker.h"
 
 static volatile sig_atomic_t lr_stop;
@@ -42,6 +45,8 @@ static void lr_usage(FILE *fp) {
         fprintf(
             fp,
             "usage: leadrouter <command> [options]\n"
+            "       leadrouter --version [--config FILE] [--set "
+            "key=value]...\n"
             "\n"
             "  run --config FILE [--set key=value]...   the worker\n"
             "  dev-broker [--brokers N] [--partitions P] a Kafka-protocol "
@@ -60,10 +65,115 @@ static void lr_usage(FILE *fp) {
             "strategies compared on a\n"
             "            generated org, routed by the real routing "
             "(in memory)\n"
-            "  state export --tenant T | state import [--replace]   a "
-            "tenant's stored state\n"
-            "            as one JSON file [--config FILE] [--set "
-            "key=value]...\n");
+            "  state export --tenant T | state import [--tenant T] "
+            "[--replace]\n"
+            "            [--config FILE] [--set key=value]...   a "
+            "tenant's stored state as one file\n"
+            "\n"
+            "`leadrouter <command> --help` explains a command; "
+            "ops/leadrouter.yaml documents\n"
+            "every configuration key.\n");
+}
+
+#define LR_CONFIG_OPTIONS                                                      \
+        "  --config FILE      the YAML configuration (ops/leadrouter.yaml "    \
+        "documents\n"                                                          \
+        "                     every key)\n"                                    \
+        "  --set key=value    overrides a key of the file (repeatable); "      \
+        "${VAR} in a\n"                                                        \
+        "                     value reads the environment\n"
+
+static const char lr_run_usage[] =
+    "usage: leadrouter run --config FILE [--set key=value]...\n"
+    "  The worker: consumes lead-created, call-outcome and rep-status, keeps "
+    "each\n"
+    "  rep's metrics and availability in Redis, and publishes a "
+    "lead-assigned event\n"
+    "  for every routing decision (and rep-tier-changed, dead letters). "
+    "Runs until\n"
+    "  SIGINT/SIGTERM. GET /metrics and /healthz on "
+    "http.listen.\n" LR_CONFIG_OPTIONS;
+
+static const char lr_scorecard_usage[] =
+    "usage: leadrouter scorecard --tenant T [--as-of YYYY-MM-DD]\n"
+    "                            [--format table|json|csv|html] [--config "
+    "FILE]\n"
+    "                            [--set key=value]...\n"
+    "  Every rep of tenant T with its rank, tier, composite, status, open "
+    "leads,\n"
+    "  the five metrics (raw value and normalised score) and what it takes "
+    "to\n"
+    "  reach the next tier, over the trailing window before --as-of "
+    "(default\n"
+    "  today, UTC), read from the worker's Redis (redis.url, "
+    "redis.namespace).\n"
+    "  --tenant T         the tenant (required)\n"
+    "  --as-of DATE       the day the scorecard is for\n"
+    "  --format F         table (default), json, csv or "
+    "html\n" LR_CONFIG_OPTIONS;
+
+static const char lr_simulate_usage[] =
+    "usage: leadrouter simulate [--strategies LIST] [--reps N] [--days D] "
+    "[--seed S]\n"
+    "                           [--start DATE] [--tenant T] [--format "
+    "table|json]\n"
+    "                           [--keep] [--config FILE] [--set "
+    "key=value]...\n"
+    "  A closed loop: a generated org's leads are routed by the real "
+    "routing\n"
+    "  (the worker's core, in memory), and each "
+    "outcome is\n"
+    "  drawn from the hidden skill of the rep who got the lead, so that "
+    "strategies\n"
+    "  can be compared on the same org.\n"
+    "  --strategies LIST  comma-separated: ranked, round_robin, "
+    "weighted_round_robin,\n"
+    "                     least_loaded, territory (default "
+    "ranked,round_robin)\n"
+    "  --reps N           reps (default 40)\n"
+    "  --days D           days with leads (default 180)\n"
+    "  --seed S           seed (default 1)\n"
+    "  --start DATE       first day (YYYY-MM-DD)\n"
+    "  --tenant T         tenant id (its tenants.<id>.* policy applies; "
+    "default sim)\n"
+    "  --format F         table (default) or json\n"
+    "  --keep             go through Redis (redis.url): the state is "
+    "written and\n"
+    "                     loaded back every simulated day, and left in\n"
+    "                     <redis.namespace>-sim-<strategy>-<seed> for the "
+    "scorecard\n" LR_CONFIG_OPTIONS;
+
+static const char lr_state_usage[] =
+    "usage: leadrouter state export --tenant T [--file F]\n"
+    "       leadrouter state import [--tenant T] [--replace] [--file F]\n"
+    "       (both with [--config FILE] [--set key=value]...)\n"
+    "  A tenant's stored state (redis.url, redis.namespace) as one "
+    "versioned JSON\n"
+    "  file: every key as stored, and a summary (reps, waiting leads, "
+    "outbox,\n"
+    "  ranking day). Import writes it into another namespace or Redis; a\n"
+    "  tenant that has state there already is refused unless --replace.\n"
+    "  --tenant T         export: the tenant; import: the id to import as\n"
+    "                     (default: the one exported)\n"
+    "  --file F           the file (default stdout / stdin)\n"
+    "  --replace          import over an existing state\n" LR_CONFIG_OPTIONS;
+
+static const char lr_version_usage[] =
+    "usage: leadrouter --version [--config FILE] [--set key=value]...\n"
+    "  Prints the leadrouter version, the versions of librdkafka, avro-c, "
+    "hiredis\n"
+    "  and libcurl, and the version of the Redis server at redis.url "
+    "(default\n"
+    "  redis://127.0.0.1:6379/0; \"unreachable\" when it does not "
+    "answer).\n" LR_CONFIG_OPTIONS;
+
+/* Whether argv[1..] asks for help. */
+static int lr_wants_help(int argc, char **argv) {
+        int i;
+        for (i = 1; i < argc; i++)
+                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+                        return 1;
+        return 0;
 }
 
 /* Parses --config/--set (any order) into a finalized config; other
@@ -112,11 +222,15 @@ fail:
 }
 
 static int lr_cmd_run(int argc, char **argv) {
-        lr_config_t *cfg = lr_config_from_args(argc, argv, 1, NULL, NULL);
+        lr_config_t *cfg;
         rd_kafka_conf_t *conf;
         char errstr[512];
         int rc, role;
-        if (!cfg)
+        if (lr_wants_help(argc, argv)) {
+                fputs(lr_run_usage, stdout);
+                return 0;
+        }
+        if (!(cfg = lr_config_from_args(argc, argv, 1, NULL, NULL)))
                 return 2;
         /* librdkafka checks the kafka.* keys: do it before connecting. */
         for (role = LR_KAFKA_CONSUMER; role <= LR_KAFKA_PRODUCER; role++) {
@@ -158,8 +272,7 @@ static int lr_scorecard_opt(int argc, char **argv, int i, void *opaque) {
 
 static int lr_cmd_scorecard(int argc, char **argv) {
         lr_scorecard_args_t a = {NULL, NULL, "table"};
-        lr_config_t *cfg =
-            lr_config_from_args(argc, argv, 0, lr_scorecard_opt, &a);
+        lr_config_t *cfg;
         lr_store_t *st = NULL;
         lr_snapshot_t snap;
         const lr_policy_t *p;
@@ -169,7 +282,11 @@ static int lr_cmd_scorecard(int argc, char **argv) {
         int rc = 1;
 
         memset(&snap, 0, sizeof(snap));
-        if (!cfg)
+        if (lr_wants_help(argc, argv)) {
+                fputs(lr_scorecard_usage, stdout);
+                return 0;
+        }
+        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_scorecard_opt, &a)))
                 return 2;
         if (!a.tenant) {
                 fprintf(stderr, "leadrouter scorecard: --tenant is required\n");
@@ -215,6 +332,10 @@ static int lr_cmd_simulate(int argc, char **argv) {
         int rc;
 
         memset(&a, 0, sizeof(a));
+        if (lr_wants_help(argc, argv)) {
+                fputs(lr_simulate_usage, stdout);
+                return 0;
+        }
         if (!(cfg = lr_config_from_args(argc, argv, 0, lr_sim_args_opt, &a)))
                 return 2;
         rc = lr_simulate_main(cfg, &a);
@@ -228,11 +349,29 @@ static int lr_cmd_state(int argc, char **argv) {
         int rc;
 
         memset(&a, 0, sizeof(a));
+        if (lr_wants_help(argc, argv)) {
+                fputs(lr_state_usage, stdout);
+                return 0;
+        }
         if (!(cfg = lr_config_from_args(argc, argv, 0, lr_state_args_opt, &a)))
                 return 2;
         rc = lr_state_main(cfg, &a);
         lr_config_free(cfg);
         return rc;
+}
+
+static int lr_cmd_version(int argc, char **argv) {
+        lr_config_t *cfg;
+
+        if (lr_wants_help(argc, argv)) {
+                fputs(lr_version_usage, stdout);
+                return 0;
+        }
+        if (!(cfg = lr_config_from_args(argc, argv, 0, NULL, NULL)))
+                return 2;
+        lr_version_print(stdout, cfg);
+        lr_config_free(cfg);
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -245,6 +384,9 @@ int main(int argc, char **argv) {
         cmd = argv[1];
         argc--;
         argv++;
+        if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") ||
+            !strcmp(cmd, "version"))
+                return lr_cmd_version(argc, argv);
         if (!strcmp(cmd, "run"))
                 return lr_cmd_run(argc, argv);
         if (!strcmp(cmd, "scorecard"))

@@ -330,17 +330,20 @@ int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
                             char *errstr, size_t errstr_size) {
         redisReply *r;
         const char *v;
+
         if (!st->rc && store_open(st, errstr, errstr_size))
                 return -1;
         if (!(r = store_cmdv(st, errstr, errstr_size, 2, "INFO", "server")))
                 return -1;
         v = r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:")
                                           : NULL;
-        if (v)
-                snprintf(buf, size, "redis-server %.*s",
-                         (int)strcspn(v + 14, "\r\n"), v + 14);
-        else
-                snprintf(buf, size, "redis-server (version unknown)");
+        if (!v) {
+                snprintf(errstr, errstr_size, "no redis_version in INFO");
+                freeReplyObject(r);
+                return -1;
+        }
+        v += strlen("redis_version:");
+        snprintf(buf, size, "%.*s", (int)strcspn(v, "\r\n"), v);
         freeReplyObject(r);
         return 0;
 }

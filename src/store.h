@@ -49,7 +49,8 @@ void lr_store_set_timeouts(lr_store_t *st, int connect_ms, int command_ms);
  * is loaded. 0 or -1 with errstr. Cheap when already connected. */
 int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size);
 
-/* "redis-server x.y.z" of the server, into buf. 0 or -1 with errstr. */
+/* The version of the Redis server (INFO server), connecting if needed but
+ * loading nothing: for `leadrouter --version`. 0 or -1 with errstr. */
 int lr_store_server_version(lr_store_t *st, char *buf, size_t size,
                             char *errstr, size_t errstr_size);
 

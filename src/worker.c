@@ -57,6 +57,7 @@
 #include "log.h"
 #include "persist.h"
 #include "route.h"
+#include "schema_ids.h"
 #include "store.h"
 #include "timeutil.h"
 #include "worker.h"
@@ -1183,7 +1184,8 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
                 bootstrap = lr_dev_broker_bootstraps(w->broker);
                 lr_info("worker", "embedded dev broker at %s", bootstrap);
         }
-        if (!(w->codec = lr_codec_new(cfg->registry_url, errstr, errstr_size)))
+        if (!(w->codec = lr_schema_ids_codec_new(cfg, errstr, errstr_size)) ||
+            lr_schema_ids_outputs(w->codec, cfg, w->stop, errstr, errstr_size))
                 return -1;
         if (!(w->store = lr_store_new(cfg->redis_url, cfg->redis_namespace,
                                       errstr, errstr_size)))

@@ -3,9 +3,10 @@
  *
  * Frame: byte 0 = magic 0, bytes 1-4 = schema id (big-endian), Avro body.
  * Reader schemas are this build's schemas/ (embedded at build time).
- * Writer schemas are found by id: first the local manifest
- * (schemas/manifest.json, which also lists older/newer versions), then the
- * Schema Registry when one is configured. A writer one version ahead or
+ * Schema ids have one authority: with a Schema Registry configured, the
+ * registry alone (a writer schema is fetched by id, an output is written
+ * with the id the registry gives its schema under a subject); without one,
+ * the local manifest (schemas/manifest.json). A writer one version ahead or
  * behind is resolved against the reader schema, with reader defaults filled
  * for fields the writer lacks.
  */
@@ -34,13 +35,47 @@ typedef enum lr_codec_err_e {
         LR_CODEC_ERR_ENCODE    = -7,
 } lr_codec_err_t;
 
-/* registry_url may be NULL. Returns NULL and fills errstr on failure. */
-lr_codec_t *lr_codec_new(const char *registry_url, char *errstr,
+/* A Confluent-compatible Schema Registry (config keys schemas.*). */
+typedef struct lr_codec_registry_s {
+        const char *url;                  /* NULL or "": no registry */
+        const char *basic_auth_user_info; /* "user:password", or NULL */
+        const char *ssl_ca_location;      /* CA file for https://, or NULL */
+} lr_codec_registry_t;
+
+/* registry may be NULL (or have no url): ids from the manifest. Returns
+ * NULL and fills errstr on failure. */
+lr_codec_t *lr_codec_new(const lr_codec_registry_t *registry, char *errstr,
                          size_t errstr_size);
 void lr_codec_free(lr_codec_t *codec);
 
-/* Schema id this build writes for a record kind (from the manifest). */
+/* Whether the codec's ids come from a Schema Registry. */
+int lr_codec_has_registry(const lr_codec_t *codec);
+
+/* Schema id this process writes for a record kind: the manifest's, or with
+ * a registry the one lr_codec_resolve_writer() got (0 until then: encoding
+ * that kind fails rather than write an id the registry did not give). */
 int32_t lr_codec_schema_id(const lr_codec_t *codec, lr_event_kind_t kind);
+
+/* Settles the schema id written for kind. With a registry: the id of this
+ * build's schema of kind under subject, registered when auto_register,
+ * else looked up; LR_CODEC_ERR_SCHEMA_ID when the subject lacks it,
+ * LR_CODEC_ERR_INVALID when the registry refuses otherwise (errstr names
+ * the subject and quotes the registry), LR_CODEC_ERR_REGISTRY when it
+ * cannot be reached (retriable). Without one: the manifest's id (subject is
+ * not used). *id receives the id. */
+lr_codec_err_t lr_codec_resolve_writer(lr_codec_t *codec, lr_event_kind_t kind,
+                                       const char *subject, int auto_register,
+                                       int32_t *id, char *errstr,
+                                       size_t errstr_size);
+
+/* Makes schema id known as the writer schema `schema` (Avro JSON text), as
+ * if the manifest or the registry had it: for writer schemas known from
+ * elsewhere (tests of schema evolution). LR_CODEC_ERR_SCHEMA_ID when id is
+ * known already, LR_CODEC_ERR_INVALID when the schema is not a readable
+ * leadrouter record. */
+lr_codec_err_t lr_codec_add_writer(lr_codec_t *codec, int32_t id,
+                                   const char *schema, char *errstr,
+                                   size_t errstr_size);
 
 /* Decodes one framed message expected to be of input record `kind`
  * (LR_EV_LEAD_CREATED, LR_EV_CALL_OUTCOME or LR_EV_REP_STATUS) into *ev

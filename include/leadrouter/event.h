@@ -65,6 +65,23 @@ typedef struct lr_lead_created_s {
         size_t attributes_cnt;
 } lr_lead_created_t;
 
+/* An imported assignment (history from a CRM, as `generate` writes it): a
+ * LeadCreated whose attributes say which rep the lead was given to and
+ * when. The router attributes the lead to that rep from assigned_at, makes
+ * no routing decision and publishes nothing; the rep's first call on it
+ * then yields a speed-to-lead sample, and its cohort is the assigned day
+ * (README, "Importing a history"). */
+#define LR_ATTR_ASSIGNED_REP_ID "assigned_rep_id"
+#define LR_ATTR_ASSIGNED_AT "assigned_at" /* epoch ms, decimal string */
+
+/* The imported assignment of a lead: 0 when it has none, 1 with *rep_id
+ * (the event's string) and *assigned_at filled, -1 with errstr when the
+ * attributes hold one of the two without the other, or assigned_at is not
+ * a decimal integer. */
+int lr_lead_imported_assignment(const lr_lead_created_t *l, const char **rep_id,
+                                int64_t *assigned_at, char *errstr,
+                                size_t errstr_size);
+
 typedef struct lr_call_outcome_s {
         char *rep_id;
         int64_t occurred_at;

@@ -314,13 +314,44 @@ void lr_route_fire_due(lr_tenant_t *t, int64_t upto) {
 
 static int lr_check_lead(const lr_tenant_t *t, const lr_event_t *ev,
                          int lead_tier, char *errstr, size_t size) {
+        const char *rep;
+        int64_t at;
         if (lead_tier < 1 || lead_tier > t->p->tiers) {
                 snprintf(errstr, size, "lead tier %d out of range 1..%d",
                          lead_tier, t->p->tiers);
                 return -1;
         }
-        (void)ev;
-        return 0;
+        return lr_lead_imported_assignment(&ev->u.lead, &rep, &at, errstr,
+                                           size) < 0
+                   ? -1
+                   : 0;
+}
+
+/* An imported assignment (event.h): the lead is attributed to the rep at
+ * assigned_at, as the first outcome of a rep on a lead it was never given
+ * attributes it, except that the assignment time is known: its first call
+ * yields a speed-to-lead sample, its cohort is the assigned day, the cycle
+ * runs from then. No decision, nothing published, no SLA timer, no drain
+ * (capacity only shrinks). */
+static void lr_import_assignment(lr_tenant_t *t, lr_lead_t *l,
+                                 const char *rep_id, int64_t at) {
+        lr_rep_t *r = lr_rep_ensure(t, rep_id);
+        l->rep      = r;
+        l->has_at   = 1;
+        l->at       = at;
+        l->has_t0   = 1;
+        l->t0       = at;
+        l->day      = lr_day_of(at);
+        l->cls      = l->tier;
+        l->conv     = 0;
+        l->touched  = 0;
+        l->state    = LR_LEAD_ATTRIBUTED;
+        lr_rep_bucket(t, r, l->day)->n[l->tier]++;
+        if (l->acct)
+                lr_account_set(t, l->acct, r->id);
+        r->open++;
+        r->handled++;
+        lr_rep_dirty(t, r);
 }
 
 static void lr_apply_lead(lr_tenant_t *t, const lr_event_t *ev, int lead_tier,
@@ -354,6 +385,16 @@ static void lr_apply_lead(lr_tenant_t *t, const lr_event_t *ev, int lead_tier,
                                                     : NULL;
         l->region = lc->region && *lc->region ? lr_xstrdup(lc->region) : NULL;
         lr_lead_dirty(t, l);
+        {
+                const char *rep;
+                int64_t at;
+                char err[8];
+                if (lr_lead_imported_assignment(lc, &rep, &at, err,
+                                                sizeof(err)) == 1) {
+                        lr_import_assignment(t, l, rep, at);
+                        return;
+                }
+        }
         if (lc->has_contact_after && lc->contact_after > t->t) {
                 /* not before contact_after: held until its timer fires */
                 l->state = LR_LEAD_HELD;

@@ -698,6 +698,34 @@ size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng) {
         return n < 0 ? 0 : (size_t)n;
 }
 
+/* The LeadCreated of a history lead: the lead as it came in, and the
+ * assignment the history made (attributes assigned_rep_id, assigned_at),
+ * as a CRM import carries it. */
+static void lr_gen_push_imported_lead(const lr_gen_t *gen, lr_gen_events_t *evs,
+                                      const char *date, size_t i,
+                                      const char *lead_id,
+                                      const lr_gen_lead_t *lead, size_t rep,
+                                      int64_t at) {
+        lr_event_t *ev        = lr_gen_push(gen, evs, LR_EV_LEAD_CREATED);
+        lr_lead_created_t *lc = &ev->u.lead;
+
+        ev->event_id =
+            lr_gen_sprintf("%s-lc-%s-%04zu", gen->tenant, date, i + 1);
+        ev->lead_id           = lr_gen_strdup(lead_id);
+        lc->created_at        = at;
+        lc->score             = lead->score;
+        lc->tier              = lead->tier;
+        lc->region            = lr_gen_strdup(lead->region);
+        lc->timezone          = lr_gen_strdup(lead->timezone);
+        lc->source            = lr_gen_strdup(lead->source);
+        lc->attributes        = lr_gen_oom(calloc(2, sizeof(*lc->attributes)));
+        lc->attributes_cnt    = 2;
+        lc->attributes[0].key = lr_gen_strdup(LR_ATTR_ASSIGNED_REP_ID);
+        lc->attributes[0].value = lr_gen_strdup(gen->reps[rep].rep_id);
+        lc->attributes[1].key   = lr_gen_strdup(LR_ATTR_ASSIGNED_AT);
+        lc->attributes[1].value = lr_gen_sprintf("%lld", (long long)at);
+}
+
 void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
         int32_t end    = gen->opts.end_day, day;
         int64_t before = (int64_t)end * LR_MS_PER_DAY;
@@ -726,6 +754,9 @@ void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs) {
                         lr_gen_draw_outcomes(gen, rep, lead.score, &rng, &traj);
                         snprintf(lead_id, sizeof(lead_id), "%s-L%s-%04zu",
                                  gen->tenant, date, i + 1);
+                        /* Assigned on arrival, before its first call. */
+                        lr_gen_push_imported_lead(gen, evs, date, i, lead_id,
+                                                  &lead, rep, times[i]);
                         lr_gen_push_outcomes(gen, evs, rep, lead_id, times[i],
                                              &traj, before);
                 }
@@ -975,11 +1006,15 @@ static void lr_gen_usage(FILE *fp) {
                 "  Writes a synthetic org as JSON lines {\"topic\": ..., "
                 "\"event\": {...}}\n"
                 "  in event-time order: a RepStatus per rep, then the "
-                "CallOutcome history\n"
-                "  of the D days before --end (leads routed round robin), "
-                "then with\n"
-                "  --fresh-day N, N LeadCreated events and presence changes "
-                "on the --end day.\n"
+                "history of the D days\n"
+                "  before --end: per lead a LeadCreated carrying the "
+                "assignment the history\n"
+                "  made (round robin; attributes assigned_rep_id and "
+                "assigned_at, an imported\n"
+                "  assignment) and its CallOutcome events; then with "
+                "--fresh-day N, N plain\n"
+                "  LeadCreated events (to be routed) and presence changes on "
+                "the --end day.\n"
                 "  --reps N           reps (default 20)\n"
                 "  --days D           history days (default 90)\n"
                 "  --seed S           seed (default 1); same arguments, same "

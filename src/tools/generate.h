@@ -153,9 +153,10 @@ size_t lr_gen_day_leads(const lr_gen_t *gen, lr_gen_rng_t *rng);
 void lr_gen_push_leads(const lr_gen_t *gen, lr_gen_events_t *evs, int32_t day,
                        size_t n, lr_gen_rng_t *rng);
 
-/* Appends the history: the outcomes of the leads of each working day of
- * [end_day - days, end_day), attributed by round robin, none at or after
- * end_day. */
+/* Appends the history of each working day of [end_day - days, end_day):
+ * per lead, assigned by round robin on arrival, a LeadCreated carrying that
+ * assignment (an imported assignment: attributes assigned_rep_id and
+ * assigned_at, see event.h), then its outcomes, none at or after end_day. */
 void lr_gen_push_history(const lr_gen_t *gen, lr_gen_events_t *evs);
 
 /* Appends the fresh day: opts.fresh_leads LeadCreated events between 08:00

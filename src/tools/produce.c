@@ -2,10 +2,12 @@
  * produce.c - `leadrouter produce`, see produce.h.
  *
  * The librdkafka settings come from kafka.c (the worker's producer defaults,
- * -X props on top), the default topic names and their kinds from config.c,
- * the encoding from the codec: this file only reads lines and accounts for
- * each one. A line fails on its own (bad JSON, invalid event, delivery
- * error) and is named on stderr by number; the others still go out.
+ * -X props on top), the topic names and their kinds from config.c (with
+ * --config, the worker's own file), the encoding from the codec and the
+ * schema ids from schema_ids.c (the Schema Registry's when one is
+ * configured, as the worker reads them): this file only reads lines and
+ * accounts for each one. A line fails on its own (bad JSON, invalid event,
+ * delivery error) and is named on stderr by number; the others still go out.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +24,7 @@
 #include "leadrouter/codec.h"
 #include "log.h"
 #include "produce.h"
+#include "schema_ids.h"
 
 #define LR_PRODUCE_DEFAULT_BROKERS "127.0.0.1:9092"
 
@@ -31,6 +34,9 @@ typedef struct lr_produce_s {
         lr_config_t *cfg;  /* topic names, kafka.* properties */
         const char *topic; /* --topic, or NULL */
         int kind;          /* --kind, or -1 */
+        /* Per input kind: 0 = schema id not settled yet, 1 = settled,
+         * -1 = the registry refused (said once; its lines fail). */
+        int id_state[LR_EV__CNT];
         size_t produced, failed, skipped;
 } lr_produce_t;
 
@@ -69,6 +75,29 @@ static int lr_produce_kind(lr_produce_t *p, const char *topic, char *errstr,
                  "LeadCreated|CallOutcome|RepStatus",
                  topic);
         return -1;
+}
+
+/* Settles the schema id of kind at its first line (with a registry: under
+ * the subject of that line's topic). -1 with errstr when it cannot be. */
+static int lr_produce_schema_id(lr_produce_t *p, const char *topic, int kind,
+                                char *errstr, size_t errstr_size) {
+        int32_t id;
+
+        if (p->id_state[kind] == 1)
+                return 0;
+        if (p->id_state[kind] == -1) {
+                snprintf(errstr, errstr_size, "no schema id for %s",
+                         lr_event_kind_name((lr_event_kind_t)kind));
+                return -1;
+        }
+        if (lr_schema_ids_resolve(p->codec, p->cfg, topic,
+                                  (lr_event_kind_t)kind, &id, errstr,
+                                  errstr_size) != LR_CODEC_OK) {
+                p->id_state[kind] = -1;
+                return -1;
+        }
+        p->id_state[kind] = 1;
+        return 0;
 }
 
 /* Hands one message to librdkafka, waiting while its queue is full. */
@@ -145,7 +174,8 @@ static int lr_produce_line(lr_produce_t *p, long lineno, const char *line,
                 }
         }
         kind = lr_produce_kind(p, topic, errstr, errstr_size);
-        if (kind < 0)
+        if (kind < 0 ||
+            lr_produce_schema_id(p, topic, kind, errstr, errstr_size) == -1)
                 goto done;
         if (lr_codec_encode_json(p->codec, (lr_event_kind_t)kind,
                                  json ? json : line, &buf, &len, &tenant,
@@ -173,30 +203,40 @@ static int lr_produce_blank(const char *s) {
 }
 
 static void lr_produce_usage(FILE *fp) {
-        fprintf(fp,
-                "usage: leadrouter produce [--topic T] [--brokers B] "
-                "[--kind K] [--registry URL]\n"
-                "                          [-X prop=val]...\n"
-                "  Reads events as JSON lines on stdin, encodes them as Avro "
-                "(Confluent\n"
-                "  framing, key = tenant_id) and produces them. A line is an "
-                "event object,\n"
-                "  sent to --topic, or an envelope {\"topic\": ..., "
-                "\"event\": {...}} as\n"
-                "  `leadrouter generate` writes; with --topic, only the "
-                "envelopes of\n"
-                "  that topic are sent.\n"
-                "  --topic T       topic (its kind follows from the name "
-                "lead-created,\n"
-                "                  call-outcome or rep-status, else --kind)\n"
-                "  --brokers B     bootstrap servers (default "
-                "$LEADROUTER_BROKERS,\n"
-                "                  else " LR_PRODUCE_DEFAULT_BROKERS ")\n"
-                "  --kind K        LeadCreated|CallOutcome|RepStatus, for "
-                "other topic names\n"
-                "  --registry URL  Confluent-compatible Schema Registry\n"
-                "  -X prop=val     librdkafka property (a kafka. prefix is "
-                "allowed)\n");
+        fprintf(
+            fp,
+            "usage: leadrouter produce [--topic T] [--brokers B] "
+            "[--kind K] [--registry URL]\n"
+            "                          [--config FILE] [--set key=value]... "
+            "[-X prop=val]...\n"
+            "  Reads events as JSON lines on stdin, encodes them as Avro "
+            "(Confluent\n"
+            "  framing, key = tenant_id) and produces them. A line is an "
+            "event object,\n"
+            "  sent to --topic, or an envelope {\"topic\": ..., "
+            "\"event\": {...}} as\n"
+            "  `leadrouter generate` writes; with --topic, only the "
+            "envelopes of\n"
+            "  that topic are sent.\n"
+            "  --topic T       topic (its kind follows from the name "
+            "lead-created,\n"
+            "                  call-outcome or rep-status, else --kind)\n"
+            "  --brokers B     bootstrap servers (default "
+            "$LEADROUTER_BROKERS,\n"
+            "                  else " LR_PRODUCE_DEFAULT_BROKERS ")\n"
+            "  --kind K        LeadCreated|CallOutcome|RepStatus, for "
+            "other topic names\n"
+            "  --registry URL  Confluent-compatible Schema Registry "
+            "(schemas.registry_url):\n"
+            "                  events are written with its schema ids, "
+            "looked up under\n"
+            "                  <topic>-value (registered with --set "
+            "schemas.auto_register=true)\n"
+            "  --config FILE   the worker's configuration: topics, "
+            "kafka.*, schemas.*\n"
+            "  --set key=value override one of its keys\n"
+            "  -X prop=val     librdkafka property (a kafka. prefix is "
+            "allowed)\n");
 }
 
 static int lr_produce_parse_kind(const char *s) {
@@ -244,6 +284,8 @@ int lr_produce_main(int argc, char **argv) {
             {"brokers", required_argument, NULL, 'b'},
             {"kind", required_argument, NULL, 'k'},
             {"registry", required_argument, NULL, 'r'},
+            {"config", required_argument, NULL, 'c'},
+            {"set", required_argument, NULL, 's'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -292,6 +334,20 @@ int lr_produce_main(int argc, char **argv) {
                 case 'r':
                         registry = optarg;
                         break;
+                case 'c':
+                        if (lr_config_load_file(p.cfg, optarg, errstr,
+                                                sizeof(errstr)) == -1) {
+                                fprintf(stderr, "produce: %s\n", errstr);
+                                goto done;
+                        }
+                        break;
+                case 's':
+                        if (lr_config_set(p.cfg, optarg, errstr,
+                                          sizeof(errstr)) == -1) {
+                                fprintf(stderr, "produce: %s\n", errstr);
+                                goto done;
+                        }
+                        break;
                 case 'X':
                         if (lr_produce_set_prop(p.cfg, optarg, errstr,
                                                 sizeof(errstr)) == -1) {
@@ -313,6 +369,14 @@ int lr_produce_main(int argc, char **argv) {
                         argv[optind]);
                 goto done;
         }
+        if (registry) {
+                char set[2048];
+                snprintf(set, sizeof(set), "schemas.registry_url=%s", registry);
+                if (lr_config_set(p.cfg, set, errstr, sizeof(errstr)) == -1) {
+                        fprintf(stderr, "produce: %s\n", errstr);
+                        goto done;
+                }
+        }
         if (lr_config_finalize(p.cfg, errstr, sizeof(errstr)) == -1) {
                 fprintf(stderr, "produce: %s\n", errstr);
                 goto done;
@@ -323,9 +387,14 @@ int lr_produce_main(int argc, char **argv) {
                 brokers = getenv("LEADROUTER_BROKERS");
         if (!brokers || !*brokers)
                 brokers = LR_PRODUCE_DEFAULT_BROKERS;
+        if (!strcmp(brokers, "embedded")) {
+                fprintf(stderr, "produce: the configuration's broker is the "
+                                "worker's embedded one: give --brokers\n");
+                goto done;
+        }
 
         rc      = 1;
-        p.codec = lr_codec_new(registry, errstr, sizeof(errstr));
+        p.codec = lr_schema_ids_codec_new(p.cfg, errstr, sizeof(errstr));
         if (!p.codec) {
                 lr_error("produce", "%s", errstr);
                 goto done;

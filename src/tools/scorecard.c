@@ -205,8 +205,11 @@ static int lr_sc_json(FILE *out, const char *tenant, const char *as_of,
                                     json_integer(rows[r].rep->open_leads));
                 for (m = 0; m < LR_METRIC_CNT; m++) {
                         json_t *o = json_object();
+                        /* SPEC §5: null when the metric has no samples */
                         json_object_set_new(o, "value",
-                                            lr_sc_real(rk->value[m]));
+                                            lr_rank_samples(t, m) > 0
+                                                ? lr_sc_real(rk->value[m])
+                                                : json_null());
                         json_object_set_new(o, "score",
                                             lr_sc_real(rk->score[m]));
                         json_object_set_new(o, "samples",

@@ -4,7 +4,9 @@
  * (low bits) and whether to also render JSON (bit 3), then the framed
  * message. Input kinds go through lr_codec_decode(), output kinds through
  * lr_codec_to_json(). Must never crash, hang or leak. Seeds:
- * tests/fuzz/corpus_decode/ (written by `test_codec --write-corpus DIR`).
+ * tests/fuzz/corpus_decode/ (written by `test_codec --write-corpus DIR`);
+ * the test-only schemas of tests/schemas/ are known as ids 101 and 102, as
+ * in test_codec, so that the resolving decoder is fuzzed too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,15 +17,36 @@
 
 static lr_codec_t *codec;
 
+/* Adds tests/schemas/<name> as writer schema id (when readable). */
+static void add_test_schema(const char *name, int32_t id) {
+        char path[1024], text[16384], errstr[512];
+        size_t n;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/tests/schemas/%s", LR_SOURCE_DIR,
+                 name);
+        if (!(f = fopen(path, "rb")))
+                return;
+        n       = fread(text, 1, sizeof(text) - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        if (lr_codec_add_writer(codec, id, text, errstr, sizeof(errstr)))
+                fprintf(stderr, "%s: %s\n", path, errstr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char errstr[512];
         lr_event_kind_t kind;
         lr_event_t ev;
         char *json = NULL;
 
-        if (!codec && !(codec = lr_codec_new(NULL, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "lr_codec_new: %s\n", errstr);
-                abort();
+        if (!codec) {
+                if (!(codec = lr_codec_new(NULL, errstr, sizeof(errstr)))) {
+                        fprintf(stderr, "lr_codec_new: %s\n", errstr);
+                        abort();
+                }
+                add_test_schema("LeadCreated.v0.avsc", 101);
+                add_test_schema("LeadCreated.v2.avsc", 102);
         }
         if (size < 1)
                 return 0;

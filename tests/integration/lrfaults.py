@@ -244,7 +244,18 @@ def generate(tenant, reps, days, seed, end, fresh):
                         str(days), "--seed", str(seed), "--end", end, "--fresh-day", str(fresh)],
                        capture_output=True, text=True)
     check(r.returncode == 0, "generate: " + r.stderr)
-    return r.stdout.splitlines()
+    return without_imported_assignments(r.stdout.splitlines())
+
+
+def without_imported_assignments(lines):
+    """`generate` lines without the history's LeadCreated events (imported
+    assignments): the history is then imported by its outcomes alone. The
+    fault tests produce a whole org at once, and an imported assignment must
+    be applied before its lead's outcomes, which Kafka does not promise
+    across topics (ops/load_events.py loads day by day); their tallies
+    model the import by outcomes."""
+    return [l for l in lines
+            if '"topic":"lead-created"' not in l or '"assigned_rep_id"' not in l]
 
 
 def produce_lines(bootstrap, lines):

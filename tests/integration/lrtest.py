@@ -169,6 +169,30 @@ def metric(port, name):
     fail("/metrics has no %s:\n%s" % (name, body))
 
 
+def wait_metric(port, name, want, worker=None, timeout=60):
+    """Waits until the worker's /metrics sample `name` reaches `want` (the
+    endpoint may still be starting), e.g. leadrouter_events_total reaching
+    the number of events produced: how a test knows they were applied
+    without knowing how Redis keeps them."""
+    deadline = time.time() + timeout
+    got = None
+    while time.time() < deadline:
+        if worker and worker.proc and worker.proc.poll() is not None:
+            fail("worker exited with %s\n%s" % (worker.proc.returncode, worker.log()[-3000:]))
+        try:
+            status, body = http_get(port, "/metrics")
+        except OSError:
+            status, body = 0, ""
+        for line in body.splitlines() if status == 200 else []:
+            if line.split(" ")[0] == name:
+                got = float(line.split(" ")[1])
+        if got is not None and got >= want:
+            return got
+        time.sleep(0.1)
+    fail("%s is %s, not %s within %ds\n%s" % (name, got, want, timeout,
+                                               worker.log()[-3000:] if worker else ""))
+
+
 class Worker:
     """`leadrouter run` with a generated config file; logs go to a file."""
 
@@ -280,13 +304,15 @@ def flush_namespace(ns):
         r.unlink(k)
 
 
-def produce(bootstrap, events, raw=None):
-    """events: [(record_name, dict)]; raw: [(topic, key, bytes)] as is."""
+def produce(bootstrap, events, raw=None, encode=None):
+    """events: [(record_name, dict)]; raw: [(topic, key, bytes)] as is.
+    encode(record_name, dict) -> bytes: another encoder than the manifest's
+    (e.g. through a Schema Registry)."""
     p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
                   "linger.ms": 5})
     for name, ev in events:
         p.produce(TOPICS[name], key=ev["tenant_id"].encode(),
-                  value=SCHEMAS.encode(name, ev))
+                  value=(encode or SCHEMAS.encode)(name, ev))
         p.poll(0)
     for topic, key, value in raw or []:
         p.produce(topic, key=key, value=value)

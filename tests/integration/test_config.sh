@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A bad configuration stops start-up with a message naming the key, before
-# anything connects; --set overrides the file.
+# anything connects; --set overrides the file. Every subcommand explains
+# itself (--help: usage on stdout, status 0), and --version names the
+# versions of leadrouter, its libraries and the Redis server it talks to.
 set -euo pipefail
 LR=${LEADROUTER:-build/leadrouter}
 dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT
@@ -52,5 +54,52 @@ expect_error sla-attempts "policy.sla_max_attempts" --config "$dir/ok.yaml" --se
 expect_error daily-cap "policy.max_leads_per_day" --config "$dir/ok.yaml" --set policy.max_leads_per_day=-3
 expect_error http-listen "http.listen" --config "$dir/ok.yaml" --set http.listen=9464
 expect_error http-port "http.listen" --config "$dir/ok.yaml" --set http.listen=127.0.0.1:70000
+expect_error subject-strategy "schemas.subject_name_strategy" --config "$dir/ok.yaml" --set schemas.subject_name_strategy=by_guess
+expect_error auto-register "schemas.auto_register" --config "$dir/ok.yaml" --set schemas.auto_register=maybe
+expect_error registry-auth "schemas.basic_auth_user_info" --config "$dir/ok.yaml" --set schemas.basic_auth_user_info=nopassword
+
+# --help of every subcommand: usage on stdout, nothing on stderr, status 0.
+for cmd in run dev-broker produce generate scorecard simulate; do
+  rc=0
+  "$LR" "$cmd" --help >"$dir/help.out" 2>"$dir/help.err" || rc=$?
+  if [ "$rc" -ne 0 ] || ! head -1 "$dir/help.out" | grep -q "^usage: leadrouter $cmd" ||
+     [ -s "$dir/help.err" ]; then
+    echo "FAIL $cmd --help: rc=$rc, stdout: $(head -2 "$dir/help.out"), stderr: $(cat "$dir/help.err")"
+    fails=$((fails + 1))
+  else
+    echo "ok   $cmd --help: $(head -1 "$dir/help.out")"
+  fi
+done
+rc=0
+"$LR" --help >"$dir/help.out" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q -- "--version" "$dir/help.out"; then
+  echo "FAIL --help: rc=$rc"; fails=$((fails + 1))
+fi
+
+# --version: leadrouter and library versions; the Redis server's, or
+# "unreachable" (quickly) when nothing answers.
+check_version() { # name expected-redis-line-regex args...
+  local name=$1 want=$2; shift 2
+  local out rc=0 t0 t1
+  t0=$(date +%s)
+  out=$("$LR" --version "$@" 2>&1) || rc=$?
+  t1=$(date +%s)
+  if [ "$rc" -ne 0 ] || ! grep -qE '^leadrouter [0-9]+\.[0-9]+\.[0-9]+$' <<<"$out" ||
+     ! grep -qE '^librdkafka [0-9.]+ \(built with [0-9.]+\)$' <<<"$out" ||
+     ! grep -qE '^avro-c 1\.[0-9.]+ ' <<<"$out" ||
+     ! grep -qE '^hiredis [0-9]+\.[0-9]+\.[0-9]+ ' <<<"$out" ||
+     ! grep -qE "$want" <<<"$out" || [ $((t1 - t0)) -gt 5 ]; then
+    echo "FAIL version $name: rc=$rc, $((t1 - t0)) s, output: $out"; fails=$((fails + 1))
+  else
+    echo "ok   version $name: $(tail -1 <<<"$out")"
+  fi
+}
+check_version unreachable '^Redis server unreachable at redis://\*\*\*@127\.0\.0\.1:1/0 ' \
+  --set 'redis.url=redis://:secret@127.0.0.1:1/0'
+printf 'redis:\n  url: redis://127.0.0.1:1/0\n' >"$dir/redis.yaml"
+check_version from-config '^Redis server unreachable at redis://127\.0\.0\.1:1/0 ' --config "$dir/redis.yaml"
+if [ -n "${LR_TEST_REDIS_URL:-}" ]; then
+  check_version reachable '^Redis server [0-9]+\.[0-9]+\.[0-9]+ at ' --set "redis.url=$LR_TEST_REDIS_URL"
+fi
 if [ "$fails" -ne 0 ]; then echo "$fails config check(s) failed"; exit 1; fi
 echo "config: all checks passed"

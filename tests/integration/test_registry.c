@@ -2,10 +2,14 @@
  * test_registry.c - decoding through a Confluent Schema Registry. Confluent's
  * registry is not installable here, so a few lines of Python http.server on
  * a free loopback port stand in for it, answering GET /schemas/ids/<id> the
- * way Confluent does. Checks: an id missing from the manifest is fetched and
- * decoded (a LeadCreated one version ahead), answers are cached (the server
- * logs each request), unknown ids give SCHEMA_ID, server errors and a dead
- * server give the retriable REGISTRY error, a foreign record is refused.
+ * way Confluent does. Checks: with a registry, the manifest's ids mean
+ * nothing (id 1 is asked of the registry, and unknown there); an id is
+ * fetched and decoded (a LeadCreated one version ahead, tests/schemas/),
+ * answers are cached (the server logs each request), unknown ids give
+ * SCHEMA_ID, server errors and a dead server give the retriable REGISTRY
+ * error, a foreign record is refused. The registry's write side (subjects,
+ * auto-registration, basic auth) is tested end to end by
+ * test_schema_registry.py against a fuller registry.
  */
 #include <errno.h>
 #include <signal.h>
@@ -76,19 +80,22 @@ static void cleanup(void) {
  * test polls: no pipe whose closing could break the server. */
 static int server_start(void) {
         const lr_embedded_t *v1 = lr_embedded_find("LeadCreated.avsc");
-        const lr_embedded_t *v2 = lr_embedded_find("LeadCreated.v2.avsc");
+        char *v2 = check_source_file("tests/schemas/LeadCreated.v2.avsc");
         char port_path[sizeof(log_path) + 8], line[32] = "";
         int fd, i, port = -1;
         FILE *f;
 
-        if (!v1 || !v2 || (fd = mkstemp(log_path)) < 0)
+        if (!v1 || !v2 || (fd = mkstemp(log_path)) < 0) {
+                free(v2);
                 return -1;
+        }
         close(fd);
         snprintf(port_path, sizeof(port_path), "%s.port", log_path);
         setenv("LR_REG_LOG", log_path, 1);
         setenv("LR_REG_PORT", port_path, 1);
         setenv("LR_REG_V1", v1->data, 1);
-        setenv("LR_REG_V2", v2->data, 1);
+        setenv("LR_REG_V2", v2, 1);
+        free(v2);
         server_pid = fork();
         if (server_pid < 0)
                 return -1;
@@ -139,7 +146,8 @@ int main(void) {
             "\"created_at\":1764000000000,\"score\":75,\"source\":\"web\","
             "\"attributes\":{\"utm\":\"q4\"}}";
         char errstr[512], url[64], *tenant = NULL;
-        lr_codec_t *codec;
+        lr_codec_registry_t reg = {url, NULL, NULL};
+        lr_codec_t *codec, *plain;
         lr_event_t ev;
         uint8_t *v1   = NULL, *v2;
         size_t v1_len = 0, v2_len;
@@ -152,15 +160,17 @@ int main(void) {
                 return 1;
         }
         snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
-        codec = lr_codec_new(url, errstr, sizeof(errstr));
-        if (!codec) {
+        codec = lr_codec_new(&reg, errstr, sizeof(errstr));
+        plain = lr_codec_new(NULL, errstr, sizeof(errstr));
+        if (!codec || !plain) {
                 fprintf(stderr, "lr_codec_new: %s\n", errstr);
                 return 1;
         }
 
-        /* A v1 message; its v2 twin is the same body plus the new last
-         * field, campaign_id (union branch 1 = string "c-1"). */
-        CHECK_INT(lr_codec_encode_json(codec, LR_EV_LEAD_CREATED, lead,
+        /* A v1 message (manifest id 1, from a codec without registry); its
+         * v2 twin is the same body plus the new last field, campaign_id
+         * (union branch 1 = string "c-1"). */
+        CHECK_INT(lr_codec_encode_json(plain, LR_EV_LEAD_CREATED, lead,
                                        (void **)&v1, &v1_len, &tenant, errstr,
                                        sizeof(errstr)),
                   LR_CODEC_OK);
@@ -173,12 +183,15 @@ int main(void) {
                5);
         set_id(v2, 900);
 
-        /* manifest ids never ask the registry */
+        /* with a registry, the manifest's ids mean nothing: id 1 is the
+         * registry's to say, and it does not know it */
         CHECK_INT(lr_codec_decode(codec, LR_EV_LEAD_CREATED, v1, v1_len, &ev,
                                   errstr, sizeof(errstr)),
-                  LR_CODEC_OK);
-        lr_event_clear(&ev);
-        CHECK_INT(requests("/schemas/ids/1"), 0);
+                  LR_CODEC_ERR_SCHEMA_ID);
+        CHECK(strstr(errstr, "schema id 1 is unknown to schema registry"));
+        CHECK_INT(requests("/schemas/ids/1"), 1);
+        /* and nothing is written before the registry gave an id */
+        CHECK_INT(lr_codec_schema_id(codec, LR_EV_LEAD_CREATED), 0);
 
         /* id 900: fetched once, resolved against the reader schema */
         for (int i = 0; i < 2; i++) {
@@ -258,5 +271,6 @@ int main(void) {
         free(v2);
         free(tenant);
         lr_codec_free(codec);
+        lr_codec_free(plain);
         CHECK_DONE();
 }

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 
-from lrfaults import check_decisions, check_tallies
+from lrfaults import check_decisions, check_tallies, without_imported_assignments
 from lrtest import (LEADROUTER, REDIS_URL, Broker, Worker, check, consume, flush_namespace,
                     namespace, redis_client, run, settle, state)
 
@@ -22,8 +22,9 @@ END = "2026-05-04"
 
 def main():
     ns = namespace()
-    gen = run(["generate", "--tenant", T, "--reps", "20", "--days", "30", "--seed", "11",
-               "--end", END, "--fresh-day", "300"]).stdout
+    gen = "\n".join(without_imported_assignments(run(
+        ["generate", "--tenant", T, "--reps", "20", "--days", "30", "--seed", "11",
+         "--end", END, "--fresh-day", "300"]).stdout.splitlines())) + "\n"
     lines = [json.loads(l) for l in gen.splitlines()]
     leads = [l["event"] for l in lines if l["topic"] == "lead-created"]
     outcomes = [l["event"] for l in lines if l["topic"] == "call-outcome"]

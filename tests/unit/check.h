@@ -1,6 +1,8 @@
 /*
  * check.h - the few assertion macros the unit tests share. A failed check
  * prints file:line and the expression and makes the test exit non-zero.
+ * Also check_source_file(): a file of the source tree (LR_SOURCE_DIR, set
+ * by tests/CMakeLists.txt), e.g. a test-only schema of tests/schemas/.
  */
 #ifndef LR_CHECK_H
 #define LR_CHECK_H
@@ -52,6 +54,34 @@ static int lr_check_failures;
                         lr_check_failures++;                                   \
                 }                                                              \
         } while (0)
+
+#ifdef LR_SOURCE_DIR
+/* The contents of LR_SOURCE_DIR/relpath, malloc()ed and NUL-terminated, or
+ * NULL (said on stderr). */
+static inline char *check_source_file(const char *relpath) {
+        char path[1024];
+        FILE *f;
+        long n;
+        char *buf = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s", LR_SOURCE_DIR, relpath);
+        if (!(f = fopen(path, "rb"))) {
+                fprintf(stderr, "cannot open %s\n", path);
+                return NULL;
+        }
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+            fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+            fread(buf, 1, (size_t)n, f) == (size_t)n) {
+                buf[n] = '\0';
+        } else {
+                fprintf(stderr, "cannot read %s\n", path);
+                free(buf);
+                buf = NULL;
+        }
+        fclose(f);
+        return buf;
+}
+#endif
 
 #define CHECK_DONE()                                                           \
         do {                                                                   \

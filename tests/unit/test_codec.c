@@ -1,7 +1,8 @@
 /*
  * test_codec.c - the Avro codec: round trips of every record, each class of
  * bad message (SPEC §4) with its error code and message, schema evolution
- * (a writer one version behind and one ahead), and JSON input.
+ * (a writer one version behind and one ahead: tests/schemas/, made known
+ * to the codec as ids 101 and 102), and JSON input.
  *
  * `test_codec --write-corpus DIR` also writes the fuzzer's seed corpus
  * (tests/fuzz/corpus_decode/): a kind byte, then a valid framed message.
@@ -78,9 +79,57 @@ static void expect_bad(lr_event_kind_t kind, const void *buf, size_t len,
 /* A message framed with schema id from schema file avsc (one embedded in
  * the build), built from JSON with avro-c directly: how a producer with
  * another schema version writes. */
-static msg_t encode_with(const char *avsc, int32_t id, const char *json) {
+/* The test-only writer schemas (never shipped in schemas/). */
+static struct {
+        const char *name;
+        int32_t id;
+        char *text;
+} test_schemas[] = {{"LeadCreated.v0.avsc", 101, NULL},
+                    {"LeadCreated.v2.avsc", 102, NULL}};
+#define TEST_SCHEMA_CNT (sizeof(test_schemas) / sizeof(*test_schemas))
+
+/* Reads tests/schemas/ and makes each schema known to the codec by id. */
+static int test_schemas_load(void) {
+        size_t i;
+        char path[256];
+
+        for (i = 0; i < TEST_SCHEMA_CNT; i++) {
+                snprintf(path, sizeof(path), "tests/schemas/%s",
+                         test_schemas[i].name);
+                if (!(test_schemas[i].text = check_source_file(path)))
+                        return -1;
+                if (lr_codec_add_writer(codec, test_schemas[i].id,
+                                        test_schemas[i].text, errstr,
+                                        sizeof(errstr))) {
+                        fprintf(stderr, "%s: %s\n", path, errstr);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static void test_schemas_free(void) {
+        size_t i;
+        for (i = 0; i < TEST_SCHEMA_CNT; i++)
+                free(test_schemas[i].text);
+}
+
+/* A schema of schemas/ (embedded) or of tests/schemas/. */
+static const char *schema_text(const char *avsc) {
         const lr_embedded_t *f = lr_embedded_find(avsc);
-        msg_t m                = {NULL, 0};
+        size_t i;
+
+        if (f)
+                return f->data;
+        for (i = 0; i < TEST_SCHEMA_CNT; i++)
+                if (!strcmp(test_schemas[i].name, avsc))
+                        return test_schemas[i].text;
+        return NULL;
+}
+
+static msg_t encode_with(const char *avsc, int32_t id, const char *json) {
+        const char *text = schema_text(avsc);
+        msg_t m          = {NULL, 0};
         avro_schema_t schema;
         avro_value_iface_t *cls;
         avro_value_t v;
@@ -88,12 +137,12 @@ static msg_t encode_with(const char *avsc, int32_t id, const char *json) {
         json_t *tnode, *j;
         size_t size = 0;
 
-        CHECK(f != NULL);
-        if (!f)
+        CHECK(text != NULL);
+        if (!text)
                 return m;
-        CHECK_INT(avro_schema_from_json_length(f->data, f->len, &schema), 0);
+        CHECK_INT(avro_schema_from_json_length(text, strlen(text), &schema), 0);
         cls   = avro_generic_class_from_schema(schema);
-        tnode = json_loads(f->data, 0, NULL);
+        tnode = json_loads(text, 0, NULL);
         j     = json_loads(json, 0, NULL);
         CHECK(cls && tnode && j);
         avro_generic_value_new(cls, &v);
@@ -733,6 +782,59 @@ static void test_evolution(void) {
         free(m.buf);
 }
 
+/* Ids have one authority. Without a registry: the manifest's ids and the
+ * ones added. With one, even the manifest's ids go to the registry (here
+ * unreachable: a retriable error, not a decode with the manifest's
+ * schema), and nothing is written before the registry gave an id. */
+static void test_schema_authority(void) {
+        lr_codec_registry_t reg = {"http://127.0.0.1:1", NULL, NULL};
+        lr_codec_t *rc;
+        lr_event_t ev;
+        msg_t m;
+        void *buf  = NULL;
+        size_t len = 0;
+        int32_t id = -1;
+
+        CHECK_INT(lr_codec_add_writer(codec, 1, schema_text("LeadCreated.avsc"),
+                                      errstr, sizeof(errstr)),
+                  LR_CODEC_ERR_SCHEMA_ID);
+        CHECK_INT(lr_codec_add_writer(codec, 900,
+                                      "{\"type\":\"record\",\"name\":\"X\","
+                                      "\"namespace\":\"com.acme\","
+                                      "\"fields\":[]}",
+                                      errstr, sizeof(errstr)),
+                  LR_CODEC_ERR_INVALID);
+        CHECK(strstr(errstr, "com.acme.X") != NULL);
+        CHECK_INT(lr_codec_resolve_writer(codec, LR_EV_LEAD_ASSIGNED, "ignored",
+                                          1, &id, errstr, sizeof(errstr)),
+                  LR_CODEC_OK);
+        CHECK_INT(id, 4);
+        CHECK(!lr_codec_has_registry(codec));
+
+        rc = lr_codec_new(&reg, errstr, sizeof(errstr));
+        CHECK(rc != NULL);
+        if (!rc)
+                return;
+        CHECK(lr_codec_has_registry(rc));
+        CHECK_INT(lr_codec_schema_id(rc, LR_EV_LEAD_ASSIGNED), 0);
+        m = encode(LR_EV_LEAD_CREATED, LEAD_MIN);
+        CHECK_INT(lr_codec_decode(rc, LR_EV_LEAD_CREATED, m.buf, m.len, &ev,
+                                  errstr, sizeof(errstr)),
+                  LR_CODEC_ERR_REGISTRY);
+        CHECK(strstr(errstr, "schema id 1") && strstr(errstr, "unreachable"));
+        free(m.buf);
+        CHECK_INT(lr_codec_encode_json(rc, LR_EV_LEAD_CREATED, LEAD_MIN, &buf,
+                                       &len, NULL, errstr, sizeof(errstr)),
+                  LR_CODEC_ERR_ENCODE);
+        CHECK(strstr(errstr, "no schema id") != NULL);
+        CHECK_INT(lr_codec_resolve_writer(rc, LR_EV_LEAD_ASSIGNED,
+                                          "lead-assigned-value", 0, &id, errstr,
+                                          sizeof(errstr)),
+                  LR_CODEC_ERR_REGISTRY);
+        CHECK(strstr(errstr, "lead-assigned-value") != NULL);
+        lr_codec_free(rc);
+}
+
 static void test_names(void) {
         int i;
         CHECK_STR(lr_event_kind_name(LR_EV_REP_TIER_CHANGED), "RepTierChanged");
@@ -807,9 +909,15 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "lr_codec_new: %s\n", errstr);
                 return 1;
         }
+        if (test_schemas_load()) {
+                lr_codec_free(codec);
+                test_schemas_free();
+                return 1;
+        }
         if (argc == 3 && !strcmp(argv[1], "--write-corpus")) {
                 int rc = write_corpus(argv[2]);
                 lr_codec_free(codec);
+                test_schemas_free();
                 return rc;
         }
         CHECK_INT(lr_codec_schema_id(codec, LR_EV_LEAD_CREATED), 1);
@@ -823,6 +931,8 @@ int main(int argc, char **argv) {
         test_invalid_values();
         test_json_input();
         test_evolution();
+        test_schema_authority();
         lr_codec_free(codec);
+        test_schemas_free();
         CHECK_DONE();
 }

@@ -81,11 +81,14 @@ static json_int_t num(json_t *o, const char *k) {
 }
 
 /* Every line is an envelope with the fields of SPEC §2, in time order, with
- * unique ids; history ends before --end; every spell ends in AVAILABLE. */
+ * unique ids; history ends before --end; each history lead comes as an
+ * imported assignment (its LeadCreated names the rep and the time) before
+ * its outcomes, which are all that rep's; the fresh day's leads carry no
+ * assignment; every spell ends in AVAILABLE. */
 static void test_events(void) {
         lr_gen_opts_t o = test_opts(7);
         int64_t end_ms  = (int64_t)o.end_day * LR_MS_PER_DAY;
-        size_t len, ids_cnt = 0, kinds[3] = {0}, i;
+        size_t len, ids_cnt = 0, kinds[3] = {0}, i, imported = 0;
         char *out = generate(&o, &len), *line, *save = NULL;
         char **ids       = malloc(sizeof(*ids) * 200000);
         int64_t prev     = 0;
@@ -114,8 +117,10 @@ static void test_events(void) {
                         ids[ids_cnt++] = strdup(str(ev, "event_id"));
 
                 if (!strcmp(topic, "lead-created")) {
-                        kinds[0]++;
-                        CHECK(str(ev, "lead_id") != NULL);
+                        json_t *attrs    = json_object_get(ev, "attributes");
+                        const char *arep = str(attrs, "assigned_rep_id");
+                        const char *lead = str(ev, "lead_id");
+                        CHECK(lead != NULL);
                         CHECK(is_int(ev, "created_at"));
                         t = num(ev, "created_at");
                         CHECK(is_int(ev, "score"));
@@ -123,10 +128,27 @@ static void test_events(void) {
                         if (json_object_get(ev, "tier"))
                                 CHECK(num(ev, "tier") >= 1 &&
                                       num(ev, "tier") <= 3);
-                        CHECK(
-                            json_is_object(json_object_get(ev, "attributes")));
-                        CHECK(t >= end_ms + 8 * 3600000LL &&
-                              t < end_ms + 18 * 3600000LL);
+                        CHECK(json_is_object(attrs));
+                        if (t < end_ms) {
+                                /* history: an imported assignment */
+                                char at[32];
+                                imported++;
+                                snprintf(at, sizeof(at), "%lld", (long long)t);
+                                CHECK(arep && !strncmp(arep, "rep-", 4));
+                                CHECK_STR(str(attrs, "assigned_at"), at);
+                                CHECK(!json_object_get(ev, "contact_after"));
+                                if (lead && arep) {
+                                        CHECK(!json_object_get(lead_rep, lead));
+                                        json_object_set_new(lead_rep, lead,
+                                                            json_string(arep));
+                                }
+                        } else {
+                                kinds[0]++;
+                                CHECK(arep == NULL);
+                                CHECK(!json_object_get(attrs, "assigned_at"));
+                                CHECK(t >= end_ms + 8 * 3600000LL &&
+                                      t < end_ms + 18 * 3600000LL);
+                        }
                         if (json_object_get(ev, "contact_after"))
                                 CHECK(num(ev, "contact_after") > t);
                 } else if (!strcmp(topic, "call-outcome")) {
@@ -147,13 +169,12 @@ static void test_events(void) {
                         else
                                 CHECK(!json_object_get(ev, "deal_value_cents"));
                         if (lead && rep) {
-                                /* One rep per lead, nothing after terminal. */
+                                /* The rep of the imported assignment, which
+                                 * came first; nothing after terminal. */
                                 const char *r0 = str(lead_rep, lead);
+                                CHECK(r0 != NULL);
                                 if (r0)
                                         CHECK_STR(rep, r0);
-                                else
-                                        json_object_set_new(lead_rep, lead,
-                                                            json_string(rep));
                                 CHECK(!json_object_get(closed, lead));
                                 if (oc && (!strcmp(oc, "CLOSED_WON") ||
                                            !strcmp(oc, "CLOSED_LOST") ||
@@ -202,6 +223,7 @@ static void test_events(void) {
                 json_decref(env);
         }
         CHECK_INT(kinds[0], 120);
+        CHECK(imported > 1500); /* ~31 working days x 8 x 12 reps */
         CHECK(kinds[1] > 5000);
         CHECK(kinds[2] >= 12 + 2 * 2 + 2); /* profiles, 2 OOO, 1 OFFLINE */
         CHECK_INT(json_object_size(away), 0);
@@ -364,15 +386,28 @@ static void test_history_by_skill(void) {
                 t[i].skill = lr_gen_rep(gen, i)->skill;
         for (i = 0; i < evs.cnt; i++) {
                 const lr_event_t *ev = &evs.v[i].ev;
-                int r                = atoi(ev->u.call.rep_id + 4) - 1;
-                CHECK(ev->kind == LR_EV_CALL_OUTCOME);
+                const char *rep      = NULL;
+                int64_t at           = 0;
+                char err[128];
+                int r;
+
+                /* Each lead is one imported assignment. */
+                if (ev->kind == LR_EV_LEAD_CREATED) {
+                        CHECK_INT(lr_lead_imported_assignment(
+                                      &ev->u.lead, &rep, &at, err, sizeof(err)),
+                                  1);
+                        CHECK(at == ev->u.lead.created_at);
+                } else {
+                        CHECK(ev->kind == LR_EV_CALL_OUTCOME);
+                        rep = ev->u.call.rep_id;
+                }
+                r = rep ? atoi(rep + 4) - 1 : -1;
                 CHECK(r >= 0 && r < 40);
                 if (r < 0 || r >= 40)
                         continue;
-                /* Each lead's first outcome is "<lead>-c1". */
-                if (!strcmp(ev->event_id + strlen(ev->event_id) - 3, "-c1"))
+                if (ev->kind == LR_EV_LEAD_CREATED)
                         t[r].leads++;
-                if (ev->u.call.outcome == LR_OUTCOME_OPPORTUNITY_CREATED)
+                else if (ev->u.call.outcome == LR_OUTCOME_OPPORTUNITY_CREATED)
                         t[r].opp++;
         }
         for (i = 0; i < 40; i++) {

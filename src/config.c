@@ -30,6 +30,8 @@ static const char *const lr_config_key_names[] = {
     "redis.url",
     "redis.namespace",
     "redis.dedup_ttl_days",
+    "redis.lead_retention_days",
+    "redis.ranking_retention_days",
     "schemas.registry_url",
     "schemas.auto_register",
     "schemas.subject_name_strategy",

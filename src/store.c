@@ -24,6 +24,7 @@
 
 #include "embedded.h"
 #include "log.h"
+#include "rank_prepare.h"
 #include "store.h"
 #include "timeutil.h"
 #include "tzdb.h"
@@ -1066,6 +1067,45 @@ static int store_rep_row(const redisReply *row, lr_store_rep_t *rep) {
         return 0;
 }
 
+/* TEMPORARY (issue 12 shim, replaced by the new store): display_name and
+ * team from the rep's profile hash <prefix>:rep:<rep>, one pipelined HMGET
+ * per rep. */
+static int store_tmp_read_profiles(lr_store_t *st, const char *prefix,
+                                   lr_store_rep_t *reps, size_t cnt,
+                                   char *errstr, size_t errstr_size) {
+        size_t i;
+        for (i = 0; i < cnt; i++) {
+                char *key = store_calloc(1, strlen(prefix) +
+                                                strlen(reps[i].rep_id) + 8);
+                int ok;
+                sprintf(key, "%s:rep:%s", prefix, reps[i].rep_id);
+                ok = redisAppendCommand(st->rc, "HMGET %s name team", key) ==
+                     REDIS_OK;
+                free(key);
+                if (!ok)
+                        goto io_error;
+        }
+        for (i = 0; i < cnt; i++) {
+                redisReply *r = NULL;
+                if (redisGetReply(st->rc, (void **)&r) != REDIS_OK)
+                        goto io_error;
+                if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                        if (r->element[0]->type == REDIS_REPLY_STRING)
+                                reps[i].display_name =
+                                    store_strdup(r->element[0]->str);
+                        if (r->element[1]->type == REDIS_REPLY_STRING)
+                                reps[i].team = store_strdup(r->element[1]->str);
+                }
+                freeReplyObject(r);
+        }
+        return 0;
+io_error:
+        snprintf(errstr, errstr_size, "redis %s:%d: %s", st->host, st->port,
+                 st->rc->errstr[0] ? st->rc->errstr : "connection lost");
+        store_drop(st);
+        return -1;
+}
+
 int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                        int32_t to_day, lr_store_rep_t **repsp, size_t *cntp,
                        char *errstr, size_t errstr_size) {
@@ -1136,6 +1176,8 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
                 store_buckets_parse(m, from_day, to_day, slot, rep);
                 freeReplyObject(m);
         }
+        if (store_tmp_read_profiles(st, prefix, reps, cnt, errstr, errstr_size))
+                goto done;
         qsort(reps, cnt, sizeof(*reps), store_rep_cmp);
         rc = 0;
         goto done;
@@ -1318,4 +1360,77 @@ int lr_store_flush_namespace(lr_store_t *st, char *errstr, size_t errstr_size) {
 done:
         free(pattern);
         return rc;
+}
+
+/* TEMPORARY (issue 12 shim, replaced by the new store, which keeps every
+ * installed ranking): recomputes the rankings of days [from_day, to_day]
+ * from the day buckets still in Redis, for the days from the first bucket
+ * to the installed ranking's day within one window of it (older buckets are
+ * pruned). Tiers are today's (no tier history here); `evaluated` follows
+ * the policy. The policy comes from lr_store_tmp_policy_set(). */
+static const lr_policy_t *store_tmp_policy;
+
+void lr_store_tmp_policy_set(lr_store_t *st, const lr_policy_t *p) {
+        (void)st;
+        store_tmp_policy = p;
+}
+
+int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
+                           int32_t to_day, lr_ranking_t **out, size_t *cnt,
+                           char *errstr, size_t errstr_size) {
+        lr_policy_t defaults;
+        const lr_policy_t *p = store_tmp_policy;
+        lr_store_rep_t *reps = NULL;
+        lr_rep_rank_t *ranks;
+        size_t n = 0, i;
+        int32_t rank_day, first = INT32_MAX, day;
+
+        *out = NULL;
+        *cnt = 0;
+        if (!p) {
+                lr_policy_defaults(&defaults);
+                p = &defaults;
+        }
+        if (lr_store_rank_day(st, tenant, &rank_day, errstr, errstr_size))
+                return -1;
+        if (rank_day < 0)
+                return 0;
+        if (from_day <= rank_day - p->window_days)
+                from_day = rank_day - p->window_days + 1;
+        if (to_day > rank_day)
+                to_day = rank_day;
+        if (from_day > to_day)
+                return 0;
+        if (lr_store_read_reps(st, tenant, from_day - p->window_days,
+                               to_day - 1, &reps, &n, errstr, errstr_size))
+                return -1;
+        for (i = 0; i < n; i++)
+                if (reps[i].buckets_cnt && reps[i].buckets[0].day < first)
+                        first = reps[i].buckets[0].day;
+        if (first == INT32_MAX)
+                to_day = from_day - 1; /* no data at all: no ranking */
+        else if (from_day <= first)
+                from_day = first + 1;
+        ranks = store_calloc(n ? n : 1, sizeof(*ranks));
+        for (day = from_day; day <= to_day; day++) {
+                lr_ranking_t *r;
+                *out = realloc(*out, (*cnt + 1) * sizeof(**out));
+                if (!*out)
+                        abort();
+                r = &(*out)[(*cnt)++];
+                lr_rank_prepare(reps, n, day, p, ranks);
+                lr_rank_compute(ranks, (int)n, p);
+                r->day       = day;
+                r->evaluated = lr_rank_is_evaluation_day(day, p);
+                r->cnt       = n;
+                r->ranks     = store_calloc(n ? n : 1, sizeof(*r->ranks));
+                for (i = 0; i < n; i++) {
+                        r->ranks[i]          = ranks[i];
+                        r->ranks[i].rep_id   = store_strdup(reps[i].rep_id);
+                        r->ranks[i].new_tier = ranks[i].tier;
+                }
+        }
+        free(ranks);
+        lr_store_reps_free(reps, n);
+        return 0;
 }

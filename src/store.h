@@ -151,6 +151,11 @@ int lr_store_read_rankings(lr_store_t *st, const char *tenant, int32_t from_day,
                            int32_t to_day, lr_ranking_t **out, size_t *cnt,
                            char *errstr, size_t errstr_size);
 
+/* TEMPORARY (issue 12 shim, goes with the new store): the policy the shim
+ * of lr_store_read_rankings ranks with. */
+#define LR_STORE_RANKINGS_SHIM 1
+void lr_store_tmp_policy_set(lr_store_t *st, const lr_policy_t *p);
+
 /* Day of the tenant's installed ranking, or -1 when none. */
 int lr_store_rank_day(lr_store_t *st, const char *tenant, int32_t *day,
                       char *errstr, size_t errstr_size);

@@ -14,11 +14,8 @@
 #include "kafka.h"
 #include "log.h"
 #include "produce.h"
-#include "scorecard.h"
+#include "scorecard_cmd.h"
 #include "simulate.h"
-#include "snapshot.h"
-#include "store.h"
-#include "timeutil.h"
 #include "worker.h"
 
 static volatile sig_atomic_t lr_stop;
@@ -49,9 +46,10 @@ static void lr_usage(FILE *fp) {
             "-> Avro events\n"
             "  generate --tenant T --reps N --days D --seed S   a "
             "synthetic org history\n"
-            "  scorecard --tenant T [--as-of DATE] [--format "
-            "table|json|csv|html]\n"
-            "            [--config FILE] [--set key=value]...\n"
+            "  scorecard --tenant T [--as-of DATE | --month YYYY-MM] "
+            "[--format table|json|csv|html]\n"
+            "            [--rep R] [--team T] [--out DIR] [--config FILE] "
+            "[--set key=value]...\n"
             "  simulate --strategies LIST --reps N --days D --seed S\n"
             "            [--format table|json] [--start DATE] [--tenant T] "
             "[--keep]\n"
@@ -130,76 +128,16 @@ static int lr_cmd_run(int argc, char **argv) {
         return rc;
 }
 
-typedef struct lr_scorecard_args_s {
-        const char *tenant;
-        const char *as_of;
-        const char *format;
-} lr_scorecard_args_t;
-
-static int lr_scorecard_opt(int argc, char **argv, int i, void *opaque) {
-        lr_scorecard_args_t *a = opaque;
-        if (i + 1 >= argc)
-                return -1;
-        if (!strcmp(argv[i], "--tenant"))
-                a->tenant = argv[i + 1];
-        else if (!strcmp(argv[i], "--as-of"))
-                a->as_of = argv[i + 1];
-        else if (!strcmp(argv[i], "--format"))
-                a->format = argv[i + 1];
-        else
-                return -1;
-        return 2;
-}
-
 static int lr_cmd_scorecard(int argc, char **argv) {
-        lr_scorecard_args_t a = {NULL, NULL, "table"};
-        lr_config_t *cfg =
-            lr_config_from_args(argc, argv, 0, lr_scorecard_opt, &a);
-        lr_store_t *st = NULL;
-        lr_snapshot_t snap;
-        const lr_policy_t *p;
-        char errstr[512];
-        int32_t day;
-        int64_t ms;
-        int rc = 1;
+        lr_scorecard_args_t a;
+        lr_config_t *cfg;
+        int rc;
 
-        memset(&snap, 0, sizeof(snap));
-        if (!cfg)
+        memset(&a, 0, sizeof(a));
+        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_scorecard_args_opt,
+                                        &a)))
                 return 2;
-        if (!a.tenant) {
-                fprintf(stderr, "leadrouter scorecard: --tenant is required\n");
-                rc = 2;
-                goto done;
-        }
-        if (a.as_of) {
-                if (lr_iso8601_parse(a.as_of, &ms)) {
-                        fprintf(stderr,
-                                "leadrouter scorecard: --as-of %s: expected "
-                                "YYYY-MM-DD\n",
-                                a.as_of);
-                        rc = 2;
-                        goto done;
-                }
-                day = lr_day_of(ms);
-        } else {
-                day = lr_day_of(lr_now_ms());
-        }
-        p = lr_config_policy(cfg, a.tenant, NULL);
-        if (!(st = lr_store_new(cfg->redis_url, cfg->redis_namespace, errstr,
-                                sizeof(errstr))) ||
-            lr_store_connect(st, errstr, sizeof(errstr)) ||
-            lr_snapshot_compute(st, a.tenant, day, p, 0, &snap, errstr,
-                                sizeof(errstr)) ||
-            lr_scorecard_render(stdout, a.format, a.tenant, day, snap.reps,
-                                snap.ranks, (int)snap.cnt, p, errstr,
-                                sizeof(errstr))) {
-                fprintf(stderr, "leadrouter scorecard: %s\n", errstr);
-                goto done;
-        }
-        rc = 0;
-done:
-        lr_snapshot_clear(&snap);
-        lr_store_free(st);
+        rc = lr_scorecard_main(cfg, &a);
         lr_config_free(cfg);
         return rc;
 }

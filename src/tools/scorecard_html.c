@@ -135,7 +135,9 @@ static const char lr_css[] =
     "@media (max-width:640px){.page{padding:14px 10px}h1{font-size:21px}"
     "section{padding:12px}.kpi{flex-basis:120px}.kpi b{font-size:18px}"
     "td,th{padding:5px 6px}.hide-narrow{display:none}"
-    ".grid{grid-template-columns:1fr}}";
+    ".grid{grid-template-columns:1fr}"
+    /* a preview pane sees the whole chart, the latest days included */
+    ".wide{min-width:0}}";
 
 static void lr_head(FILE *out, const lr_scorecard_t *sc, const char *title) {
         fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -210,7 +212,7 @@ static void lr_svg_open(FILE *out, const char *chart, int w, int h,
                 "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
                 wide ? " wide" : "", chart, w, h, w, h);
         lr_esc(out, label);
-        fprintf(out, "\" %s font-size=\"12\" fill=\"#1f2933\">\n", LR_SVG_FONT);
+        fprintf(out, "\" %s font-size=\"13\" fill=\"#1f2933\">\n", LR_SVG_FONT);
 }
 
 /* Composite of every active rep, one band per tier, with the tier mean and

@@ -2,7 +2,8 @@
 # The main job, on a fresh Debian 12 machine: installs what is missing,
 # builds, starts a local redis-server and the dev broker, loads a generated
 # 90-day history of a 40-rep org, routes a fresh day of leads with the
-# worker, and shows the assignments with their reasons and the scorecard.
+# worker, shows the assignments with their reasons and the scorecard, and
+# writes the HTML scorecards (their path is printed last).
 # Everything it starts is stopped at the end.  Usage: bash ops/demo.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,3 +91,10 @@ echo "== the worker's metrics (GET http://127.0.0.1:$hport/metrics)"
 for l in urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().splitlines():
     if not l.startswith("#"):
         print("   " + l)' "http://127.0.0.1:$hport/metrics"
+
+echo "== HTML scorecards (tenant page and one page per rep, self-contained)"
+out="$root/build/scorecards/$TENANT"
+rm -rf "$out"
+mkdir -p "$root/build/scorecards"
+"$LR" scorecard --tenant "$TENANT" --set "redis.url=redis://127.0.0.1:$rport/0" --out "$out" >/dev/null
+echo "   open $out/index.html"

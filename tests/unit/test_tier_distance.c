@@ -177,8 +177,7 @@ int main(void) {
                 for (m = 0; m < LR_METRIC_CNT; m++)
                         if (m != LR_METRIC_WIN_RATE)
                                 check_rep_metric(&p0, i, m);
-        printf("%d figures recomputed, %d unreachable\n", checked,
-               unreachable);
+        printf("%d figures recomputed, %d unreachable\n", checked, unreachable);
         CHECK(checked >= 12);
         CHECK_DONE();
 }

@@ -79,6 +79,9 @@ typedef struct lr_scorecard_s {
         int32_t as_of_day; /* the date asked for */
         int32_t day;       /* the ranking's day (<= as_of_day) */
         int evaluated;     /* tiers were evaluated that day */
+        int preview;       /* not installed yet: the ranking the router will
+                            * install for `day` at the tenant's next event, with
+                            * today's tiers (set by the caller) */
         /* reps[k] and ranks[k] are one rep, listed by rank, departed reps
          * last; ranks[k].tier is the tier routed with that day. */
         lr_rep_rank_t *ranks;

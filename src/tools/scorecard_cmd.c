@@ -12,6 +12,7 @@
 
 #include "scorecard.h"
 #include "scorecard_cmd.h"
+#include "snapshot.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -128,6 +129,35 @@ static int lr_sc_write_dir(const char *dir, const lr_scorecard_t *sc) {
         return 0;
 }
 
+/* The ranking of `day` as the router will install it (tiers not yet
+ * evaluated), into *out, borrowing from *snap; out->cnt 0 when the window
+ * has no data at all. */
+static int lr_sc_preview(lr_store_t *st, const char *tenant, int32_t day,
+                         const lr_policy_t *p, lr_snapshot_t *snap,
+                         lr_ranking_t *out, char *errstr, size_t errstr_size) {
+        size_t i, buckets = 0;
+
+        if (lr_snapshot_compute(st, tenant, day, p, 0, snap, errstr,
+                                errstr_size))
+                return -1;
+        for (i = 0; i < snap->cnt; i++)
+                buckets += snap->reps[i].buckets_cnt;
+        if (!buckets)
+                return 0;
+        out->day   = day;
+        out->cnt   = snap->cnt;
+        out->ranks = calloc(snap->cnt ? snap->cnt : 1, sizeof(*out->ranks));
+        if (!out->ranks) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        for (i = 0; i < snap->cnt; i++) {
+                out->ranks[i]          = snap->ranks[i];
+                out->ranks[i].new_tier = snap->ranks[i].tier;
+        }
+        return 0;
+}
+
 int lr_scorecard_main(const lr_config_t *cfg, const lr_scorecard_args_t *a) {
         const char *format = a->format ? a->format : a->out ? "html" : "table";
         lr_sc_render_t opt = {format, a->rep, 0};
@@ -138,11 +168,15 @@ int lr_scorecard_main(const lr_config_t *cfg, const lr_scorecard_args_t *a) {
         const lr_ranking_t *pick = NULL;
         const lr_policy_t *p;
         lr_scorecard_t sc;
+        lr_snapshot_t snap;
+        lr_ranking_t preview;
         char errstr[512], day_text[16];
         int32_t first = 0, last, as_of;
         int rc        = 1;
 
         memset(&sc, 0, sizeof(sc));
+        memset(&snap, 0, sizeof(snap));
+        memset(&preview, 0, sizeof(preview));
         if (!a->tenant) {
                 fprintf(stderr, "leadrouter scorecard: --tenant is required\n");
                 return 2;
@@ -190,6 +224,17 @@ int lr_scorecard_main(const lr_config_t *cfg, const lr_scorecard_args_t *a) {
                         pick = &rk[i];
                 break;
         }
+        /* A date after the last installed ranking: the router has not
+         * ranked that day yet. Preview the ranking it will install at the
+         * tenant's next event, from the window's buckets with the tiers as
+         * they are (snapshot.c, the installer's own computation). */
+        if (!a->month && (!rk_cnt || rk[rk_cnt - 1].day < as_of)) {
+                if (lr_sc_preview(st, a->tenant, as_of, p, &snap, &preview,
+                                  errstr, sizeof(errstr)))
+                        goto fail;
+                if (preview.cnt)
+                        pick = &preview;
+        }
         if (a->month && !pick)
                 for (i = rk_cnt; i-- > 0 && !pick;)
                         if (rk[i].day >= first && rk[i].day <= last &&
@@ -216,12 +261,17 @@ int lr_scorecard_main(const lr_config_t *cfg, const lr_scorecard_args_t *a) {
                 rc = 1;
                 goto done;
         }
-        if (lr_store_read_reps(st, a->tenant, pick->day, pick->day, &profiles,
-                               &pro_cnt, errstr, sizeof(errstr)) ||
-            lr_scorecard_build(&sc, a->tenant, a->month ? pick->day : as_of,
-                               pick, rk, (size_t)(pick - rk) + 1, profiles,
-                               pro_cnt, p, a->team, errstr, sizeof(errstr)))
+        if ((pick != &preview &&
+             lr_store_read_reps(st, a->tenant, pick->day, pick->day, &profiles,
+                                &pro_cnt, errstr, sizeof(errstr))) ||
+            lr_scorecard_build(
+                &sc, a->tenant, a->month ? pick->day : as_of, pick, rk,
+                pick == &preview ? rk_cnt : (size_t)(pick - rk) + 1,
+                pick == &preview ? snap.reps : profiles,
+                pick == &preview ? snap.cnt : pro_cnt, p, a->team, errstr,
+                sizeof(errstr)))
                 goto fail;
+        sc.preview = pick == &preview;
         if (a->out)
                 rc = lr_sc_write_dir(a->out, &sc) ? 1 : 0;
         else if (lr_scorecard_render(stdout, &sc, &opt, errstr, sizeof(errstr)))
@@ -234,6 +284,8 @@ fail:
         rc = 1;
 done:
         lr_scorecard_clear(&sc);
+        free(preview.ranks); /* rep_ids borrowed from snap */
+        lr_snapshot_clear(&snap);
         lr_store_reps_free(profiles, pro_cnt);
         for (i = 0; i < rk_cnt; i++)
                 lr_ranking_clear(&rk[i]);

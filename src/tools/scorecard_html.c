@@ -192,7 +192,14 @@ static void lr_subtitle(FILE *out, const lr_scorecard_t *sc) {
                 fprintf(out, "%s%s %.0f%%", m ? ", " : "",
                         lr_scorecard_metric_title(m), sc->p->weights[m] * 100);
         fputs("</p>\n", out);
-        if (sc->day != sc->as_of_day)
+        if (sc->preview)
+                fprintf(out,
+                        "<p class=\"note\">Preview: no ranking installed "
+                        "for %s yet; as the router will install it at the "
+                        "tenant's next event, with today's tiers (its tier "
+                        "evaluation may move reps).</p>\n",
+                        day);
+        else if (sc->day != sc->as_of_day)
                 fprintf(out,
                         "<p class=\"note\">No ranking was installed on %s "
                         "(no events that day): the ranking of %s, in force "

@@ -169,9 +169,11 @@ static json_t *lr_scj_tenant_parts(const lr_scorecard_t *sc, json_t *root) {
         json_object_set_new(root, "leaderboards", boards);
         for (t = 0; t < sc->teams_cnt; t++) {
                 const lr_team_t *tm = &sc->teams[t];
-                json_t *o = json_object(), *ms = json_object();
+                json_t *o, *ms;
                 if (sc->team && strcmp(sc->team, tm->team))
                         continue;
+                o  = json_object();
+                ms = json_object();
                 json_object_set_new(o, "team", json_string(tm->team));
                 json_object_set_new(o, "members", json_integer(tm->members));
                 json_object_set_new(o, "composite", lr_scj_real(tm->composite));
@@ -194,9 +196,10 @@ static json_t *lr_scj_tenant_parts(const lr_scorecard_t *sc, json_t *root) {
         json_object_set_new(root, "teams", teams);
         for (i = 0; i < sc->moves_cnt; i++) {
                 const lr_sc_move_t *mv = &sc->moves[i];
-                json_t *o              = json_object();
+                json_t *o;
                 if (!sc->reps[mv->rep].shown)
                         continue;
+                o = json_object();
                 json_object_set_new(o, "day", lr_scj_day(mv->day));
                 json_object_set_new(o, "rep_id",
                                     json_string(sc->reps[mv->rep].rep_id));
@@ -218,6 +221,7 @@ int lr_scorecard_json(FILE *out, const lr_scorecard_t *sc, int rep) {
         json_object_set_new(root, "as_of", lr_scj_day(sc->as_of_day));
         json_object_set_new(root, "ranking_day", lr_scj_day(sc->day));
         json_object_set_new(root, "evaluated", json_boolean(sc->evaluated));
+        json_object_set_new(root, "preview", json_boolean(sc->preview));
         json_object_set_new(root, "window_days",
                             json_integer(sc->p->window_days));
         json_object_set_new(root, "tiers", json_integer(sc->p->tiers));

@@ -142,7 +142,14 @@ static void lr_sc_title(FILE *out, const lr_scorecard_t *sc) {
         if (sc->team)
                 fprintf(out, ", team %s", sc->team);
         fprintf(out, ")\n");
-        if (sc->day != sc->as_of_day)
+        if (sc->preview)
+                fprintf(out,
+                        "Preview: no ranking installed for %s yet; as "
+                        "the router will install it at the tenant's next "
+                        "event, with today's tiers (its tier evaluation "
+                        "may move reps).\n",
+                        day);
+        else if (sc->day != sc->as_of_day)
                 fprintf(out,
                         "No ranking was installed on %s (no events that "
                         "day): the ranking of %s, in force then, is shown.\n",

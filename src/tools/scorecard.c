@@ -29,11 +29,24 @@ static int lr_sc_rank_cmp(const void *a, const void *b) {
         return strcmp(x->rep_id ? x->rep_id : "", y->rep_id ? y->rep_id : "");
 }
 
-static const lr_scorecard_t *lr_sc_sorting; /* for lr_sc_id_cmp */
-
 static int lr_sc_id_cmp(const void *a, const void *b) {
-        return strcmp(lr_sc_sorting->reps[*(const int *)a].rep_id,
-                      lr_sc_sorting->reps[*(const int *)b].rep_id);
+        const lr_rep_rank_t *x = *(const lr_rep_rank_t *const *)a;
+        const lr_rep_rank_t *y = *(const lr_rep_rank_t *const *)b;
+        return strcmp(x->rep_id ? x->rep_id : "", y->rep_id ? y->rep_id : "");
+}
+
+/* sc->by_id: the reps' indexes in rep_id order, for lr_scorecard_find. */
+static void lr_sc_index(lr_scorecard_t *sc) {
+        const lr_rep_rank_t **order =
+            lr_sc_alloc((size_t)sc->cnt, sizeof(*order));
+        int k;
+
+        for (k = 0; k < sc->cnt; k++)
+                order[k] = &sc->ranks[k];
+        qsort(order, (size_t)sc->cnt, sizeof(*order), lr_sc_id_cmp);
+        for (k = 0; k < sc->cnt; k++)
+                sc->by_id[k] = (int)(order[k] - sc->ranks);
+        free(order);
 }
 
 int lr_scorecard_find(const lr_scorecard_t *sc, const char *rep_id) {
@@ -226,8 +239,7 @@ int lr_scorecard_build(lr_scorecard_t *sc, const char *tenant,
                     lr_rank_promotion_target(sc->ranks, sc->cnt, k, p);
                 for (t = 0; t < LR_TIER_CLASSES; t++)
                         rep->opportunities += r->tally.converted[t];
-                rep->shown   = !team || (rep->team && !strcmp(rep->team, team));
-                sc->by_id[k] = k;
+                rep->shown = !team || (rep->team && !strcmp(rep->team, team));
                 if (r->active && r->tier >= 1 && r->tier <= LR_MAX_TIERS) {
                         sc->tier_cnt[r->tier]++;
                         if (!rep->ramping) {
@@ -238,9 +250,7 @@ int lr_scorecard_build(lr_scorecard_t *sc, const char *tenant,
         }
         for (t = 1; t <= LR_MAX_TIERS; t++)
                 sc->tier_mean[t] = n[t] ? sum[t] / n[t] : 0;
-        lr_sc_sorting = sc;
-        qsort(sc->by_id, (size_t)sc->cnt, sizeof(int), lr_sc_id_cmp);
-        lr_sc_sorting = NULL;
+        lr_sc_index(sc);
 
         for (k = 0; k < sc->cnt; k++) {
                 lr_sc_metrics(sc, k);

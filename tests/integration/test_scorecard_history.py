@@ -3,7 +3,9 @@
 A generated org of 8 reps lives through six months (2025-01 .. 2025-06) by
 the worker (worker.clock: event, through the dev broker and a real Redis):
 the outcome history of `leadrouter generate --days 181`, plus a batch of
-new leads on the last day of every month. Each `lead-assigned` decision
+new leads on the last day of every month (each month's last day produced
+and applied on its own, as the worker reads the three topics in no set
+order). Each `lead-assigned` decision
 carries the rank and tier of its rep in the ranking installed that day
 (rep_rank, rep_tier). After the run, `scorecard --month M` must show, for
 every rep who got a lead on M's last day, that same rank and tier: the
@@ -60,12 +62,11 @@ def main():
         for e in generate("--days", "0", "--end", last.isoformat(),
                           "--fresh-day", str(LEADS_PER_MONTH_END)):
             ev = e["event"]
-            if ev["event_id"].endswith("-init"):
-                continue
-            if e["topic"] == "lead-created":
-                # the history's leads of that day have the same ids
-                ev["lead_id"] = ev["lead_id"].replace("-L", "-N", 1)
-                ev["event_id"] += "-new"
+            if e["topic"] != "lead-created":
+                continue  # reps stay AVAILABLE: the leads are routed at once
+            # the history's leads of that day have the same ids
+            ev["lead_id"] = ev["lead_id"].replace("-L", "-N", 1)
+            ev["event_id"] += "-new"
             events.append(e)
     events.sort(key=event_time)  # stable: the generator's order within a time
     leads = sum(1 for e in events if e["topic"] == "lead-created")
@@ -79,10 +80,21 @@ def main():
                     # imported leads without a terminal outcome stay open:
                     # no capacity limit, so month-end leads are routed at once
                     "policy.max_open_leads": "100000"}) as worker:
-            # in chunks, each applied before the next: the dev broker keeps
-            # only a few MB per partition
-            for i in range(0, len(events), 8000):
-                chunk = events[i:i + 8000]
+            # In chunks, each applied before the next: the dev broker keeps
+            # only a few MB per partition, and the worker sees the three
+            # topics in no set order, so each month's last day is a chunk
+            # of its own: its decisions are all made with its ranking.
+            cuts = set(range(0, len(events), 8000))
+            for last in month_ends():
+                for day in (last, last + datetime.timedelta(days=1)):
+                    t = int(datetime.datetime(day.year, day.month, day.day,
+                                              tzinfo=datetime.timezone.utc).timestamp() * 1000)
+                    cuts.add(next((i for i, e in enumerate(events) if event_time(e) >= t), len(events)))
+            cuts = sorted(cuts | {len(events)})
+            for i, j in zip(cuts, cuts[1:]):
+                chunk = events[i:j]
+                if not chunk:
+                    continue
                 path = os.path.join(work, "chunk.jsonl")
                 with open(path, "w") as f:
                     for e in chunk:
@@ -91,12 +103,13 @@ def main():
                     p = subprocess.run([lrtest.LEADROUTER, "produce", "--brokers", broker.bootstrap],
                                        stdin=f, capture_output=True, text=True)
                 check(p.returncode == 0, "produce: %s" % p.stderr[-2000:])
-                key = "%s:{%s}:e:%s" % (ns, TENANT, chunk[-1]["event"]["event_id"])
+                lasts = {e["topic"]: e["event"]["event_id"] for e in chunk}
                 deadline = time.time() + 300
-                while not r.exists(key):
-                    check(worker.proc.poll() is None, "worker exited\n" + worker.log()[-3000:])
-                    check(time.time() < deadline, "chunk not applied in 300 s\n" + worker.log()[-3000:])
-                    time.sleep(0.2)
+                for eid in lasts.values():
+                    while not r.exists("%s:{%s}:e:%s" % (ns, TENANT, eid)):
+                        check(worker.proc.poll() is None, "worker exited\n" + worker.log()[-3000:])
+                        check(time.time() < deadline, "chunk not applied in 300 s\n" + worker.log()[-3000:])
+                        time.sleep(0.2)
             decided = lrtest.consume(broker.bootstrap, "lead-assigned", leads, timeout=20, worker=worker)
         check(decided, "no lead-assigned decision")
 

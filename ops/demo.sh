@@ -4,8 +4,9 @@
 # 90-day history of a 40-rep org (each lead's assignment as a CRM import
 # carries it, then its calls and deals), routes a fresh day of leads with
 # the worker, and shows the assignments with their reasons, the leads that
-# wait and why, and the scorecard (also written as HTML). Everything it
-# starts is stopped at the end.  Usage: bash ops/demo.sh
+# wait and why, and the scorecard; writes the HTML scorecards (tenant page
+# and one page per rep; their path is printed last). Everything it starts
+# is stopped at the end.  Usage: bash ops/demo.sh
 set -euo pipefail
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,6 @@ LEADS=${LEADS:-400}
 SEED=${SEED:-7}
 MAX_OPEN=40
 TODAY=$(date -u +%F)
-HTML=$root/build/demo/leadrouter-scorecard.html
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -82,13 +82,17 @@ echo "== routing a fresh day ($TODAY) of $LEADS leads"
 
 echo "== scorecard of $TENANT as of $TODAY"
 "$LR" scorecard --tenant "$TENANT" --set "redis.url=redis://127.0.0.1:$rport/0"
-mkdir -p "$(dirname "$HTML")"
-"$LR" scorecard --tenant "$TENANT" --format html --set "redis.url=redis://127.0.0.1:$rport/0" >"$HTML"
 
 echo "== the worker's metrics (GET $METRICS)"
 "$PY" -c 'import sys, urllib.request
 for l in urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().splitlines():
     if not l.startswith("#"):
         print("   " + l)' "$METRICS"
-echo "== the scorecard as HTML: $HTML"
+
+echo "== HTML scorecards (tenant page and one page per rep, self-contained)"
+out="$root/build/scorecards/$TENANT"
+rm -rf "$out"
+mkdir -p "$root/build/scorecards"
+"$LR" scorecard --tenant "$TENANT" --set "redis.url=redis://127.0.0.1:$rport/0" --out "$out" >/dev/null
+echo "   open $out/index.html"
 echo "== done in $(($(date +%s) - started)) s"

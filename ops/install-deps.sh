@@ -11,6 +11,7 @@ PACKAGES=(
   redis-server redis-tools tzdata
   kcat openssl python3 python3-confluent-kafka python3-avro python3-redis
   docker-compose valgrind
+  chromium chromium-driver python3-selenium python3-pil fonts-dejavu-core
 )
 
 missing=()

@@ -16,12 +16,9 @@
 #include "kafka.h"
 #include "log.h"
 #include "produce.h"
-#include "scorecard.h"
+#include "scorecard_cmd.h"
 #include "simulate.h"
 #include "state.h"
-#include "snapshot.h"
-#include "store.h"
-#include "timeutil.h"
 #include "version.h"
 #include "worker.h"
 
@@ -55,9 +52,10 @@ static void lr_usage(FILE *fp) {
             "-> Avro events\n"
             "  generate --tenant T --reps N --days D --seed S   a "
             "synthetic org history\n"
-            "  scorecard --tenant T [--as-of DATE] [--format "
-            "table|json|csv|html]\n"
-            "            [--config FILE] [--set key=value]...\n"
+            "  scorecard --tenant T [--as-of DATE | --month YYYY-MM] "
+            "[--format table|json|csv|html]\n"
+            "            [--rep R] [--team T] [--out DIR] [--config FILE] "
+            "[--set key=value]...\n"
             "  simulate --strategies LIST --reps N --days D --seed S\n"
             "            [--format table|json] [--start DATE] [--tenant T] "
             "[--keep]\n"
@@ -95,20 +93,28 @@ static const char lr_run_usage[] =
     "http.listen.\n" LR_CONFIG_OPTIONS;
 
 static const char lr_scorecard_usage[] =
-    "usage: leadrouter scorecard --tenant T [--as-of YYYY-MM-DD]\n"
+    "usage: leadrouter scorecard --tenant T [--as-of YYYY-MM-DD | --month "
+    "YYYY-MM]\n"
+    "                            [--rep R] [--team T] [--out DIR]\n"
     "                            [--format table|json|csv|html] [--config "
     "FILE]\n"
     "                            [--set key=value]...\n"
     "  Every rep of tenant T with its rank, tier, composite, status, open "
     "leads,\n"
-    "  the five metrics (raw value and normalised score) and what it takes "
-    "to\n"
-    "  reach the next tier, over the trailing window before --as-of "
-    "(default\n"
-    "  today, UTC), read from the worker's Redis (redis.url, "
-    "redis.namespace).\n"
+    "  the five metrics (raw value and normalised score), what it takes "
+    "to reach\n"
+    "  the next tier (in all and per metric) and whom to learn from, as the "
+    "router\n"
+    "  ranked them on that day (its ranking history in Redis: redis.url,\n"
+    "  redis.namespace; kept redis.ranking_retention_days).\n"
     "  --tenant T         the tenant (required)\n"
-    "  --as-of DATE       the day the scorecard is for\n"
+    "  --as-of DATE       the day (default today, UTC)\n"
+    "  --month YYYY-MM    the ranking of the month's last evaluation\n"
+    "  --rep R            one rep's page: metrics against the tier, "
+    "12 months of\n"
+    "                     composite and rank, tier history, coaching\n"
+    "  --team T           only the reps of team T\n"
+    "  --out DIR          write the tenant page and one page per rep (html)\n"
     "  --format F         table (default), json, csv or "
     "html\n" LR_CONFIG_OPTIONS;
 
@@ -249,79 +255,20 @@ static int lr_cmd_run(int argc, char **argv) {
         return rc;
 }
 
-typedef struct lr_scorecard_args_s {
-        const char *tenant;
-        const char *as_of;
-        const char *format;
-} lr_scorecard_args_t;
-
-static int lr_scorecard_opt(int argc, char **argv, int i, void *opaque) {
-        lr_scorecard_args_t *a = opaque;
-        if (i + 1 >= argc)
-                return -1;
-        if (!strcmp(argv[i], "--tenant"))
-                a->tenant = argv[i + 1];
-        else if (!strcmp(argv[i], "--as-of"))
-                a->as_of = argv[i + 1];
-        else if (!strcmp(argv[i], "--format"))
-                a->format = argv[i + 1];
-        else
-                return -1;
-        return 2;
-}
-
 static int lr_cmd_scorecard(int argc, char **argv) {
-        lr_scorecard_args_t a = {NULL, NULL, "table"};
+        lr_scorecard_args_t a;
         lr_config_t *cfg;
-        lr_store_t *st = NULL;
-        lr_snapshot_t snap;
-        const lr_policy_t *p;
-        char errstr[512];
-        int32_t day;
-        int64_t ms;
-        int rc = 1;
+        int rc;
 
-        memset(&snap, 0, sizeof(snap));
+        memset(&a, 0, sizeof(a));
         if (lr_wants_help(argc, argv)) {
                 fputs(lr_scorecard_usage, stdout);
                 return 0;
         }
-        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_scorecard_opt, &a)))
+        if (!(cfg = lr_config_from_args(argc, argv, 0, lr_scorecard_args_opt,
+                                        &a)))
                 return 2;
-        if (!a.tenant) {
-                fprintf(stderr, "leadrouter scorecard: --tenant is required\n");
-                rc = 2;
-                goto done;
-        }
-        if (a.as_of) {
-                if (lr_iso8601_parse(a.as_of, &ms)) {
-                        fprintf(stderr,
-                                "leadrouter scorecard: --as-of %s: expected "
-                                "YYYY-MM-DD\n",
-                                a.as_of);
-                        rc = 2;
-                        goto done;
-                }
-                day = lr_day_of(ms);
-        } else {
-                day = lr_day_of(lr_now_ms());
-        }
-        p = lr_config_policy(cfg, a.tenant, NULL);
-        if (!(st = lr_store_new(cfg->redis_url, cfg->redis_namespace, errstr,
-                                sizeof(errstr))) ||
-            lr_store_connect(st, errstr, sizeof(errstr)) ||
-            lr_snapshot_compute(st, a.tenant, day, p, 0, &snap, errstr,
-                                sizeof(errstr)) ||
-            lr_scorecard_render(stdout, a.format, a.tenant, day, snap.reps,
-                                snap.ranks, (int)snap.cnt, p, errstr,
-                                sizeof(errstr))) {
-                fprintf(stderr, "leadrouter scorecard: %s\n", errstr);
-                goto done;
-        }
-        rc = 0;
-done:
-        lr_snapshot_clear(&snap);
-        lr_store_free(st);
+        rc = lr_scorecard_main(cfg, &a);
         lr_config_free(cfg);
         return rc;
 }

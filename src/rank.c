@@ -108,6 +108,17 @@ static double lr_ratio_value(lr_ratio_t r) {
         return r.den > 0 ? r.num / r.den : 1.0;
 }
 
+/* Rep i's ratio for metric m, with the what-if applied: its value
+ * replaced, its sample count (and conversion's expected number) kept. */
+static lr_ratio_t lr_rep_ratio(const lr_rep_rank_t *reps, int i, lr_metric_t m,
+                               const double *rate,
+                               const lr_rank_override_t *ov) {
+        lr_ratio_t r = lr_metric_ratio(&reps[i].tally, m, rate);
+        if (ov && ov->rep == i && ov->metric == m && r.n > 0 && r.den > 0)
+                r.num = ov->value * r.den;
+        return r;
+}
+
 double lr_rank_samples(const lr_tally_t *t, lr_metric_t m) {
         static const double no_rate[LR_TIER_CLASSES];
         return lr_metric_ratio(t, m, no_rate).n;
@@ -123,6 +134,12 @@ static int lr_rank_cmp(const void *a, const void *b) {
 }
 
 void lr_rank_compute(lr_rep_rank_t *reps, int cnt, const lr_policy_t *p) {
+        lr_rank_compute_override(reps, cnt, p, NULL);
+}
+
+void lr_rank_compute_override(lr_rep_rank_t *reps, int cnt,
+                              const lr_policy_t *p,
+                              const lr_rank_override_t *ov) {
         double rate[LR_TIER_CLASSES];
         lr_rep_rank_t **order;
         int i, k, m, active = 0;
@@ -144,8 +161,8 @@ void lr_rank_compute(lr_rep_rank_t *reps, int cnt, const lr_policy_t *p) {
                 reps[i].composite = 0;
                 reps[i].rank      = 0;
                 for (m = 0; m < LR_METRIC_CNT; m++)
-                        reps[i].value[m] = lr_ratio_value(
-                            lr_metric_ratio(&reps[i].tally, m, rate));
+                        reps[i].value[m] =
+                            lr_ratio_value(lr_rep_ratio(reps, i, m, rate, ov));
                 active += reps[i].active != 0;
         }
 
@@ -158,7 +175,7 @@ void lr_rank_compute(lr_rep_rank_t *reps, int cnt, const lr_policy_t *p) {
                         lr_ratio_t r;
                         if (!reps[i].active)
                                 continue;
-                        r = lr_metric_ratio(&reps[i].tally, m, rate);
+                        r = lr_rep_ratio(reps, i, m, rate, ov);
                         num += r.num;
                         den += r.den;
                         n_all += r.n;
@@ -170,7 +187,7 @@ void lr_rank_compute(lr_rep_rank_t *reps, int cnt, const lr_policy_t *p) {
                         double v;
                         if (!reps[i].active)
                                 continue;
-                        r = lr_metric_ratio(&reps[i].tally, m, rate);
+                        r = lr_rep_ratio(reps, i, m, rate, ov);
                         v = reps[i].value[m];
                         v = r.n + s > 0 ? (r.n * v + s * mean) / (r.n + s)
                                         : mean;

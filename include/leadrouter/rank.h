@@ -94,6 +94,21 @@ double lr_rank_samples(const lr_tally_t *t, lr_metric_t m);
  * their raw value[] only, score 0, composite 0, rank 0. */
 void lr_rank_compute(lr_rep_rank_t *reps, int cnt, const lr_policy_t *p);
 
+/* A what-if for the scorecard's distance to the next tier: rep `rep`'s raw
+ * value of `metric` taken as `value`, everything else as it was (its sample
+ * count, and for conversion the expected conversions of the leads it got).
+ * No effect on a metric without samples. */
+typedef struct lr_rank_override_s {
+        int rep; /* index into reps[] */
+        lr_metric_t metric;
+        double value;
+} lr_rank_override_t;
+
+/* lr_rank_compute() with the what-if ov applied (NULL: none). */
+void lr_rank_compute_override(lr_rep_rank_t *reps, int cnt,
+                              const lr_policy_t *p,
+                              const lr_rank_override_t *ov);
+
 /* Tier evaluation (after lr_rank_compute): fills new_tier and tier_mean.
  * Ramping reps (handled < ramp_min_leads) stay in the bottom tier; others
  * move at most one step: up at >= promote_ratio x tier mean, down at

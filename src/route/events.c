@@ -360,16 +360,17 @@ static void lr_apply_lead(lr_tenant_t *t, const lr_event_t *ev, int lead_tier,
         lr_lead_t *l                = lr_lead_get(t, ev->lead_id);
 
         if (l) {
-                /* Another event for a lead already seen: what was decided
-                 * for it (no dedup record of its own). */
+                /* Another event for a lead already seen (a second
+                 * LeadCreated, or one after the lead's outcomes): what was
+                 * decided for it, remembered as this event's. */
                 t->out->status = LR_ROUTE_DUPLICATE;
                 if (l->attempt >= 1) {
                         t->out->refs = lr_xcalloc(1, sizeof(*t->out->refs));
                         t->out->refs[0].lead_id = lr_xstrdup(l->id);
                         t->out->refs[0].attempt = 1;
                         t->out->refs_cnt        = 1;
+                        lr_refs_add(t, l->id, 1);
                 }
-                t->eid = NULL;
                 return;
         }
         l             = lr_lead_add(t, ev->lead_id);
@@ -702,8 +703,6 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         out->status = LR_ROUTE_APPLIED;
 
         lr_call_begin(t, et, out);
-        if (lr_day_of(et) > t->rankday)
-                lr_ranking_install_day(t, lr_day_of(et));
         seen = lr_dict_get(&t->seen, ev->event_id);
         /* Applied before (redelivered at or below the position the tenant
          * holds, or the same event_id again): what it decided then. */
@@ -716,8 +715,12 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
                 return 0;
         }
         t->eid = ev->event_id;
+        /* Timers due before the event first, each on its own day's
+         * ranking; then the event's day. */
         if (t->clock_event)
                 lr_route_fire_due(t, et);
+        if (lr_day_of(et) > t->rankday)
+                lr_ranking_install_day(t, lr_day_of(et));
         switch (ev->kind) {
         case LR_EV_LEAD_CREATED:
                 lr_apply_lead(t, ev, lead_tier, src);

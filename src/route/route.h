@@ -12,11 +12,13 @@
  * the same order reproduce the same decisions. (Time zone rules are read
  * from the system zoneinfo once per zone, like any other constant.)
  *
- * Order of work inside one event, as SPEC §3 has it: the day's ranking is
- * installed first if the event opens a new day (tier changes at an
- * evaluation), then with the event clock the timers due by the event time
- * fire, each at its own due time, then the event is applied and the
- * tenant's waiting leads are drained.
+ * Order of work inside one event: an event applied before (its input
+ * position, or its event_id) only names what it decided; otherwise, with
+ * the event clock, the timers due by the event time fire first, each at
+ * its own due time and on the ranking of its own day; then the event's
+ * day gets its ranking if it opens a new day (tier changes at an
+ * evaluation), the event is applied and the tenant's waiting leads are
+ * drained.
  */
 #ifndef LR_ROUTE_H
 #define LR_ROUTE_H

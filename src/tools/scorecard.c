@@ -1,85 +1,322 @@
 /*
- * scorecard.c - renders the scorecard (see scorecard.h) in four formats
- * from one list of rows, so every format shows the same reps in the same
- * order with the same numbers. The JSON form is a contract (SPEC §5):
- * fields may be added, never removed or renamed.
+ * scorecard.c - builds the scorecard model (see scorecard.h) and holds what
+ * every format shares: the order of the reps, the wording of values and
+ * changes, the page names. Pure: no I/O but the FILE the caller renders to.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "scorecard.h"
 #include "timeutil.h"
 
-typedef struct lr_sc_row_s {
-        const lr_store_rep_t *rep;
-        const lr_rep_rank_t *rk;
-        double target; /* composite needed for promotion, -1 = none */
-        int ramping;
-        double opportunities;
-} lr_sc_row_t;
-
-/* Table and HTML columns. */
-enum {
-        LR_SC_RANK = 0,
-        LR_SC_REP,
-        LR_SC_TIER,
-        LR_SC_COMPOSITE,
-        LR_SC_STATUS,
-        LR_SC_OPEN,
-        LR_SC_METRIC0, /* five metric columns */
-        LR_SC_NEXT = LR_SC_METRIC0 + LR_METRIC_CNT,
-        LR_SC_COLS
-};
-
-static const char *lr_sc_titles[LR_SC_COLS] = {
-    "RANK",      "REP",   "TIER",       "COMPOSITE",
-    "STATUS",    "OPEN",  "CONVERSION", "WIN RATE",
-    "DEAL SIZE", "CYCLE", "SPEED",      "TO NEXT TIER"};
-
-static int lr_sc_row_cmp(const void *a, const void *b) {
-        const lr_sc_row_t *x = a, *y = b;
-
-        if (!!x->rk->active != !!y->rk->active)
-                return x->rk->active ? -1 : 1;
-        if (x->rk->active && x->rk->rank != y->rk->rank)
-                return x->rk->rank < y->rk->rank ? -1 : 1;
-        return strcmp(x->rep->rep_id ? x->rep->rep_id : "",
-                      y->rep->rep_id ? y->rep->rep_id : "");
+static void *lr_sc_alloc(size_t n, size_t size) {
+        void *p = calloc(n ? n : 1, size);
+        if (!p)
+                abort(); /* a scorecard's worth: nothing sane to do */
+        return p;
 }
 
-static lr_sc_row_t *lr_sc_rows(const lr_store_rep_t *reps,
-                               const lr_rep_rank_t *ranks, int cnt,
-                               const lr_policy_t *p) {
-        lr_sc_row_t *rows = calloc(cnt > 0 ? (size_t)cnt : 1, sizeof(*rows));
-        int i, k;
+/* Listed by rank, departed reps last, then by rep_id. */
+static int lr_sc_rank_cmp(const void *a, const void *b) {
+        const lr_rep_rank_t *x = a, *y = b;
 
-        if (!rows)
-                return NULL;
-        for (i = 0; i < cnt; i++) {
-                rows[i].rep     = &reps[i];
-                rows[i].rk      = &ranks[i];
-                rows[i].target  = lr_rank_promotion_target(ranks, cnt, i, p);
-                rows[i].ramping = lr_rank_is_ramping(&ranks[i], p);
-                for (k = 0; k < LR_TIER_CLASSES; k++)
-                        rows[i].opportunities += ranks[i].tally.converted[k];
+        if (!!x->active != !!y->active)
+                return x->active ? -1 : 1;
+        if (x->active && x->rank != y->rank)
+                return x->rank < y->rank ? -1 : 1;
+        return strcmp(x->rep_id ? x->rep_id : "", y->rep_id ? y->rep_id : "");
+}
+
+static int lr_sc_id_cmp(const void *a, const void *b) {
+        const lr_rep_rank_t *x = *(const lr_rep_rank_t *const *)a;
+        const lr_rep_rank_t *y = *(const lr_rep_rank_t *const *)b;
+        return strcmp(x->rep_id ? x->rep_id : "", y->rep_id ? y->rep_id : "");
+}
+
+/* sc->by_id: the reps' indexes in rep_id order, for lr_scorecard_find. */
+static void lr_sc_index(lr_scorecard_t *sc) {
+        const lr_rep_rank_t **order =
+            lr_sc_alloc((size_t)sc->cnt, sizeof(*order));
+        int k;
+
+        for (k = 0; k < sc->cnt; k++)
+                order[k] = &sc->ranks[k];
+        qsort(order, (size_t)sc->cnt, sizeof(*order), lr_sc_id_cmp);
+        for (k = 0; k < sc->cnt; k++)
+                sc->by_id[k] = (int)(order[k] - sc->ranks);
+        free(order);
+}
+
+int lr_scorecard_find(const lr_scorecard_t *sc, const char *rep_id) {
+        int lo = 0, hi = sc->cnt - 1;
+        while (lo <= hi) {
+                int mid = (lo + hi) / 2;
+                int c   = strcmp(rep_id, sc->reps[sc->by_id[mid]].rep_id);
+                if (!c)
+                        return sc->by_id[mid];
+                if (c < 0)
+                        hi = mid - 1;
+                else
+                        lo = mid + 1;
         }
-        qsort(rows, (size_t)cnt, sizeof(*rows), lr_sc_row_cmp);
-        return rows;
+        return -1;
 }
 
-/* A metric value for people: "-" without data. */
-static void lr_sc_metric_text(const lr_sc_row_t *row, lr_metric_t m, char *buf,
-                              size_t size) {
-        double v = row->rk->value[m];
+static const lr_store_rep_t *lr_sc_profile(const lr_store_rep_t *profiles,
+                                           size_t n, const char *rep_id) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (profiles[i].rep_id && !strcmp(profiles[i].rep_id, rep_id))
+                        return &profiles[i];
+        return NULL;
+}
 
-        if (lr_rank_samples(&row->rk->tally, m) <= 0) {
-                snprintf(buf, size, "-");
+/* Mean value (reps with samples) and mean score (all) of metric m over
+ * the active reps of tier t. 0 when nobody. */
+static int lr_sc_tier_metric(const lr_scorecard_t *sc, int t, lr_metric_t m,
+                             double *value, double *score) {
+        double v = 0, s = 0;
+        int nv = 0, ns = 0, k;
+
+        for (k = 0; k < sc->cnt; k++) {
+                const lr_rep_rank_t *r = &sc->ranks[k];
+                if (!r->active || sc->reps[k].tier != t)
+                        continue;
+                s += r->score[m];
+                ns++;
+                if (lr_rank_samples(&r->tally, m) > 0) {
+                        v += r->value[m];
+                        nv++;
+                }
+        }
+        *value = nv ? v / nv : 0;
+        *score = ns ? s / ns : 0;
+        return nv > 0;
+}
+
+static void lr_sc_metrics(lr_scorecard_t *sc, int k) {
+        lr_sc_rep_t *rep       = &sc->reps[k];
+        const lr_rep_rank_t *r = &sc->ranks[k];
+        int m;
+
+        for (m = 0; m < LR_METRIC_CNT; m++) {
+                lr_sc_metric_t *x = &rep->m[m];
+                x->samples        = lr_rank_samples(&r->tally, m);
+                x->has_value      = x->samples > 0;
+                x->value          = r->value[m];
+                x->score          = r->score[m];
+                if (!r->active)
+                        continue;
+                x->has_tier_mean = lr_sc_tier_metric(
+                    sc, rep->tier, m, &x->tier_mean, &x->tier_mean_score);
+                if (rep->tier > 1)
+                        x->has_next_mean = lr_sc_tier_metric(
+                            sc, rep->tier - 1, m, &x->next_mean,
+                            &x->next_mean_score);
+                x->to_next_status = lr_tier_distance_metric(
+                    sc->ranks, sc->cnt, k, m, sc->p, &x->to_next);
+        }
+}
+
+static void lr_sc_history(lr_scorecard_t *sc, const lr_ranking_t *history,
+                          size_t history_cnt) {
+        char month[16], ymd[16];
+        size_t h, j;
+        int k;
+
+        lr_day_format(sc->day, month, sizeof(month));
+        sc->history_from = sc->day - LR_SC_HISTORY_DAYS + 1;
+        for (k = 0; k < sc->cnt; k++)
+                sc->reps[k].history =
+                    lr_sc_alloc(history_cnt, sizeof(lr_sc_point_t));
+        for (h = 0; h < history_cnt; h++) {
+                const lr_ranking_t *rk = &history[h];
+                if (rk->day < sc->history_from || rk->day > sc->day)
+                        continue;
+                for (j = 0; j < rk->cnt; j++) {
+                        const lr_rep_rank_t *r = &rk->ranks[j];
+                        lr_sc_rep_t *rep;
+                        lr_sc_point_t *pt;
+                        if (!r->rep_id || !r->active ||
+                            (k = lr_scorecard_find(sc, r->rep_id)) < 0)
+                                continue;
+                        rep = &sc->reps[k];
+                        if (rep->history_cnt &&
+                            rep->history[rep->history_cnt - 1].day >= rk->day)
+                                continue; /* by day, once */
+                        pt            = &rep->history[rep->history_cnt++];
+                        pt->day       = rk->day;
+                        pt->composite = r->composite;
+                        pt->rank      = r->rank;
+                        pt->tier      = r->new_tier ? r->new_tier : r->tier;
+                }
+                /* the month's tier movements, up to the ranking's day */
+                lr_day_format(rk->day, ymd, sizeof(ymd));
+                if (!rk->evaluated || strncmp(ymd, month, 7))
+                        continue;
+                for (j = 0; j < rk->cnt; j++) {
+                        const lr_rep_rank_t *r = &rk->ranks[j];
+                        lr_sc_move_t *mv;
+                        if (!r->rep_id || !r->active || !r->new_tier ||
+                            r->new_tier == r->tier ||
+                            (k = lr_scorecard_find(sc, r->rep_id)) < 0)
+                                continue;
+                        sc->moves = realloc(sc->moves, sizeof(*sc->moves) *
+                                                           (sc->moves_cnt + 1));
+                        if (!sc->moves)
+                                abort();
+                        mv            = &sc->moves[sc->moves_cnt++];
+                        mv->day       = rk->day;
+                        mv->rep       = k;
+                        mv->from      = r->tier;
+                        mv->to        = r->new_tier;
+                        mv->composite = r->composite;
+                        mv->tier_mean = r->tier_mean;
+                }
+        }
+}
+
+int lr_scorecard_build(lr_scorecard_t *sc, const char *tenant,
+                       int32_t as_of_day, const lr_ranking_t *ranking,
+                       const lr_ranking_t *history, size_t history_cnt,
+                       const lr_store_rep_t *profiles, size_t profiles_cnt,
+                       const lr_policy_t *p, const char *team, char *errstr,
+                       size_t errstr_size) {
+        const char **teams;
+        int k, m, t, n[LR_MAX_TIERS + 1] = {0};
+        double sum[LR_MAX_TIERS + 1] = {0};
+
+        memset(sc, 0, sizeof(*sc));
+        if (ranking->cnt > 1000000) {
+                snprintf(errstr, errstr_size, "ranking of %zu reps",
+                         ranking->cnt);
+                return -1;
+        }
+        sc->tenant    = tenant;
+        sc->p         = p;
+        sc->team      = team;
+        sc->as_of_day = as_of_day;
+        sc->day       = ranking->day;
+        sc->evaluated = ranking->evaluated;
+        sc->cnt       = (int)ranking->cnt;
+        sc->ranks     = lr_sc_alloc(ranking->cnt, sizeof(*sc->ranks));
+        sc->reps      = lr_sc_alloc(ranking->cnt, sizeof(*sc->reps));
+        sc->by_id     = lr_sc_alloc(ranking->cnt, sizeof(*sc->by_id));
+        memcpy(sc->ranks, ranking->ranks, sizeof(*sc->ranks) * ranking->cnt);
+        qsort(sc->ranks, ranking->cnt, sizeof(*sc->ranks), lr_sc_rank_cmp);
+
+        /* From here on a rep's tier is the one routed with that day; the
+         * evaluation against it gives each rep its tier's mean. */
+        for (k = 0; k < sc->cnt; k++) {
+                lr_rep_rank_t *r = &sc->ranks[k];
+                if (r->new_tier)
+                        r->tier = r->new_tier;
+        }
+        lr_rank_evaluate_tiers(sc->ranks, sc->cnt, p);
+
+        for (k = 0; k < sc->cnt; k++) {
+                lr_rep_rank_t *r          = &sc->ranks[k];
+                lr_sc_rep_t *rep          = &sc->reps[k];
+                const lr_store_rep_t *pro = lr_sc_profile(
+                    profiles, profiles_cnt, r->rep_id ? r->rep_id : "");
+
+                r->new_tier = r->tier;
+                rep->rk     = r;
+                rep->rep_id = r->rep_id ? r->rep_id : "";
+                rep->name   = pro ? pro->display_name : NULL;
+                rep->team   = pro ? pro->team : NULL;
+                rep->status = !r->active ? "DEPARTED" : pro ? pro->status : "";
+                rep->open_leads = pro ? pro->open_leads : 0;
+                rep->active     = r->active;
+                rep->ramping    = lr_rank_is_ramping(r, p);
+                rep->rank       = r->rank;
+                rep->tier       = r->tier;
+                rep->composite  = r->composite;
+                rep->tier_mean  = r->tier_mean;
+                rep->target =
+                    lr_rank_promotion_target(sc->ranks, sc->cnt, k, p);
+                for (t = 0; t < LR_TIER_CLASSES; t++)
+                        rep->opportunities += r->tally.converted[t];
+                rep->shown = !team || (rep->team && !strcmp(rep->team, team));
+                if (r->active && r->tier >= 1 && r->tier <= LR_MAX_TIERS) {
+                        sc->tier_cnt[r->tier]++;
+                        if (!rep->ramping) {
+                                sum[r->tier] += r->composite;
+                                n[r->tier]++;
+                        }
+                }
+        }
+        for (t = 1; t <= LR_MAX_TIERS; t++)
+                sc->tier_mean[t] = n[t] ? sum[t] / n[t] : 0;
+        lr_sc_index(sc);
+
+        for (k = 0; k < sc->cnt; k++) {
+                lr_sc_metrics(sc, k);
+                sc->reps[k].pairs_cnt = lr_coaching_pairs(
+                    sc->ranks, sc->cnt, k, p, sc->reps[k].pairs, LR_SC_PAIRS);
+        }
+        for (m = 0; m < LR_METRIC_CNT; m++) {
+                sc->board[m]     = lr_sc_alloc((size_t)sc->cnt, sizeof(int));
+                sc->board_cnt[m] = lr_coaching_leaderboard(sc->ranks, sc->cnt,
+                                                           m, sc->board[m]);
+        }
+        teams = lr_sc_alloc((size_t)sc->cnt, sizeof(*teams));
+        for (k = 0; k < sc->cnt; k++)
+                teams[k] = sc->reps[k].team;
+        sc->teams_cnt =
+            lr_coaching_teams(sc->ranks, teams, sc->cnt, &sc->teams);
+        free(teams);
+        lr_sc_history(sc, history, history_cnt);
+        return 0;
+}
+
+void lr_scorecard_clear(lr_scorecard_t *sc) {
+        int k, m;
+        for (k = 0; sc->reps && k < sc->cnt; k++)
+                free(sc->reps[k].history);
+        for (m = 0; m < LR_METRIC_CNT; m++)
+                free(sc->board[m]);
+        free(sc->reps);
+        free(sc->ranks);
+        free(sc->by_id);
+        free(sc->teams);
+        free(sc->moves);
+        memset(sc, 0, sizeof(*sc));
+}
+
+const char *lr_scorecard_metric_title(lr_metric_t m) {
+        static const char *t[LR_METRIC_CNT] = {"Conversion", "Win rate",
+                                               "Deal size", "Cycle time",
+                                               "Speed to lead"};
+        return (unsigned)m < LR_METRIC_CNT ? t[m] : "";
+}
+
+/* 1234567.891 -> "1,234,567.89" */
+static void lr_sc_thousands(double v, char *buf, size_t size) {
+        char whole[32], grouped[48];
+        long long cents;
+        size_t len, i, o = 0;
+
+        if (!isfinite(v) || fabs(v) > 1e15) {
+                snprintf(buf, size, "%.2f", v);
                 return;
         }
+        cents = llround(fabs(v) * 100);
+        snprintf(whole, sizeof(whole), "%lld", cents / 100);
+        len = strlen(whole);
+        for (i = 0; i < len; i++) {
+                if (i && (len - i) % 3 == 0)
+                        grouped[o++] = ',';
+                grouped[o++] = whole[i];
+        }
+        grouped[o] = 0;
+        snprintf(buf, size, "%s%s.%02lld", v < 0 && cents ? "-" : "", grouped,
+                 cents % 100);
+}
+
+void lr_scorecard_metric_text(lr_metric_t m, double v, char *buf, size_t size) {
         switch (m) {
         case LR_METRIC_CONVERSION: /* 1.00x = as expected for its leads */
                 snprintf(buf, size, "%.2fx", v);
@@ -87,8 +324,8 @@ static void lr_sc_metric_text(const lr_sc_row_t *row, lr_metric_t m, char *buf,
         case LR_METRIC_WIN_RATE:
                 snprintf(buf, size, "%.1f%%", v * 100);
                 break;
-        case LR_METRIC_DEAL_SIZE:
-                snprintf(buf, size, "%.2f", v / 100);
+        case LR_METRIC_DEAL_SIZE: /* cents */
+                lr_sc_thousands(v / 100, buf, size);
                 break;
         case LR_METRIC_CYCLE_DAYS:
                 snprintf(buf, size, "%.1f d", v);
@@ -96,307 +333,89 @@ static void lr_sc_metric_text(const lr_sc_row_t *row, lr_metric_t m, char *buf,
         case LR_METRIC_SPEED_TO_LEAD:
                 snprintf(buf, size, "%.1f min", v);
                 break;
+        default:
+                snprintf(buf, size, "%g", v);
         }
 }
 
-/* The text cells of one row for the table and the HTML page. */
-static void lr_sc_cells(const lr_sc_row_t *row, const lr_policy_t *p,
-                        char buf[LR_SC_COLS][48],
-                        const char *cell[LR_SC_COLS]) {
-        const lr_rep_rank_t *rk = row->rk;
-        int c, m;
+void lr_scorecard_change_text(lr_metric_t m, double d, char *buf, size_t size) {
+        char num[48];
+        const char *sign = d < 0 ? "-" : "+";
 
-        for (c = 0; c < LR_SC_COLS; c++)
-                cell[c] = buf[c];
-        if (rk->active)
-                snprintf(buf[LR_SC_RANK], 48, "%d", rk->rank);
-        else
-                snprintf(buf[LR_SC_RANK], 48, "-");
-        cell[LR_SC_REP]    = row->rep->rep_id ? row->rep->rep_id : "";
-        cell[LR_SC_STATUS] = rk->active ? row->rep->status : "DEPARTED";
-        snprintf(buf[LR_SC_TIER], 48, "%d", rk->tier);
-        snprintf(buf[LR_SC_COMPOSITE], 48, "%.3f", rk->composite);
-        snprintf(buf[LR_SC_OPEN], 48, "%lld", (long long)row->rep->open_leads);
-        for (m = 0; m < LR_METRIC_CNT; m++)
-                lr_sc_metric_text(row, m, buf[LR_SC_METRIC0 + m], 48);
-        if (!rk->active || rk->tier == 1)
-                snprintf(buf[LR_SC_NEXT], 48, "-");
-        else if (row->ramping)
-                snprintf(buf[LR_SC_NEXT], 48, "ramp %lld/%d",
-                         (long long)rk->handled, p->ramp_min_leads);
-        else if (row->target < 0)
-                snprintf(buf[LR_SC_NEXT], 48, "n/a");
-        else
-                snprintf(buf[LR_SC_NEXT], 48, "%.3f", row->target);
-}
-
-static int lr_sc_table(FILE *out, const char *tenant, const char *as_of,
-                       const lr_sc_row_t *rows, int cnt, const lr_policy_t *p) {
-        char(*buf)[LR_SC_COLS][48]      = NULL;
-        const char *(*cell)[LR_SC_COLS] = NULL;
-        size_t width[LR_SC_COLS];
-        int r, c;
-
-        buf  = calloc(cnt > 0 ? (size_t)cnt : 1, sizeof(*buf));
-        cell = calloc(cnt > 0 ? (size_t)cnt : 1, sizeof(*cell));
-        if (!buf || !cell) {
-                free(buf);
-                free(cell);
-                return -1;
-        }
-        for (c = 0; c < LR_SC_COLS; c++)
-                width[c] = strlen(lr_sc_titles[c]);
-        for (r = 0; r < cnt; r++) {
-                lr_sc_cells(&rows[r], p, buf[r], cell[r]);
-                for (c = 0; c < LR_SC_COLS; c++)
-                        if (strlen(cell[r][c]) > width[c])
-                                width[c] = strlen(cell[r][c]);
-        }
-
-        fprintf(out,
-                "Scorecard of %s as of %s (trailing %d days, %d tiers)\n\n",
-                tenant, as_of, p->window_days, p->tiers);
-        for (r = -1; r < cnt; r++) {
-                for (c = 0; c < LR_SC_COLS; c++) {
-                        const char *s = r < 0 ? lr_sc_titles[c] : cell[r][c];
-                        int left      = c == LR_SC_REP || c == LR_SC_STATUS;
-                        fprintf(out, "%s%*s", c ? "  " : "",
-                                left ? -(int)width[c] : (int)width[c], s);
-                }
-                fputc('\n', out);
-        }
-        free(buf);
-        free(cell);
-        return 0;
-}
-
-static json_t *lr_sc_real(double v) {
-        return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *lr_sc_count(double v) {
-        return json_integer((json_int_t)llround(v));
-}
-
-static int lr_sc_json(FILE *out, const char *tenant, const char *as_of,
-                      const lr_sc_row_t *rows, int cnt, const lr_policy_t *p) {
-        json_t *root = json_object(), *arr = json_array();
-        int r, m, rc;
-
-        json_object_set_new(root, "tenant_id", json_string(tenant));
-        json_object_set_new(root, "as_of", json_string(as_of));
-        json_object_set_new(root, "window_days", json_integer(p->window_days));
-        json_object_set_new(root, "tiers", json_integer(p->tiers));
-        for (r = 0; r < cnt; r++) {
-                const lr_rep_rank_t *rk = rows[r].rk;
-                const lr_tally_t *t     = &rk->tally;
-                json_t *rep = json_object(), *metrics = json_object();
-                json_t *counts = json_object();
-
-                json_object_set_new(rep, "rep_id",
-                                    json_string(rows[r].rep->rep_id));
-                json_object_set_new(rep, "rank", json_integer(rk->rank));
-                json_object_set_new(rep, "tier", json_integer(rk->tier));
-                json_object_set_new(rep, "composite",
-                                    lr_sc_real(rk->composite));
-                json_object_set_new(rep, "status",
-                                    json_string(rows[r].rep->status));
-                json_object_set_new(rep, "open_leads",
-                                    json_integer(rows[r].rep->open_leads));
-                for (m = 0; m < LR_METRIC_CNT; m++) {
-                        json_t *o = json_object();
-                        /* SPEC §5: null when the metric has no samples */
-                        json_object_set_new(o, "value",
-                                            lr_rank_samples(t, m) > 0
-                                                ? lr_sc_real(rk->value[m])
-                                                : json_null());
-                        json_object_set_new(o, "score",
-                                            lr_sc_real(rk->score[m]));
-                        json_object_set_new(o, "samples",
-                                            lr_sc_count(lr_rank_samples(t, m)));
-                        json_object_set_new(metrics, lr_metric_name(m), o);
-                }
-                json_object_set_new(rep, "metrics", metrics);
-                json_object_set_new(counts, "leads_assigned",
-                                    lr_sc_count(t->assigned));
-                json_object_set_new(counts, "calls", lr_sc_count(t->calls));
-                json_object_set_new(counts, "opportunities",
-                                    lr_sc_count(rows[r].opportunities));
-                json_object_set_new(counts, "won", lr_sc_count(t->won));
-                json_object_set_new(counts, "lost", lr_sc_count(t->lost));
-                json_object_set_new(counts, "won_value_cents",
-                                    lr_sc_count(t->won_value_cents));
-                json_object_set_new(rep, "counts", counts);
-                json_object_set_new(rep, "active", json_boolean(rk->active));
-                json_object_set_new(rep, "handled", json_integer(rk->handled));
-                json_object_set_new(rep, "ramping",
-                                    json_boolean(rows[r].ramping));
-                json_object_set_new(rep, "tier_mean",
-                                    lr_sc_real(rk->tier_mean));
-                json_object_set_new(rep, "next_tier_composite",
-                                    rows[r].target >= 0
-                                        ? lr_sc_real(rows[r].target)
-                                        : json_null());
-                json_array_append_new(arr, rep);
-        }
-        json_object_set_new(root, "reps", arr);
-        rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-        fputc('\n', out);
-        json_decref(root);
-        return rc;
-}
-
-static void lr_sc_csv_field(FILE *out, const char *s) {
-        if (!strpbrk(s, ",\"\r\n")) {
-                fputs(s, out);
-                return;
-        }
-        fputc('"', out);
-        for (; *s; s++) {
-                if (*s == '"')
-                        fputc('"', out);
-                fputc(*s, out);
-        }
-        fputc('"', out);
-}
-
-static void lr_sc_csv(FILE *out, const char *tenant, const char *as_of,
-                      const lr_sc_row_t *rows, int cnt) {
-        int r, m;
-
-        fputs("tenant_id,as_of,rank,rep_id,tier,composite,status,open_leads",
-              out);
-        for (m = 0; m < LR_METRIC_CNT; m++)
-                fprintf(out, ",%s,%s_score", lr_metric_name(m),
-                        lr_metric_name(m));
-        fputs(",leads_assigned,calls,opportunities,won,lost,won_value_cents,"
-              "next_tier_composite\n",
-              out);
-        for (r = 0; r < cnt; r++) {
-                const lr_rep_rank_t *rk = rows[r].rk;
-                const lr_tally_t *t     = &rk->tally;
-
-                lr_sc_csv_field(out, tenant);
-                fprintf(out, ",%s,%d,", as_of, rk->rank);
-                lr_sc_csv_field(out, rows[r].rep->rep_id);
-                fprintf(out, ",%d,%.6f,", rk->tier, rk->composite);
-                lr_sc_csv_field(out, rows[r].rep->status);
-                fprintf(out, ",%lld", (long long)rows[r].rep->open_leads);
-                for (m = 0; m < LR_METRIC_CNT; m++)
-                        fprintf(out, ",%.6f,%.6f", rk->value[m], rk->score[m]);
-                fprintf(out, ",%lld,%lld,%lld,%lld,%lld,%lld,",
-                        llround(t->assigned), llround(t->calls),
-                        llround(rows[r].opportunities), llround(t->won),
-                        llround(t->lost), llround(t->won_value_cents));
-                if (rows[r].target >= 0)
-                        fprintf(out, "%.6f", rows[r].target);
-                fputc('\n', out);
+        switch (m) {
+        case LR_METRIC_CONVERSION:
+                snprintf(buf, size, "%s%.2fx", sign, fabs(d));
+                break;
+        case LR_METRIC_WIN_RATE:
+                snprintf(buf, size, "%s%.1f pts", sign, fabs(d) * 100);
+                break;
+        case LR_METRIC_DEAL_SIZE:
+                lr_sc_thousands(fabs(d) / 100, num, sizeof(num));
+                snprintf(buf, size, "%s%s", sign, num);
+                break;
+        case LR_METRIC_CYCLE_DAYS:
+                snprintf(buf, size, "%s%.1f days", sign, fabs(d));
+                break;
+        case LR_METRIC_SPEED_TO_LEAD:
+                snprintf(buf, size, "%s%.1f min", sign, fabs(d));
+                break;
+        default:
+                snprintf(buf, size, "%+g", d);
         }
 }
 
-static void lr_sc_html_text(FILE *out, const char *s) {
-        for (; *s; s++) {
-                switch (*s) {
-                case '&':
-                        fputs("&amp;", out);
-                        break;
-                case '<':
-                        fputs("&lt;", out);
-                        break;
-                case '>':
-                        fputs("&gt;", out);
-                        break;
-                case '"':
-                        fputs("&quot;", out);
-                        break;
-                case '\'':
-                        fputs("&#39;", out);
-                        break;
-                default:
-                        fputc(*s, out);
+void lr_scorecard_composite_text(double v, char *buf, size_t size) {
+        snprintf(buf, size, "%.3f", v);
+}
+
+void lr_scorecard_page_name(const char *rep_id, char *buf, size_t size) {
+        static const char hex[] = "0123456789ABCDEF";
+        size_t o                = 0;
+        const unsigned char *s;
+
+        o = (size_t)snprintf(buf, size, "rep-");
+        for (s = (const unsigned char *)rep_id; *s && o + 4 < size; s++) {
+                if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-') {
+                        buf[o++] = (char)*s;
+                } else {
+                        buf[o++] = '_';
+                        buf[o++] = hex[*s >> 4];
+                        buf[o++] = hex[*s & 15];
                 }
         }
+        snprintf(buf + o, size - o, ".html");
 }
 
-static void lr_sc_html(FILE *out, const char *tenant, const char *as_of,
-                       const lr_sc_row_t *rows, int cnt, const lr_policy_t *p) {
-        char buf[LR_SC_COLS][48];
-        const char *cell[LR_SC_COLS];
-        int r, c;
-
-        fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-              "<meta charset=\"utf-8\">\n<title>Scorecard ",
-              out);
-        lr_sc_html_text(out, tenant);
-        fprintf(out, " %s</title>\n", as_of);
-        fputs("<style>body{font-family:sans-serif;margin:2em}"
-              "table{border-collapse:collapse}"
-              "th,td{padding:.3em .8em;border-bottom:1px solid #ddd;"
-              "text-align:right}"
-              "th{background:#f4f4f4}td.t{text-align:left}"
-              "tr.departed{color:#999}</style>\n</head>\n<body>\n<h1>"
-              "Scorecard of ",
-              out);
-        lr_sc_html_text(out, tenant);
-        fprintf(out,
-                "</h1>\n<p>As of %s, trailing %d days, %d tiers.</p>\n"
-                "<table>\n<tr>",
-                as_of, p->window_days, p->tiers);
-        for (c = 0; c < LR_SC_COLS; c++)
-                fprintf(out, "<th>%s</th>", lr_sc_titles[c]);
-        fputs("</tr>\n", out);
-        for (r = 0; r < cnt; r++) {
-                lr_sc_cells(&rows[r], p, buf, cell);
-                fputs(rows[r].rk->active ? "<tr>" : "<tr class=\"departed\">",
-                      out);
-                for (c = 0; c < LR_SC_COLS; c++) {
-                        fputs(c == LR_SC_REP || c == LR_SC_STATUS
-                                  ? "<td class=\"t\">"
-                                  : "<td>",
-                              out);
-                        lr_sc_html_text(out, cell[c]);
-                        fputs("</td>", out);
-                }
-                fputs("</tr>\n", out);
-        }
-        fputs("</table>\n</body>\n</html>\n", out);
-}
-
-int lr_scorecard_render(FILE *out, const char *format, const char *tenant,
-                        int32_t as_of_day, const lr_store_rep_t *reps,
-                        const lr_rep_rank_t *ranks, int cnt,
-                        const lr_policy_t *p, char *errstr,
+int lr_scorecard_render(FILE *out, const lr_scorecard_t *sc,
+                        const lr_sc_render_t *opt, char *errstr,
                         size_t errstr_size) {
-        char as_of[16];
-        lr_sc_row_t *rows;
-        int rc = 0;
+        const char *f = opt->format ? opt->format : "table";
+        int rep       = -1, rc;
 
-        if (!format || (strcmp(format, "table") && strcmp(format, "json") &&
-                        strcmp(format, "csv") && strcmp(format, "html"))) {
+        if (strcmp(f, "table") && strcmp(f, "json") && strcmp(f, "csv") &&
+            strcmp(f, "html")) {
                 snprintf(errstr, errstr_size,
                          "unknown scorecard format \"%s\" (table, json, csv, "
                          "html)",
-                         format ? format : "");
+                         f);
                 return -1;
         }
-        rows = lr_sc_rows(reps, ranks, cnt, p);
-        if (!rows) {
-                snprintf(errstr, errstr_size, "out of memory");
+        if (opt->rep_id && (rep = lr_scorecard_find(sc, opt->rep_id)) < 0) {
+                snprintf(errstr, errstr_size,
+                         "rep %s is not in the ranking of tenant %s",
+                         opt->rep_id, sc->tenant);
                 return -1;
         }
-        lr_day_format(as_of_day, as_of, sizeof(as_of));
-
         errno = 0;
-        if (!strcmp(format, "table"))
-                rc = lr_sc_table(out, tenant, as_of, rows, cnt, p);
-        else if (!strcmp(format, "json"))
-                rc = lr_sc_json(out, tenant, as_of, rows, cnt, p);
-        else if (!strcmp(format, "csv"))
-                lr_sc_csv(out, tenant, as_of, rows, cnt);
+        if (!strcmp(f, "table"))
+                rc = lr_scorecard_table(out, sc, rep);
+        else if (!strcmp(f, "json"))
+                rc = lr_scorecard_json(out, sc, rep);
+        else if (!strcmp(f, "csv"))
+                rc = lr_scorecard_csv(out, sc);
         else
-                lr_sc_html(out, tenant, as_of, rows, cnt, p);
-        free(rows);
-
+                rc = lr_scorecard_html(out, sc, rep, opt->linked);
         if (rc || fflush(out) || ferror(out)) {
                 snprintf(errstr, errstr_size, "writing the scorecard: %s",
                          errno ? strerror(errno) : "write error");

@@ -20,6 +20,8 @@ static lr_bucket_t b_a[2], b_b[1], b_c[1], b_d[1];
 static lr_store_rep_t reps[NREPS];
 static lr_rep_rank_t ranks[NREPS];
 static lr_policy_t pol;
+static lr_ranking_t ranking;
+static lr_scorecard_t sc;
 
 static void store_rep(lr_store_rep_t *r, const char *id, int tier,
                       int64_t handled, int active, const char *status,
@@ -33,6 +35,14 @@ static void store_rep(lr_store_rep_t *r, const char *id, int tier,
         r->open_leads  = open;
         r->buckets     = b;
         r->buckets_cnt = bcnt;
+}
+
+static void build(const char *team) {
+        char err[256] = "";
+        lr_scorecard_clear(&sc);
+        CHECK_INT(lr_scorecard_build(&sc, "acme", AS_OF, &ranking, &ranking, 1,
+                                     reps, NREPS, &pol, team, err, sizeof(err)),
+                  0);
 }
 
 /*
@@ -84,24 +94,41 @@ static void setup(void) {
         store_rep(&reps[3], "rep-d", 3, 100, 0, "DEPARTED", 0, b_d, 1);
         store_rep(&reps[4], "rep-e", 3, 0, 1, "OFFLINE", 0, NULL, 0);
 
+        reps[0].display_name = "Ann <A>";
+        reps[0].team         = "Orcas";
+        reps[2].team         = "Orcas";
+        reps[1].team         = "Lynx";
+
         lr_rank_prepare(reps, NREPS, AS_OF, &pol, ranks);
         lr_rank_compute(ranks, NREPS, &pol);
-        lr_rank_evaluate_tiers(ranks, NREPS, &pol);
-        for (i = 0; i < NREPS; i++)
+        for (i = 0; i < NREPS; i++) {
                 CHECK(ranks[i].rep_id == reps[i].rep_id);
+                ranks[i].new_tier = ranks[i].tier; /* routed with */
+        }
+        ranking.day       = AS_OF;
+        ranking.evaluated = 1;
+        ranking.ranks     = ranks;
+        ranking.cnt       = NREPS;
+        build(NULL);
 }
 
 /* Renders into a malloc()ed string. */
-static char *render(const char *format, const char *tenant, int *rc, char *err,
-                    size_t errsize) {
-        char *buf  = NULL;
-        size_t len = 0;
-        FILE *f    = open_memstream(&buf, &len);
+static char *render_rep(const char *format, const char *rep, int *rc, char *err,
+                        size_t errsize) {
+        lr_sc_render_t opt = {format, rep, 0};
+        char *buf          = NULL;
+        size_t len         = 0;
+        FILE *f            = open_memstream(&buf, &len);
 
-        *rc = lr_scorecard_render(f, format, tenant, AS_OF, reps, ranks, NREPS,
-                                  &pol, err, errsize);
+        *rc = lr_scorecard_render(f, &sc, &opt, err, errsize);
         fclose(f);
         return buf;
+}
+
+static char *render(const char *format, const char *tenant, int *rc, char *err,
+                    size_t errsize) {
+        sc.tenant = tenant;
+        return render_rep(format, NULL, rc, err, errsize);
 }
 
 static json_t *field(json_t *obj, const char *key, int type) {
@@ -154,6 +181,11 @@ static void test_json(void) {
         }
         CHECK_STR(str(root, "tenant_id"), "acme");
         CHECK_STR(str(root, "as_of"), "2026-11-27");
+        CHECK_STR(str(root, "ranking_day"), "2026-11-27");
+        CHECK(json_is_null(json_object_get(root, "team")));
+        field(root, "leaderboards", JSON_OBJECT);
+        field(root, "teams", JSON_ARRAY);
+        field(root, "tier_movements", JSON_ARRAY);
         arr = field(root, "reps", JSON_ARRAY);
         CHECK(arr && json_array_size(arr) == NREPS);
         if (!arr || json_array_size(arr) != NREPS) {
@@ -173,13 +205,13 @@ static void test_json(void) {
                         json_t *one = field(m, lr_metric_name(k), JSON_OBJECT);
                         if (!one)
                                 continue;
-                        /* value: null without samples (SPEC §5) */
-                        if (integer(one, "samples") > 0)
+                        /* a number, or null without samples */
+                        if (!json_is_null(field(one, "value", -1)))
                                 num(one, "value");
-                        else
-                                CHECK(json_is_null(
-                                    json_object_get(one, "value")));
                         num(one, "score");
+                        field(one, "to_next_tier", -1);
+                        field(one, "tier_mean", -1);
+                        field(one, "next_tier_mean", -1);
                 }
                 m = field(r, "counts", JSON_OBJECT);
                 for (c = 0; m && c < sizeof(counts) / sizeof(*counts); c++)
@@ -190,6 +222,8 @@ static void test_json(void) {
         r = json_array_get(arr, 0);
         CHECK_NEAR(num(r, "composite"), 0.725, EPS);
         CHECK_INT(integer(r, "tier"), 1);
+        CHECK_STR(str(r, "display_name"), "Ann <A>");
+        CHECK_STR(str(r, "team"), "Orcas");
         CHECK_STR(str(r, "status"), "AVAILABLE");
         CHECK_INT(integer(r, "open_leads"), 3);
         m = json_object_get(r, "metrics");
@@ -219,6 +253,9 @@ static void test_json(void) {
         m = json_object_get(r, "metrics");
         CHECK(json_is_null(
             json_object_get(json_object_get(m, "deal_size"), "value")));
+        CHECK(json_is_null(
+            json_object_get(json_object_get(m, "win_rate"), "value")));
+        CHECK_INT(integer(json_object_get(m, "win_rate"), "samples"), 0);
         CHECK_NEAR(num(json_object_get(m, "deal_size"), "score"), 1.0 / 3, EPS);
 
         r = json_array_get(arr, 2); /* rep-c, x */
@@ -247,23 +284,23 @@ static int lines(char *s, char **out, int max) {
 }
 
 static void test_table(void) {
-        char err[256] = "", *out, *l[16];
+        char err[256] = "", *out, *l[64];
         int rc, n, i;
 
         out = render("table", "acme", &rc, err, sizeof(err));
         CHECK_INT(rc, 0);
-        n = lines(out, l, 16);
-        CHECK_INT(n, 1 + 1 + NREPS); /* title, column heads, reps */
-        if (n == 1 + 1 + NREPS) {
+        n = lines(out, l, 64);
+        CHECK(n >= 1 + 1 + NREPS); /* title, column heads, reps, more */
+        if (n >= 1 + 1 + NREPS) {
                 CHECK(strstr(l[0], "acme") && strstr(l[0], "2026-11-27"));
                 CHECK(!strncmp(l[1], "RANK", 4));
-                for (i = 2; i < n; i++) /* aligned: equal widths */
+                for (i = 2; i < 2 + NREPS; i++) /* aligned: equal widths */
                         CHECK_INT(strlen(l[i]), strlen(l[1]));
                 CHECK(strstr(l[2], "rep-a") && strstr(l[2], "0.725"));
                 CHECK(strstr(l[3], "rep-e") && strstr(l[3], "ramp 0/20"));
                 CHECK(strstr(l[4], "rep-c, x") && strstr(l[4], "0.525"));
-                CHECK(strstr(l[4], "50.0%"));   /* win rate */
-                CHECK(strstr(l[4], "2000.00")); /* deal size */
+                CHECK(strstr(l[4], "50.0%"));    /* win rate */
+                CHECK(strstr(l[4], "2,000.00")); /* deal size */
                 CHECK(strstr(l[5], "rep-b") && strstr(l[5], "IN_MEETING"));
                 CHECK(strstr(l[6], "rep-d") && strstr(l[6], "DEPARTED"));
                 CHECK(l[2][strlen(l[2]) - 1] == '-'); /* tier 1: no next */
@@ -302,10 +339,153 @@ static void test_html(void) {
         CHECK(!strncmp(out, "<!DOCTYPE html>", 15));
         CHECK(strstr(out, "a&lt;b&amp;c") != NULL);
         CHECK(strstr(out, "a<b&c") == NULL);
-        CHECK(strstr(out, "<td class=\"t\">rep-a</td>") != NULL);
-        CHECK(strstr(out, "<tr class=\"departed\">") != NULL);
+        CHECK(strstr(out, "data-rep=\"rep-a\"") != NULL);
+        CHECK(strstr(out, "Ann &lt;A&gt;") != NULL);
+        CHECK(strstr(out, "<tr class=\"departed\" data-rep=\"rep-d\"") != NULL);
+        CHECK(strstr(out, "data-chart=\"distribution\"") != NULL);
+        CHECK(strstr(out, "data-chart=\"leaderboard\"") != NULL);
         CHECK(strstr(out, "</html>") != NULL);
+        /* self-contained: nothing to fetch, nothing to run */
+        CHECK(strstr(out, "<script") == NULL);
+        CHECK(strstr(out, "src=") == NULL);
+        CHECK(strstr(out, "@import") == NULL);
+        CHECK(strstr(out, "url(") == NULL);
+        CHECK(strstr(out, "href=\"http") == NULL);
         free(out);
+}
+
+/* The page of one rep, in JSON: its history, coaching and per-metric
+ * distance, the same figures lr_tier_distance_metric gives. */
+static void test_rep_json(void) {
+        char err[256] = "", *out;
+        json_t *root, *arr, *r, *m;
+        int rc, k, i;
+
+        out  = render_rep("json", "rep-c, x", &rc, err, sizeof(err));
+        root = json_loads(out, 0, NULL);
+        free(out);
+        CHECK_INT(rc, 0);
+        CHECK(root != NULL);
+        if (!root)
+                return;
+        arr = json_object_get(root, "reps");
+        CHECK_INT(json_array_size(arr), 1);
+        r = json_array_get(arr, 0);
+        CHECK_STR(str(r, "rep_id"), "rep-c, x");
+        CHECK_INT(json_array_size(json_object_get(r, "history")), 1);
+        CHECK(json_object_get(root, "leaderboards") == NULL);
+        m = json_object_get(r, "metrics");
+        i = lr_scorecard_find(&sc, "rep-c, x");
+        CHECK(i >= 0);
+        for (k = 0; i >= 0 && k < LR_METRIC_CNT; k++) {
+                json_t *t = json_object_get(
+                    json_object_get(m, lr_metric_name(k)), "to_next_tier");
+                double v;
+                lr_tier_distance_t st =
+                    lr_tier_distance_metric(sc.ranks, sc.cnt, i, k, &pol, &v);
+                if (st == LR_TIER_DISTANCE_REACHED)
+                        CHECK_NEAR(json_number_value(t), v,
+                                   1e-10 * fmax(1, fabs(v)));
+                else
+                        CHECK(json_is_null(t));
+        }
+        field(r, "coaching", JSON_ARRAY);
+        json_decref(root);
+
+        out = render_rep("json", "nobody", &rc, err, sizeof(err));
+        CHECK_INT(rc, -1);
+        CHECK(strstr(err, "nobody") != NULL);
+        free(out);
+}
+
+static void test_team_filter(void) {
+        char err[256] = "", *out;
+        json_t *root, *arr;
+        int rc;
+
+        build("Orcas");
+        out  = render("json", "acme", &rc, err, sizeof(err));
+        root = json_loads(out, 0, NULL);
+        free(out);
+        CHECK(root != NULL);
+        if (root) {
+                arr = json_object_get(root, "reps");
+                CHECK_INT(json_array_size(arr), 2);
+                CHECK_STR(str(json_array_get(arr, 0), "rep_id"), "rep-a");
+                CHECK_STR(str(json_array_get(arr, 1), "rep_id"), "rep-c, x");
+                CHECK_STR(str(root, "team"), "Orcas");
+                arr = json_object_get(root, "teams");
+                CHECK_INT(json_array_size(arr), 1);
+                CHECK_STR(str(json_array_get(arr, 0), "team"), "Orcas");
+                CHECK_NEAR(num(json_array_get(arr, 0), "composite"),
+                           (0.725 + 0.425) / 2, EPS);
+                json_decref(root);
+        }
+        build(NULL);
+}
+
+/* Two days of history: a promotion on the first shows as the month's tier
+ * movement and in the rep's history; a date without its own ranking says
+ * which one is shown. */
+static void test_history(void) {
+        lr_rep_rank_t before[NREPS];
+        lr_ranking_t hist[2];
+        char err[256] = "", *out;
+        int rc, k;
+
+        memcpy(before, ranks, sizeof(before));
+        before[1].tier     = 3; /* rep-b: 3 -> 2 on AS_OF - 1 */
+        before[1].new_tier = 2;
+        before[1].rank     = 4;
+        hist[0]            = ranking;
+        hist[0].day        = AS_OF - 1;
+        hist[0].ranks      = before;
+        hist[1]            = ranking;
+        lr_scorecard_clear(&sc);
+        CHECK_INT(lr_scorecard_build(&sc, "acme", AS_OF + 2, &hist[1], hist, 2,
+                                     reps, NREPS, &pol, NULL, err, sizeof(err)),
+                  0);
+        CHECK_INT(sc.moves_cnt, 1);
+        if (sc.moves_cnt == 1) {
+                CHECK_STR(sc.reps[sc.moves[0].rep].rep_id, "rep-b");
+                CHECK_INT(sc.moves[0].from, 3);
+                CHECK_INT(sc.moves[0].to, 2);
+                CHECK_INT(sc.moves[0].day, AS_OF - 1);
+        }
+        k = lr_scorecard_find(&sc, "rep-b");
+        CHECK_INT(sc.reps[k].history_cnt, 2);
+        CHECK_INT(sc.reps[k].history[0].rank, 4);
+        CHECK_INT(sc.reps[k].history[1].rank, 4 - 0); /* rank 4 today too */
+        out = render("table", "acme", &rc, err, sizeof(err));
+        CHECK(strstr(out, "No ranking was installed on 2026-11-29") != NULL);
+        CHECK(strstr(out, "2026-11-26  rep-b  tier 3 -> 2") != NULL);
+        free(out);
+        out = render("html", "acme", &rc, err, sizeof(err));
+        CHECK(strstr(out, "data-table=\"moves\"") != NULL);
+        free(out);
+        build(NULL);
+}
+
+static void test_texts(void) {
+        char buf[64];
+
+        lr_scorecard_metric_text(LR_METRIC_DEAL_SIZE, 123456789, buf,
+                                 sizeof(buf));
+        CHECK_STR(buf, "1,234,567.89");
+        lr_scorecard_metric_text(LR_METRIC_DEAL_SIZE, 99, buf, sizeof(buf));
+        CHECK_STR(buf, "0.99");
+        lr_scorecard_change_text(LR_METRIC_CONVERSION, 0.1234, buf,
+                                 sizeof(buf));
+        CHECK_STR(buf, "+0.12x");
+        lr_scorecard_change_text(LR_METRIC_CYCLE_DAYS, -3.14, buf, sizeof(buf));
+        CHECK_STR(buf, "-3.1 days");
+        lr_scorecard_change_text(LR_METRIC_WIN_RATE, 0.05, buf, sizeof(buf));
+        CHECK_STR(buf, "+5.0 pts");
+        lr_scorecard_change_text(LR_METRIC_DEAL_SIZE, -150000, buf,
+                                 sizeof(buf));
+        CHECK_STR(buf, "-1,500.00");
+        lr_scorecard_page_name("rep-c, x/é", buf, sizeof(buf));
+        CHECK_STR(buf, "rep-rep-c_2C_20x_2F_C3_A9.html");
 }
 
 static void test_bad_format(void) {
@@ -326,5 +506,10 @@ int main(void) {
         test_csv();
         test_html();
         test_bad_format();
+        test_rep_json();
+        test_team_filter();
+        test_history();
+        test_texts();
+        lr_scorecard_clear(&sc);
         CHECK_DONE();
 }

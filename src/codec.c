@@ -1288,6 +1288,36 @@ static void put_enum(put_t *p, const char *name, const char *symbol) {
         put_check(p, name, avro_value_set_enum(&f, idx));
 }
 
+/* An optional long (a union with null first): absent -> null. */
+static void put_opt_long(put_t *p, const char *name, int present, int64_t v) {
+        avro_value_t f, branch;
+        if (!put_field(p, name, &f))
+                return;
+        put_check(p, name, avro_value_set_branch(&f, present ? 1 : 0, &branch));
+        if (!p->err)
+                put_check(p, name,
+                          present ? avro_value_set_long(&branch, v)
+                                  : avro_value_set_null(&branch));
+}
+
+/* An optional map of longs: none -> null. */
+static void put_opt_positions(put_t *p, const char *name,
+                              const lr_position_t *v, size_t cnt) {
+        avro_value_t f, branch, e;
+        size_t i;
+        if (!put_field(p, name, &f))
+                return;
+        put_check(p, name, avro_value_set_branch(&f, cnt ? 1 : 0, &branch));
+        if (!cnt && !p->err)
+                put_check(p, name, avro_value_set_null(&branch));
+        for (i = 0; i < cnt && !p->err; i++) {
+                put_check(p, name,
+                          avro_value_add(&branch, v[i].key, &e, NULL, NULL));
+                if (!p->err)
+                        put_check(p, name, avro_value_set_long(&e, v[i].next));
+        }
+}
+
 static lr_codec_err_t encode_put(lr_codec_t *c, lr_event_kind_t kind, put_t *p,
                                  void **buf, size_t *len) {
         lr_codec_err_t err = p->err;
@@ -1351,6 +1381,8 @@ lr_codec_err_t lr_codec_encode_assigned(lr_codec_t *c, const lr_assigned_t *a,
         put_str(&p, "source_topic", a->source_topic);
         put_int(&p, "source_partition", a->source_partition);
         put_long(&p, "source_offset", a->source_offset);
+        put_opt_positions(&p, "inputs_applied", a->inputs, a->inputs_cnt);
+        put_opt_long(&p, "routed_at", a->has_routed_at, a->routed_at);
         return encode_put(c, LR_EV_LEAD_ASSIGNED, &p, buf, len);
 }
 

@@ -165,6 +165,9 @@ void lr_assigned_clear(lr_assigned_t *a) {
         free(a->explanation);
         free(a->policy_version);
         free(a->source_topic);
+        for (i = 0; i < a->inputs_cnt; i++)
+                free(a->inputs[i].key);
+        free(a->inputs);
         memset(a, 0, sizeof(*a));
 }
 

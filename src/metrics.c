@@ -49,8 +49,13 @@ size_t lr_metrics_render(const lr_metrics_t *m, char *buf, size_t size) {
                      "# HELP leadrouter_consumption_paused 1 while the "
                      "worker's partitions are paused.\n"
                      "# TYPE leadrouter_consumption_paused gauge\n"
-                     "leadrouter_consumption_paused %d\n",
-                     lr_gauge_get(&m->redis_up), lr_gauge_get(&m->paused));
+                     "leadrouter_consumption_paused %d\n"
+                     "# HELP leadrouter_routing_lag_seconds Event time to "
+                     "decision, the largest of the last round of decisions.\n"
+                     "# TYPE leadrouter_routing_lag_seconds gauge\n"
+                     "leadrouter_routing_lag_seconds %.3f\n",
+                     lr_gauge_get(&m->redis_up), lr_gauge_get(&m->paused),
+                     (double)lr_metric_get(&m->routing_lag_ms) / 1000.0);
         len += n > 0 ? (size_t)n : 0;
         return len;
 }

@@ -17,8 +17,10 @@ typedef struct lr_metrics_s {
         atomic_llong tier_changes; /* RepTierChanged produced */
         atomic_llong dead_letters; /* messages sent to the dead-letter topic */
         atomic_llong batches;      /* batches committed */
-        atomic_int redis_up;       /* 0 while Redis is unreachable */
-        atomic_int paused;         /* 1 while consumption is paused */
+        atomic_llong routing_lag_ms; /* event time -> decision, the last
+                                      * round's largest (a backlog shows) */
+        atomic_int redis_up;         /* 0 while Redis is unreachable */
+        atomic_int paused;           /* 1 while consumption is paused */
 } lr_metrics_t;
 
 static inline void lr_metric_add(atomic_llong *c, long long n) {

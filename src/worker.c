@@ -646,7 +646,9 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
 /* Applies the round's events to their tenants, in order; a wall-clock tick
  * (now > 0) fires the timers due. 0, or -1 on an internal error (fatal). */
 static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
-        size_t i = 0;
+        /* on the wall clock, deadlines count from when the rep is told */
+        int64_t wall = w->cfg->clock_event ? 0 : lr_now_ms(), lag = -1;
+        size_t i = 0, d;
         void *v;
 
         for (i = 0; i < b->cnt; i++) {
@@ -655,6 +657,7 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                                          m->partition, m->offset};
                 if (!b->slot[i])
                         continue;
+                lr_tenant_set_wall(b->slot[i]->t, wall);
                 if (lr_tenant_apply(b->slot[i]->t, &b->evs[i], &src,
                                     &b->res[i])) {
                         snprintf(w->fatal_reason, sizeof(w->fatal_reason),
@@ -664,7 +667,15 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                         return -1;
                 }
                 b->slot[i]->touched = 1;
+                for (d = b->res[i].timer_cnt; d < b->res[i].decisions_cnt; d++)
+                        if (lr_now_ms() - b->res[i].decisions[d].decided_at >
+                            lag)
+                                lag = lr_now_ms() -
+                                      b->res[i].decisions[d].decided_at;
         }
+        if (lag >= 0)
+                atomic_store_explicit(&w->metrics.routing_lag_ms, lag,
+                                      memory_order_relaxed);
         i = 0;
         while (now && lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
@@ -674,6 +685,7 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                          sizeof(*b->ticks));
                 b->tick_slot = lr_xrealloc(
                     b->tick_slot, b->ticks_size * sizeof(*b->tick_slot));
+                lr_tenant_set_wall(s->t, wall);
                 lr_tenant_fire(s->t, now, &b->ticks[b->ticks_cnt]);
                 b->tick_slot[b->ticks_cnt++] = s;
                 s->touched                   = 1;
@@ -1286,12 +1298,13 @@ static void lr_worker_stats(lr_worker_t *w, int force) {
         w->stats_at = now;
         lr_info("worker",
                 "events %lld (duplicates %lld), decisions %lld, tier changes "
-                "%lld, dead letters %lld",
+                "%lld, dead letters %lld, routing lag %.1f s",
                 lr_metric_get(&w->metrics.events),
                 lr_metric_get(&w->metrics.duplicates),
                 lr_metric_get(&w->metrics.decisions),
                 lr_metric_get(&w->metrics.tier_changes),
-                lr_metric_get(&w->metrics.dead_letters));
+                lr_metric_get(&w->metrics.dead_letters),
+                (double)lr_metric_get(&w->metrics.routing_lag_ms) / 1000.0);
 }
 
 /* The wall-clock time to fire timers at, or 0: with worker.clock wall,

@@ -131,6 +131,12 @@ typedef struct lr_skip_s {
         char *why;
 } lr_skip_t;
 
+/* An input position: "<topic>:<partition>" and the next offset to apply. */
+typedef struct lr_position_s {
+        char *key;
+        int64_t next;
+} lr_position_t;
+
 /* LeadAssigned (output). Owned strings; lr_assigned_clear() frees them. */
 typedef struct lr_assigned_s {
         char *event_id;
@@ -153,6 +159,11 @@ typedef struct lr_assigned_s {
         char *source_topic;
         int32_t source_partition;
         int64_t source_offset;
+        /* the tenant's input positions when it was decided (replay) */
+        lr_position_t *inputs;
+        size_t inputs_cnt;
+        int has_routed_at;
+        int64_t routed_at; /* wall clock of a live decision */
 } lr_assigned_t;
 
 void lr_assigned_clear(lr_assigned_t *a);

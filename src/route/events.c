@@ -44,6 +44,33 @@ static void lr_refs_add(lr_tenant_t *t, const char *lead_id, int attempt) {
 /* ---- assignment -----------------------------------------------------------
  */
 
+static int lr_position_cmp(const void *a, const void *b) {
+        return strcmp(((const lr_position_t *)a)->key,
+                      ((const lr_position_t *)b)->key);
+}
+
+/* The tenant's input positions, sorted by key: what the decision records
+ * for a replay (borrowed keys; free the array only). */
+static lr_position_t *lr_positions(const lr_tenant_t *t, size_t *cnt) {
+        lr_position_t *v = lr_xcalloc(t->positions.cnt + 1, sizeof(*v));
+        size_t i = 0, n = 0;
+        const char *k;
+        void *val;
+        while (lr_dict_next(&t->positions, &i, &k, &val)) {
+                v[n].key    = (char *)k;
+                v[n++].next = strtoll(val, NULL, 10);
+        }
+        qsort(v, n, sizeof(*v), lr_position_cmp);
+        *cnt = n;
+        return v;
+}
+
+/* When a deadline counted from now falls: on the wall clock when the call
+ * has one (live), else on the event clock. */
+static int64_t lr_deadline(const lr_tenant_t *t, int seconds) {
+        return (t->wall ? t->wall : t->t) + (int64_t)seconds * 1000;
+}
+
 /* Gives lead l to pick->r: the decision, lead and rep state, the cohort,
  * the account owner, the first-touch SLA timer. queued: it came out of the
  * queue (its wait is reported). */
@@ -84,6 +111,9 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         d.source_topic     = l->src_topic;
         d.source_partition = l->src_partition;
         d.source_offset    = l->src_offset;
+        d.inputs           = lr_positions(t, &d.inputs_cnt);
+        d.has_routed_at    = t->wall != 0;
+        d.routed_at        = t->wall;
         d.explanation      = lr_explain(&d);
 
         r->open++;
@@ -131,7 +161,7 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
                 lr_account_set(t, l->acct, r->id);
         if (p->sla_first_touch_seconds > 0)
                 lr_timer_add(t, 's', l->attempt, l->id,
-                             t->t + (int64_t)p->sla_first_touch_seconds * 1000);
+                             lr_deadline(t, p->sla_first_touch_seconds));
 
         /* The decision: its record for the store, the caller's copy, and
          * for a timer the outbox (no input event re-publishes it). */
@@ -150,6 +180,7 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         else
                 lr_refs_add(t, l->id, l->attempt);
         free(d.explanation);
+        free(d.inputs);
         lr_pick_clear(pick);
 }
 
@@ -163,7 +194,9 @@ static void lr_enqueue(lr_tenant_t *t, lr_lead_t *l, int64_t qt) {
         lr_lead_dirty(t, l);
         if (t->p->max_wait_seconds > 0)
                 lr_timer_add(t, 'q', l->attempt, l->id,
-                             qt + (int64_t)t->p->max_wait_seconds * 1000);
+                             t->wall
+                                 ? lr_deadline(t, t->p->max_wait_seconds)
+                                 : qt + (int64_t)t->p->max_wait_seconds * 1000);
 }
 
 /* Assigns waiting leads, best first, while a rep can take them. A lead that

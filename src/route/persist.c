@@ -517,6 +517,19 @@ char *lr_persist_decision_json(const lr_assigned_t *d) {
         json_object_set_new(o, "source_partition",
                             json_integer(d->source_partition));
         json_object_set_new(o, "source_offset", json_integer(d->source_offset));
+        if (d->inputs_cnt) {
+                json_t *in = json_object();
+                size_t k;
+                for (k = 0; k < d->inputs_cnt; k++)
+                        json_object_set_new(in, d->inputs[k].key,
+                                            json_integer(d->inputs[k].next));
+                json_object_set_new(o, "inputs_applied", in);
+        } else {
+                json_object_set_new(o, "inputs_applied", json_null());
+        }
+        json_object_set_new(o, "routed_at",
+                            d->has_routed_at ? json_integer(d->routed_at)
+                                             : json_null());
         s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
         json_decref(o);
         if (!s)
@@ -559,11 +572,29 @@ int lr_persist_decision_parse(const char *json, size_t len, lr_assigned_t *d) {
         d->source_topic   = lr_json_str(o, "source_topic");
         d->source_partition = (int32_t)lr_json_int(o, "source_partition");
         d->source_offset    = lr_json_int(o, "source_offset");
-        sk                  = json_object_get(o, "skipped");
-        d->skipped_cnt      = json_array_size(sk);
-        d->skipped          = d->skipped_cnt
-                                  ? lr_xcalloc(d->skipped_cnt, sizeof(*d->skipped))
-                                  : NULL;
+        {
+                json_t *in = json_object_get(o, "inputs_applied"), *v;
+                const char *k;
+                if (json_is_object(in) && json_object_size(in)) {
+                        d->inputs = lr_xcalloc(json_object_size(in),
+                                               sizeof(*d->inputs));
+                        json_object_foreach(in, k, v) {
+                                d->inputs[d->inputs_cnt].key = lr_xstrdup(k);
+                                d->inputs[d->inputs_cnt].next =
+                                    (int64_t)json_integer_value(v);
+                                d->inputs_cnt++;
+                        }
+                }
+                if (json_is_integer(json_object_get(o, "routed_at"))) {
+                        d->has_routed_at = 1;
+                        d->routed_at     = lr_json_int(o, "routed_at");
+                }
+        }
+        sk             = json_object_get(o, "skipped");
+        d->skipped_cnt = json_array_size(sk);
+        d->skipped     = d->skipped_cnt
+                             ? lr_xcalloc(d->skipped_cnt, sizeof(*d->skipped))
+                             : NULL;
         for (i = 0; i < d->skipped_cnt; i++) {
                 json_t *e            = json_array_get(sk, i);
                 d->skipped[i].rep_id = lr_json_str(e, "rep_id");

@@ -87,6 +87,13 @@ typedef struct lr_route_source_s {
         int64_t offset;
 } lr_route_source_t;
 
+/* The wall-clock time of the calls that follow (a live worker on the wall
+ * clock; 0, the default: none, as in replay and simulation). Decisions
+ * record it (routed_at), and the first-touch SLA and queue escalation
+ * deadlines count from it: a lead read from a backlog gets its full SLA
+ * from when its rep was told, not from its event time. */
+void lr_tenant_set_wall(lr_tenant_t *t, int64_t wall_ms);
+
 /* Applies one input event (of this tenant). 0, or -1 on an internal error
  * (a bug: errstr; the state may be inconsistent, drop the tenant).
  * A bad event is not an internal error: status REJECTED. */

@@ -47,6 +47,10 @@ void lr_tenant_set_policy(lr_tenant_t *t, const lr_policy_t *policy,
         t->policy_version = policy_version;
 }
 
+void lr_tenant_set_wall(lr_tenant_t *t, int64_t wall_ms) {
+        t->wall = wall_ms;
+}
+
 void lr_tenant_set_retention(lr_tenant_t *t, int dedup_ttl_days,
                              int lead_retention_days,
                              int ranking_retention_days) {
@@ -582,6 +586,13 @@ void lr_assigned_copy(lr_assigned_t *dst, const lr_assigned_t *s) {
         for (i = 0; i < s->skipped_cnt; i++) {
                 dst->skipped[i].rep_id = lr_xstrdup(s->skipped[i].rep_id);
                 dst->skipped[i].why    = lr_xstrdup(s->skipped[i].why);
+        }
+        dst->inputs = s->inputs_cnt
+                          ? lr_xcalloc(s->inputs_cnt, sizeof(*s->inputs))
+                          : NULL;
+        for (i = 0; i < s->inputs_cnt; i++) {
+                dst->inputs[i].key  = lr_xstrdup(s->inputs[i].key);
+                dst->inputs[i].next = s->inputs[i].next;
         }
 }
 

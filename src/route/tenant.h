@@ -244,9 +244,10 @@ struct lr_tenant_s {
         lr_dict_t positions;
         int positions_dirty;
         /* the call in progress */
-        int64_t t;   /* its clock (an event's time, a timer's due) */
-        int32_t day; /* day of t */
-        int ticking; /* decisions now come from timers */
+        int64_t t;    /* its clock (an event's time, a timer's due) */
+        int64_t wall; /* wall-clock time of the call (live), 0 = none */
+        int32_t day;  /* day of t */
+        int ticking;  /* decisions now come from timers */
         lr_route_result_t *out;
         const char *eid; /* the event being applied */
         char *refs;      /* its decisions, "lead#attempt,..." */

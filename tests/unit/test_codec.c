@@ -866,14 +866,15 @@ static int write_corpus(const char *dir) {
                 lr_event_kind_t kind;
                 const char **json;
                 const char *name;
-        } seeds[]         = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
-                             {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
-                             {LR_EV_CALL_OUTCOME, &CALL, "call"},
-                             {LR_EV_REP_STATUS, &REP, "rep"}};
-        lr_skip_t skipped = {"r-1", "BUSY"};
-        lr_assigned_t a   = {
-              "e#1", "t", "l",      "r", T0,  1,   "RANKED",       "s", 1, 1, 1,
-              0.5,   0,   &skipped, 1,   "x", "p", "lead-created", 0,   7};
+        } seeds[]           = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
+                               {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
+                               {LR_EV_CALL_OUTCOME, &CALL, "call"},
+                               {LR_EV_REP_STATUS, &REP, "rep"}};
+        lr_skip_t skipped   = {"r-1", "BUSY"};
+        lr_assigned_t a     = {"e#1",    "t",      "l",  "r", T0,  1,
+                               "RANKED", "s",      1,    1,   1,   0.5,
+                               0,        &skipped, 1,    "x", "p", "lead-created",
+                               0,        7,        NULL, 0,   0,   0};
         lr_tier_changed_t t = {"e", "t", "r", 2, 1, 0.9, 0.7, T0, "up"};
         msg_t m;
         size_t i;

@@ -66,6 +66,9 @@ static const char *const lr_policy_key_names[] = {"strategy",
                                                   "owner_first",
                                                   "region_match",
                                                   "tier_weights",
+                                                  "max_untouched_leads",
+                                                  "tier_share",
+                                                  "min_leads_per_week",
                                                   NULL};
 
 const char *const *lr_config_keys(void) {
@@ -399,6 +402,16 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
                                      errstr_size);
         if (!strcmp(sub, "sla_max_attempts"))
                 return lr_parse_int(key, v, 0, 1000, &p->sla_max_attempts,
+                                    errstr, errstr_size);
+        if (!strcmp(sub, "max_untouched_leads"))
+                return lr_parse_int(key, v, 0, 100000, &p->max_untouched_leads,
+                                    errstr, errstr_size);
+        if (!strcmp(sub, "tier_share")) {
+                snprintf(p->tier_share, sizeof(p->tier_share), "%s", v);
+                return 0;
+        }
+        if (!strcmp(sub, "min_leads_per_week"))
+                return lr_parse_int(key, v, 0, 100000, &p->min_leads_per_week,
                                     errstr, errstr_size);
         if (!strcmp(sub, "tier_weights")) {
                 char buf[256], *tok, *save = NULL;

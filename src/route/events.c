@@ -135,6 +135,15 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
                 }
                 t->cursors_dirty = 1;
         }
+        if (pick->after_share) {
+                int tt = r->tier >= 0 && r->tier <= LR_MAX_TIERS ? r->tier : 0;
+                /* composite 0 (a new rep) still gets a small share */
+                double c         = pick->comp > 0.05 ? pick->comp : 0.05;
+                t->share_vt[tt]  = pick->share_pass;
+                r->has_share     = 1;
+                r->share         = pick->share_pass + 1.0 / c;
+                t->cursors_dirty = 1;
+        }
         if (pick->after_wrr) {
                 int tier    = r->tier >= 1 && r->tier <= p->tiers ? r->tier : 0;
                 int w       = tier ? lr_policy_tier_weight(p, tier) : 1;
@@ -156,6 +165,7 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         l->day     = t->day;
         l->cls     = l->tier;
         l->state   = LR_LEAD_ASSIGNED;
+        lr_lead_untouched(l);
         lr_lead_dirty(t, l);
         if (l->acct)
                 lr_account_set(t, l->acct, r->id);
@@ -190,6 +200,7 @@ static void lr_enqueue(lr_tenant_t *t, lr_lead_t *l, int64_t qt) {
         l->state  = LR_LEAD_QUEUED;
         l->has_qt = 1;
         l->qt     = qt;
+        lr_lead_untouched(l);
         lr_queue_add(t, l);
         lr_lead_dirty(t, l);
         if (t->p->max_wait_seconds > 0)
@@ -266,17 +277,18 @@ static void lr_sla_missed(lr_tenant_t *t, lr_lead_t *l) {
         lr_lead_dirty(t, l);
         if (p->sla_max_attempts > 0 && l->attempt >= p->sla_max_attempts) {
                 l->touched = 1; /* its first touch is counted now */
+                lr_lead_untouched(l);
                 return;
         }
         lr_rep_open_dec(t, old);
         l->prev = lr_xrealloc(l->prev, (l->prev_cnt + 1) * sizeof(*l->prev));
         l->prev[l->prev_cnt++] = lr_xstrdup(old->id);
-        if (lr_choose(t, l, &pick)) {
+        l->rep                 = NULL;
+        lr_lead_untouched(l);
+        if (lr_choose(t, l, &pick))
                 lr_assign(t, l, &pick, "SLA_REASSIGNED", 0);
-        } else {
-                l->rep = NULL;
+        else
                 lr_enqueue(t, l, t->t);
-        }
 }
 
 /* One due timer at its due time. A timer whose lead has moved on (called,
@@ -379,6 +391,7 @@ static void lr_import_assignment(lr_tenant_t *t, lr_lead_t *l,
         l->conv     = 0;
         l->touched  = 0;
         l->state    = LR_LEAD_ATTRIBUTED;
+        lr_lead_untouched(l);
         lr_rep_bucket(t, r, l->day)->n[l->tier]++;
         if (l->acct)
                 lr_account_set(t, l->acct, r->id);
@@ -519,6 +532,7 @@ static void lr_apply_outcome(lr_tenant_t *t, const lr_event_t *ev) {
                         today->cycle_n++;
                 }
         }
+        lr_lead_untouched(l);
         lr_rep_dirty(t, r);
         lr_route_drain(t);
 }

@@ -168,6 +168,8 @@ static void lr_rep_pack(const lr_rep_t *r, lr_buf_t *b) {
         lr_put_i64(b, r->ranked);
         lr_put_i64(b, r->has_pass);
         lr_put_f64(b, r->pass);
+        lr_put_i64(b, r->has_share);
+        lr_put_f64(b, r->share);
 }
 
 static int lr_rep_hours(lr_rep_t *r, char *errstr, size_t size) {
@@ -233,6 +235,8 @@ static int lr_rep_unpack(lr_rep_t *r, const char *p, size_t len, char *errstr,
         r->ranked       = lr_get_int(&rd);
         r->has_pass     = lr_get_int(&rd);
         r->pass         = lr_get_f64(&rd);
+        r->has_share    = lr_get_int(&rd);
+        r->share        = lr_get_f64(&rd);
         if (lr_rd_done(&rd)) {
                 snprintf(errstr, size, "rep %s: unreadable record", r->id);
                 return -1;
@@ -766,6 +770,14 @@ static size_t lr_persist_meta(lr_tenant_t *t, lr_args_t *ops) {
                         lr_item_fmt(&g, "%.17g", t->vt);
                         g.n++;
                 }
+                for (i = 0; i <= LR_MAX_TIERS; i++) {
+                        if (!t->share_vt[i])
+                                continue;
+                        lr_item_fmt(&g, "sv:%d", (int)i);
+                        lr_item_fmt(&g, "%.17g", t->share_vt[i]);
+                        g.n++;
+                }
+                i = 0;
                 while (lr_dict_next(&t->cursors, &i, &k, &v)) {
                         lr_item_fmt(&g, "c:%s", k);
                         lr_item_str(&g, v);
@@ -953,7 +965,10 @@ static void lr_load_meta(lr_tenant_t *t, const lr_pairs_t *m) {
                 } else if (!strcmp(k, "vt")) {
                         t->has_vt = 1;
                         t->vt     = strtod(v, NULL);
-                } else if (!strncmp(k, "c:", 2))
+                } else if (!strncmp(k, "sv:", 3) && atoi(k + 3) >= 0 &&
+                           atoi(k + 3) <= LR_MAX_TIERS)
+                        t->share_vt[atoi(k + 3)] = strtod(v, NULL);
+                else if (!strncmp(k, "c:", 2))
                         lr_dict_set_str(&t->cursors, k + 2, v);
                 else if (!strncmp(k, "p:", 2))
                         lr_dict_set_str(&t->positions, k + 2, v);
@@ -1012,6 +1027,7 @@ static int lr_load_leads(lr_tenant_t *t, const lr_pairs_t *p, char *errstr,
                 }
                 if (l->state == LR_LEAD_QUEUED)
                         lr_queue_add(t, l);
+                lr_lead_untouched(l);
         }
         return 0;
 }

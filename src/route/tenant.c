@@ -61,6 +61,7 @@ void lr_tenant_set_retention(lr_tenant_t *t, int dedup_ttl_days,
 
 static void lr_rep_free(lr_rep_t *r) {
         size_t i;
+        free(r->untouched);
         for (i = 0; i < r->hist_cnt; i++)
                 free(r->hist[i].eid);
         free(r->hist);
@@ -347,7 +348,52 @@ lr_lead_t *lr_lead_add(lr_tenant_t *t, const char *id) {
         return l;
 }
 
+void lr_lead_untouched(lr_lead_t *l) {
+        lr_rep_t *want =
+            l->state == LR_LEAD_ASSIGNED && !l->touched ? l->rep : NULL;
+        lr_rep_t *r = l->untouched_rep;
+        size_t i;
+        if (r == want)
+                return;
+        if (r) {
+                for (i = 0; i < r->untouched_cnt; i++)
+                        if (r->untouched[i] == l) {
+                                r->untouched[i] =
+                                    r->untouched[--r->untouched_cnt];
+                                break;
+                        }
+        }
+        if (want) {
+                lr_xgrow(&want->untouched, &want->untouched_size,
+                         want->untouched_cnt + 1, sizeof(*want->untouched));
+                want->untouched[want->untouched_cnt++] = l;
+        }
+        l->untouched_rep = want;
+}
+
+size_t lr_rep_untouched(const lr_tenant_t *t, const lr_rep_t *r) {
+        int64_t sla = (int64_t)t->p->sla_first_touch_seconds * 1000;
+        size_t i, n = 0;
+        for (i = 0; i < r->untouched_cnt; i++)
+                if (!sla || t->t - r->untouched[i]->at < sla)
+                        n++;
+        return n;
+}
+
+int64_t lr_rep_week_leads(const lr_tenant_t *t, const lr_rep_t *r) {
+        int64_t n = 0;
+        size_t i;
+        int k;
+        for (i = r->b_cnt; i-- > 0 && r->b[i].day > t->day - 7;)
+                if (r->b[i].day <= t->day)
+                        for (k = 0; k < LR_TIER_CLASSES; k++)
+                                n += r->b[i].n[k];
+        return n;
+}
+
 void lr_lead_forget(lr_tenant_t *t, lr_lead_t *l) {
+        l->state = LR_LEAD_NEW;
+        lr_lead_untouched(l);
         if (l->dirty)
                 lr_dirty_remove((void **)t->dirty_leads, &t->dirty_leads_cnt,
                                 l);

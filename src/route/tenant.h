@@ -65,6 +65,12 @@ typedef struct lr_rep_s {
         /* weighted round robin */
         int has_pass;
         double pass;
+        /* tier_share weighted: this rep's pass in its tier */
+        int has_share;
+        double share;
+        /* routed leads not called yet (max_untouched_leads) */
+        struct lr_lead_s **untouched;
+        size_t untouched_cnt, untouched_size;
         /* day buckets, by day */
         lr_bucket_t *b;
         size_t b_cnt, b_size;
@@ -114,6 +120,7 @@ typedef struct lr_lead_s {
         int queued; /* per call: came out of the queue */
         int dirty;
         int in_queue;
+        lr_rep_t *untouched_rep; /* whose untouched list holds it */
 } lr_lead_t;
 
 /* A pending timer: kind 'c' contact_after, 'q' queue escalation, 's'
@@ -207,6 +214,7 @@ struct lr_tenant_s {
         lr_dict_t cursors; /* territory: region -> rep id (owned) */
         int has_vt;
         double vt; /* weighted round robin virtual time */
+        double share_vt[LR_MAX_TIERS + 1]; /* tier_share weighted, per tier */
         int cursors_dirty;
         /* timers: a binary heap */
         lr_timer_t *timers;
@@ -278,6 +286,14 @@ void lr_lead_free(lr_lead_t *l);
 /* Frees a lead already removed from the dict (and from the dirty list). */
 void lr_lead_forget(lr_tenant_t *t, lr_lead_t *l);
 void lr_lead_dirty(lr_tenant_t *t, lr_lead_t *l);
+/* Keeps the lead in its rep's list of routed leads not called yet, or out
+ * of it, as its state says: after every change of state, rep or touch. */
+void lr_lead_untouched(lr_lead_t *l);
+/* Routed leads of r still to be called within the first-touch SLA, at the
+ * call's time. */
+size_t lr_rep_untouched(const lr_tenant_t *t, const lr_rep_t *r);
+/* Leads r received in the 7 days up to the call's day. */
+int64_t lr_rep_week_leads(const lr_tenant_t *t, const lr_rep_t *r);
 int lr_lead_had(const lr_lead_t *l, const lr_rep_t *r); /* a previous
                                                          * assignee */
 
@@ -356,6 +372,10 @@ typedef struct lr_pick_s {
         const char *rr_field; /* NULL: "rr" */
         int after_wrr;
         double wrr_pass;
+        int after_share; /* tier_share weighted: advance the rep's pass */
+        double share_pass;
+        int floor;         /* below the weekly floor: better reps passed over */
+        int attention_off; /* every candidate was awaiting a first touch */
 } lr_pick_t;
 
 /* The rep for lead l at the call's time, or 0 (nobody): its account's

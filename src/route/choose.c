@@ -18,6 +18,7 @@ typedef struct lr_filter_s {
         const lr_lead_t *lead; /* previous assignees; NULL: none */
         const char *region;
         int attention; /* max_untouched_leads applies */
+        int strict;    /* no exception when the whole tier is held */
         int held;      /* out: a rep was passed over for attention only */
 } lr_filter_t;
 
@@ -188,7 +189,7 @@ static int lr_tier_best(lr_tenant_t *t, int T, lr_filter_t *f,
         int found;
         f->held = 0;
         found   = lr_tier_pick(t, T, f, pick);
-        if (!found && f->held && f->attention) {
+        if (!found && f->held && f->attention && !f->strict) {
                 f->attention = 0;
                 found        = lr_tier_pick(t, T, f, pick);
                 f->attention = 1;
@@ -239,13 +240,21 @@ static int lr_floor_pick(lr_tenant_t *t, int lt, lr_filter_t *f,
 
 static int lr_choose_ranked(lr_tenant_t *t, int lt, lr_filter_t *f,
                             lr_pick_t *pick) {
-        int found = lr_floor_pick(t, lt, f, pick), d;
-        if (!found)
-                found = lr_tier_best(t, lt, f, pick);
-        for (d = 1; !found && (lt - d >= 1 || lt + d <= t->p->tiers); d++)
-                found =
-                    (lt - d >= 1 && lr_tier_best(t, lt - d, f, pick)) ||
-                    (lt + d <= t->p->tiers && lr_tier_best(t, lt + d, f, pick));
+        int found = lr_floor_pick(t, lt, f, pick), d, pass;
+        /* first a rep who is free, in the lead's tier or the nearest;
+         * then, everyone awaiting a first touch, the best of the lead's
+         * tier as before */
+        for (pass = 0; pass < 2 && !found; pass++) {
+                f->strict = !pass;
+                found     = lr_tier_best(t, lt, f, pick);
+                for (d = 1; !found && (lt - d >= 1 || lt + d <= t->p->tiers);
+                     d++)
+                        found = (lt - d >= 1 &&
+                                 lr_tier_best(t, lt - d, f, pick)) ||
+                                (lt + d <= t->p->tiers &&
+                                 lr_tier_best(t, lt + d, f, pick));
+        }
+        f->strict = 0;
         if (found)
                 pick->reason = pick->r->tier == lt ? "RANKED" : "FALLBACK_TIER";
         return found;
@@ -394,14 +403,14 @@ void lr_pick_clear(lr_pick_t *pick) {
 int lr_choose(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
         const lr_policy_t *p = t->p;
         lr_filter_t f        = {l->prev_cnt ? l : NULL,
-                         p->region_match ? l->region : NULL, 1, 0};
+                         p->region_match ? l->region : NULL, 1, 0, 0};
         int found;
 
         memset(pick, 0, sizeof(*pick));
         if (p->owner_first && l->acct) {
                 const char *id = lr_account_owner(t, l->acct);
                 lr_rep_t *r    = id ? lr_rep_get(t, id) : NULL;
-                lr_filter_t fo = {f.lead, NULL, 1, 0};
+                lr_filter_t fo = {f.lead, NULL, 1, 0, 0};
                 if (r && r->active && !lr_why_not(t, &fo, r)) {
                         pick->r      = r;
                         pick->comp   = r->comp;
@@ -433,7 +442,7 @@ int lr_choose(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
  * match; never a previous assignee). */
 int lr_choose_escalation(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
         const char *region = t->p->region_match ? l->region : NULL;
-        lr_filter_t f      = {l->prev_cnt ? l : NULL, NULL, 0, 0};
+        lr_filter_t f      = {l->prev_cnt ? l : NULL, NULL, 0, 0, 0};
         lr_rep_t *b        = NULL;
         int inreg          = 0;
         size_t i;

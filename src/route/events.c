@@ -281,6 +281,7 @@ static void lr_sla_missed(lr_tenant_t *t, lr_lead_t *l) {
                 return;
         }
         lr_rep_open_dec(t, old);
+        old->missed_at = t->t;
         l->prev = lr_xrealloc(l->prev, (l->prev_cnt + 1) * sizeof(*l->prev));
         l->prev[l->prev_cnt++] = lr_xstrdup(old->id);
         l->rep                 = NULL;

@@ -170,6 +170,7 @@ static void lr_rep_pack(const lr_rep_t *r, lr_buf_t *b) {
         lr_put_f64(b, r->pass);
         lr_put_i64(b, r->has_share);
         lr_put_f64(b, r->share);
+        lr_put_i64(b, r->missed_at);
 }
 
 static int lr_rep_hours(lr_rep_t *r, char *errstr, size_t size) {
@@ -237,6 +238,7 @@ static int lr_rep_unpack(lr_rep_t *r, const char *p, size_t len, char *errstr,
         r->pass         = lr_get_f64(&rd);
         r->has_share    = lr_get_int(&rd);
         r->share        = lr_get_f64(&rd);
+        r->missed_at    = lr_get_i64(&rd);
         if (lr_rd_done(&rd)) {
                 snprintf(errstr, size, "rep %s: unreadable record", r->id);
                 return -1;

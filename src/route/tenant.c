@@ -377,6 +377,11 @@ size_t lr_rep_untouched(const lr_tenant_t *t, const lr_rep_t *r) {
         for (i = 0; i < r->untouched_cnt; i++)
                 if (!sla || t->t - r->untouched[i]->at < sla)
                         n++;
+        /* a lead taken away for a missed SLA was never called either: it
+         * holds the rep for one more SLA, or the rep would get the next
+         * lead at once and miss again */
+        if (r->missed_at && t->t - r->missed_at < sla)
+                n++;
         return n;
 }
 

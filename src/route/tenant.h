@@ -71,6 +71,8 @@ typedef struct lr_rep_s {
         /* routed leads not called yet (max_untouched_leads) */
         struct lr_lead_s **untouched;
         size_t untouched_cnt, untouched_size;
+        int64_t missed_at; /* the last lead taken away for a missed
+                            * first-touch SLA (0: none) */
         /* day buckets, by day */
         lr_bucket_t *b;
         size_t b_cnt, b_size;

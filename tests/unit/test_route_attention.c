@@ -71,6 +71,49 @@ static void test_attention(void) {
         lr_tenant_free(t);
 }
 
+/* With every rep of the lead's tier awaiting a first touch, a free rep of
+ * the nearest tier takes it (the customer does not wait, nobody gets a
+ * second uncalled lead); only when nobody is free anywhere does the best of
+ * the lead's tier get a second one. A rep whose lead the SLA took away is
+ * held for one more SLA. */
+static void test_attention_spill(void) {
+        const char *ids[] = {"r1", "r2"};
+        const int tiers[] = {3, 2};
+        lr_tenant_t *t;
+        lr_route_result_t r;
+        int32_t d = D + 1;
+
+        policy_reset();
+        g_pol.max_untouched_leads     = 1;
+        g_pol.sla_first_touch_seconds = 900;
+        t                             = tenant_new("t");
+        setup(t, d, 2, ids, tiers);
+        CHECK_STR(route(t, "L1", at(d, 9, 0)), "L1>r1:RANKED#1");
+        CHECK_STR(route(t, "L2", at(d, 9, 1)), "L2>r2:FALLBACK_TIER#1");
+        /* both awaiting: the best of the lead's tier */
+        CHECK_STR(route(t, "L3", at(d, 9, 2)), "L3>r1:RANKED#1");
+        /* r1 calls its leads; L2's SLA passes without a call: the lead goes
+         * to r1, and r2 is held until 9:31 though it holds nothing */
+        call_outcome(t, "r1", "L1", at(d, 9, 10), LR_OUTCOME_CONNECTED, -1, &r);
+        lr_route_result_clear(&r);
+        call_outcome(t, "r1", "L3", at(d, 9, 10), LR_OUTCOME_CONNECTED, -1, &r);
+        lr_route_result_clear(&r);
+        lr_tenant_fire(t, at(d, 9, 16), &r);
+        CHECK_STR(decs(&r), "L2>r1:SLA_REASSIGNED#2");
+        lr_route_result_clear(&r);
+        call_outcome(t, "r1", "L2", at(d, 9, 17), LR_OUTCOME_CONNECTED, -1, &r);
+        lr_route_result_clear(&r);
+        CHECK_STR(lead_x(t, "L4", at(d, 9, 20), 2, NULL, NULL, 0, &r),
+                  "L4>r1:FALLBACK_TIER#1");
+        lr_route_result_clear(&r);
+        call_outcome(t, "r1", "L4", at(d, 9, 21), LR_OUTCOME_CONNECTED, -1, &r);
+        lr_route_result_clear(&r);
+        CHECK_STR(lead_x(t, "L5", at(d, 9, 32), 2, NULL, NULL, 0, &r),
+                  "L5>r2:RANKED#1");
+        lr_route_result_clear(&r);
+        lr_tenant_free(t);
+}
+
 static void test_tier_share_weighted(void) {
         const char *ids[]    = {"ra", "rb", "rc", "rd"};
         const double comps[] = {0.6, 0.3, 0.1, 0.9};
@@ -184,6 +227,7 @@ static void test_wall_clock_sla(void) {
 int main(void) {
         fixture_init();
         test_attention();
+        test_attention_spill();
         test_tier_share_weighted();
         test_floor();
         test_wall_clock_sla();

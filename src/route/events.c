@@ -514,6 +514,7 @@ static void lr_apply_outcome(lr_tenant_t *t, const lr_event_t *ev) {
         if (lr_outcome_terminal(co->outcome)) {
                 l->closed    = 1;
                 l->closed_at = t->t;
+                lr_closed_add(t, l);
                 if (!l->conv) {
                         lr_rep_open_dec(t, r);
                         lr_rep_bucket(t, r, lday)->x[cls]++;
@@ -660,15 +661,6 @@ static void lr_apply_status(lr_tenant_t *t, const lr_event_t *ev,
 
 /* ---- entry points ------------------------------------------------------- */
 
-static void lr_seen_record(lr_tenant_t *t, const char *eid) {
-        lr_seen_t *s = lr_xcalloc(1, sizeof(*s));
-        s->eid       = lr_xstrdup(eid);
-        s->day       = t->day;
-        s->refs      = lr_xstrdup(t->refs ? t->refs : "");
-        lr_dict_set(&t->seen, s->eid, s);
-        lr_seen_dirty(t, s);
-}
-
 /* The refs text of a seen event as a result's refs. */
 static void lr_refs_parse(const char *text, lr_route_result_t *out) {
         const char *p = text;
@@ -697,7 +689,8 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
                     const lr_route_source_t *src, lr_route_result_t *out) {
         int64_t et = lr_event_time(ev);
         lr_status_parts_t sp;
-        lr_seen_t *seen;
+        const char *seen_refs = NULL;
+        int seen;
         int lead_tier = 0;
 
         memset(out, 0, sizeof(*out));
@@ -751,13 +744,13 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         out->status = LR_ROUTE_APPLIED;
 
         lr_call_begin(t, et, out);
-        seen = lr_dict_get(&t->seen, ev->event_id);
+        seen = lr_seen_get(t->seen, ev->event_id, &seen_refs);
         /* Applied before (redelivered at or below the position the tenant
          * holds, or the same event_id again): what it decided then. */
         if (!lr_position_advance(t, src) || seen) {
                 out->status = LR_ROUTE_DUPLICATE;
                 if (seen)
-                        lr_refs_parse(seen->refs, out);
+                        lr_refs_parse(seen_refs, out);
                 free(sp.hours);
                 t->out = NULL;
                 return 0;
@@ -782,7 +775,7 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         }
         free(sp.hours);
         if (t->eid)
-                lr_seen_record(t, t->eid);
+                lr_seen_add(t->seen, t->eid, t->day, t->refs, 1);
         t->out = NULL;
         return 0;
 missing:

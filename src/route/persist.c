@@ -686,7 +686,6 @@ static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
                 int what;
                 const char *op, *key;
         } kinds[] = {{LR_GONE_LEAD, "HDEL", "leads"},
-                     {LR_GONE_EVENT, "HDEL", "ev"},
                      {LR_GONE_TIMER, "ZREM", "timers"},
                      {LR_GONE_OUTBOX, "HDEL", "outbox"},
                      {LR_GONE_RANKING, "HDEL", "hist"}};
@@ -707,6 +706,16 @@ static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
                         g.n++;
                 }
                 groups += lr_group_end(&g);
+        }
+        /* the events applied on a day that left the dedup window */
+        for (i = 0; i < t->gone_cnt; i++) {
+                if (t->gone[i].what != LR_GONE_EVDAY)
+                        continue;
+                snprintf(key, sizeof(key), "ev:%d", (int)t->gone[i].day);
+                lr_args_adds(ops, "DEL");
+                lr_args_adds(ops, key);
+                lr_args_adds(ops, "0");
+                groups++;
         }
         /* a lead's decisions go with it */
         lr_group_begin(&g, ops, "HDEL", "dec");
@@ -869,14 +878,31 @@ size_t lr_persist_changes(lr_tenant_t *t, lr_args_t *ops) {
         }
         groups += lr_group_end(&g);
 
-        lr_group_begin(&g, ops, "H", "ev");
-        for (i = 0; i < t->dirty_seen_cnt; i++) {
-                lr_seen_t *s = t->dirty_seen[i];
-                lr_item_str(&g, s->eid);
-                lr_item_fmt(&g, "%d|%s", (int)s->day, s->refs);
-                g.n++;
+        /* the events applied, by day (ev:<day> goes whole when the day
+         * leaves the dedup window) */
+        for (i = 0; i < lr_seen_pending_cnt(t->seen); i++) {
+                const char *eid, *refs;
+                int32_t day, d2;
+                int first = 1;
+                lr_seen_pending(t->seen, i, &eid, &day, &refs);
+                for (j = 0; j < i && first; j++) {
+                        lr_seen_pending(t->seen, j, &eid, &d2, &refs);
+                        first = d2 != day;
+                }
+                if (!first)
+                        continue;
+                snprintf(key, sizeof(key), "ev:%d", (int)day);
+                lr_group_begin(&g, ops, "H", key);
+                for (j = i; j < lr_seen_pending_cnt(t->seen); j++) {
+                        lr_seen_pending(t->seen, j, &eid, &d2, &refs);
+                        if (d2 != day)
+                                continue;
+                        lr_item_str(&g, eid);
+                        lr_item_str(&g, refs);
+                        g.n++;
+                }
+                groups += lr_group_end(&g);
         }
-        groups += lr_group_end(&g);
 
         lr_group_begin(&g, ops, "H", "acct");
         i = 0;
@@ -1029,6 +1055,8 @@ static int lr_load_leads(lr_tenant_t *t, const lr_pairs_t *p, char *errstr,
                 }
                 if (l->state == LR_LEAD_QUEUED)
                         lr_queue_add(t, l);
+                if (l->closed)
+                        lr_closed_add(t, l);
                 lr_lead_untouched(l);
         }
         return 0;
@@ -1049,16 +1077,16 @@ static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                 free(k);
                 free(v);
         }
-        for (i = 0; i < s->seen.cnt; i++) {
-                lr_seen_t *e    = lr_xcalloc(1, sizeof(*e));
-                const char *bar = memchr(s->seen.v[i], '|', s->seen.vlen[i]);
-                e->eid          = lr_pair_str(s->seen.k[i], s->seen.klen[i]);
-                e->day          = (int32_t)strtol(s->seen.v[i], NULL, 10);
-                e->refs         = bar ? lr_pair_str(bar + 1, s->seen.vlen[i] -
-                                                                 (size_t)(bar + 1 -
-                                                                  s->seen.v[i]))
-                                      : lr_xstrdup("");
-                lr_dict_set(&t->seen, e->eid, e);
+        for (i = 0; i < s->seen_cnt; i++) {
+                const lr_pairs_t *p = &s->seen[i];
+                size_t k;
+                for (k = 0; k < p->cnt; k++) {
+                        char *eid  = lr_pair_str(p->k[k], p->klen[k]);
+                        char *refs = lr_pair_str(p->v[k], p->vlen[k]);
+                        lr_seen_add(t->seen, eid, s->seen_day[i], refs, 0);
+                        free(eid);
+                        free(refs);
+                }
         }
         for (i = 0; i < s->timers.cnt; i++) {
                 char *m   = lr_pair_str(s->timers.k[i], s->timers.klen[i]);

@@ -32,7 +32,7 @@ lr_tenant_t *lr_tenant_new(const char *tenant_id, const lr_policy_t *policy,
         lr_dict_init(&t->accounts);
         lr_dict_init(&t->accounts_dirty);
         lr_dict_init(&t->cursors);
-        lr_dict_init(&t->seen);
+        t->seen = lr_seen_new();
         lr_dict_init(&t->positions);
         return t;
 }
@@ -89,12 +89,6 @@ void lr_lead_free(lr_lead_t *l) {
         free(l);
 }
 
-static void lr_seen_destroy(lr_seen_t *s) {
-        free(s->eid);
-        free(s->refs);
-        free(s);
-}
-
 /* Removes p from a dirty list (swap with the last). */
 static void lr_dirty_remove(void **list, size_t *cnt, const void *p) {
         size_t i;
@@ -106,20 +100,6 @@ static void lr_dirty_remove(void **list, size_t *cnt, const void *p) {
         }
 }
 
-void lr_seen_dirty(lr_tenant_t *t, lr_seen_t *s) {
-        if (s->dirty)
-                return;
-        s->dirty = 1;
-        lr_xgrow(&t->dirty_seen, &t->dirty_seen_size, t->dirty_seen_cnt + 1,
-                 sizeof(*t->dirty_seen));
-        t->dirty_seen[t->dirty_seen_cnt++] = s;
-}
-
-void lr_seen_free(lr_tenant_t *t, lr_seen_t *s) {
-        if (s->dirty)
-                lr_dirty_remove((void **)t->dirty_seen, &t->dirty_seen_cnt, s);
-        lr_seen_destroy(s);
-}
 
 static void lr_dict_free_values(lr_dict_t *d, void (*fn)(void *)) {
         size_t i = 0;
@@ -164,9 +144,7 @@ void lr_tenant_clear_changes(lr_tenant_t *t) {
         for (i = 0; i < t->hist_new_cnt; i++)
                 free(t->hist_new[i].p);
         t->hist_new_cnt = 0;
-        for (i = 0; i < t->dirty_seen_cnt; i++)
-                t->dirty_seen[i]->dirty = 0;
-        t->dirty_seen_cnt = 0;
+        lr_seen_written(t->seen);
         lr_dict_free_keys_values(&t->accounts_dirty);
         lr_dict_init(&t->accounts_dirty);
         t->cursors_dirty   = 0;
@@ -188,7 +166,7 @@ void lr_tenant_free(lr_tenant_t *t) {
         lr_dict_destroy(&t->accounts_dirty);
         lr_dict_free_values(&t->reps, (void (*)(void *))lr_rep_free);
         lr_dict_free_values(&t->leads, (void (*)(void *))lr_lead_free);
-        lr_dict_free_values(&t->seen, (void (*)(void *))lr_seen_destroy);
+        lr_seen_free(t->seen);
         lr_dict_free_keys_values(&t->accounts);
         lr_dict_free_keys_values(&t->cursors);
         lr_dict_free_keys_values(&t->positions);
@@ -210,8 +188,11 @@ void lr_tenant_free(lr_tenant_t *t) {
         free(t->dirty_reps);
         free(t->dirty_leads);
         free(t->dirty_buckets);
-        free(t->dirty_seen);
+
         free(t->hist_new);
+        for (i = 0; i < t->closed_cnt; i++)
+                free(t->closed[i].v);
+        free(t->closed);
         free(t->rr);
         free(t->refs);
         free(t->id);
@@ -346,6 +327,31 @@ lr_lead_t *lr_lead_add(lr_tenant_t *t, const char *id) {
         l->src_topic = lr_xstrdup("");
         lr_dict_set(&t->leads, l->id, l);
         return l;
+}
+
+void lr_closed_add(lr_tenant_t *t, lr_lead_t *l) {
+        int32_t day = lr_day_of(l->closed_at);
+        size_t lo = 0, hi = t->closed_cnt;
+        struct lr_closed_day_s *d;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (t->closed[mid].day < day)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == t->closed_cnt || t->closed[lo].day != day) {
+                lr_xgrow(&t->closed, &t->closed_size, t->closed_cnt + 1,
+                         sizeof(*t->closed));
+                memmove(&t->closed[lo + 1], &t->closed[lo],
+                        (t->closed_cnt - lo) * sizeof(*t->closed));
+                memset(&t->closed[lo], 0, sizeof(*t->closed));
+                t->closed[lo].day = day;
+                t->closed_cnt++;
+        }
+        d = &t->closed[lo];
+        lr_xgrow(&d->v, &d->size, d->cnt + 1, sizeof(*d->v));
+        d->v[d->cnt++] = l;
 }
 
 void lr_lead_untouched(lr_lead_t *l) {

@@ -17,6 +17,7 @@
 
 #include "dict.h"
 #include "route.h"
+#include "seen.h"
 #include "tzdb.h"
 
 #define LR_PRESENCE_NONE (-1) /* never given */
@@ -136,15 +137,6 @@ typedef struct lr_timer_s {
         char *lead_id;
 } lr_timer_t;
 
-/* An event applied (dedup by event_id for dedup_ttl days of event time):
- * the day it happened and the decisions it made ("" none). */
-typedef struct lr_seen_s {
-        char *eid;
-        int32_t day;
-        char *refs; /* "lead#attempt,lead#attempt" */
-        int dirty;
-} lr_seen_t;
-
 /* An output recorded for delivery that has no input to be re-published
  * from: a timer decision or a tier change, until acked. */
 typedef struct lr_outbox_item_s {
@@ -165,7 +157,7 @@ typedef struct lr_gone_s {
 enum {
         LR_GONE_LEAD = 1, /* the lead record and its decisions (day: the
                            * number of attempts) */
-        LR_GONE_EVENT,
+        LR_GONE_EVDAY, /* the events applied on a day (day) */
         LR_GONE_BUCKET,  /* a: rep, day */
         LR_GONE_TIMER,   /* a: member */
         LR_GONE_OUTBOX,  /* a: seq */
@@ -223,10 +215,15 @@ struct lr_tenant_s {
         size_t timer_cnt, timer_size;
         lr_timer_t *timers_new; /* added since the last write */
         size_t timers_new_cnt, timers_new_size;
-        /* events seen (dedup) */
-        lr_dict_t seen;
-        lr_seen_t **dirty_seen;
-        size_t dirty_seen_cnt, dirty_seen_size;
+        /* events applied (dedup) */
+        lr_seen_t *seen;
+        /* closed leads by the day they closed, for their retention */
+        struct lr_closed_day_s {
+                int32_t day;
+                struct lr_lead_s **v;
+                size_t cnt, size;
+        } *closed;
+        size_t closed_cnt, closed_size;
         int seen_ttl_days, lead_retention_days, ranking_retention_days;
         /* decisions made since the last write */
         lr_decision_rec_t *decs;
@@ -288,6 +285,8 @@ void lr_lead_free(lr_lead_t *l);
 /* Frees a lead already removed from the dict (and from the dirty list). */
 void lr_lead_forget(lr_tenant_t *t, lr_lead_t *l);
 void lr_lead_dirty(lr_tenant_t *t, lr_lead_t *l);
+/* Files a lead that closed under the day it closed (its retention). */
+void lr_closed_add(lr_tenant_t *t, lr_lead_t *l);
 /* Keeps the lead in its rep's list of routed leads not called yet, or out
  * of it, as its state says: after every change of state, rep or touch. */
 void lr_lead_untouched(lr_lead_t *l);
@@ -313,10 +312,6 @@ int lr_timer_pop(lr_tenant_t *t, int64_t upto, lr_timer_t *out);
 void lr_timer_member(const lr_timer_t *tm, char *buf, size_t size);
 
 void lr_gone_add(lr_tenant_t *t, int what, const char *a, int32_t day);
-
-void lr_seen_dirty(lr_tenant_t *t, lr_seen_t *s);
-/* Frees a seen event already removed from the dict. */
-void lr_seen_free(lr_tenant_t *t, lr_seen_t *s);
 
 /* Moves the tenant's input position past src: 1, or 0 when src was
  * applied already (at or below the position). NULL src: 1. */

@@ -449,14 +449,16 @@ def settle(topic, ws, quiet=3.0, timeout=300):
 
 
 def stored_events(ns, parts):
-    """Events recorded as applied in Redis (fields of <ns>:{tenant}:ev)."""
+    """Events recorded as applied in Redis (fields of <ns>:{tenant}:ev:<day>)."""
     tenants = set()
     for _, lines in parts:
         for line in lines:
             tenants.add(json.loads(line)["event"]["tenant_id"])
+    keys = [k for t in sorted(tenants)
+            for k in R.scan_iter(match="%s:{%s}:ev:*" % (ns, t), count=1000)]
     p = R.pipeline(transaction=False)
-    for t in sorted(tenants):
-        p.hlen("%s:{%s}:ev" % (ns, t))
+    for k in keys:
+        p.hlen(k)
     return sum(p.execute())
 
 

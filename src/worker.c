@@ -67,6 +67,9 @@
 #define LR_BACKOFF_MAX_MS 5000
 #define LR_KEEPALIVE_MS 200 /* consumer polls while waiting */
 #define LR_TIMERS_INTERVAL_MS 250
+/* Timers fired per round over all tenants: after an outage thousands come
+ * due at once, and a round holds every decision it makes in memory. */
+#define LR_TIMERS_PER_ROUND 2000
 #define LR_STATS_INTERVAL_MS 10000
 
 /* A tenant this worker owns: its routing state and stored version. */
@@ -94,6 +97,7 @@ typedef struct lr_worker_s {
         size_t parts_cnt;
         int claim_parts; /* assigned: take an epoch, load their tenants */
         int acked;       /* outboxes acked: their tenants need a write */
+        int timers_left; /* the last tick left due timers for the next */
         int transactional;
         int txn_failed; /* the open transaction refused a message */
         int paused;     /* partitions paused while Redis is unreachable */
@@ -648,7 +652,7 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
 static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         /* on the wall clock, deadlines count from when the rep is told */
         int64_t wall = w->cfg->clock_event ? 0 : lr_now_ms(), lag = -1;
-        size_t i = 0, d;
+        size_t i = 0, d, budget = LR_TIMERS_PER_ROUND;
         void *v;
 
         for (i = 0; i < b->cnt; i++) {
@@ -685,8 +689,18 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                          sizeof(*b->ticks));
                 b->tick_slot = lr_xrealloc(
                     b->tick_slot, b->ticks_size * sizeof(*b->tick_slot));
+                if (budget == 0) {
+                        w->timers_left = 1;
+                        break;
+                }
                 lr_tenant_set_wall(s->t, wall);
-                lr_tenant_fire(s->t, now, &b->ticks[b->ticks_cnt]);
+                lr_tenant_fire_some(s->t, now, budget,
+                                    &b->ticks[b->ticks_cnt]);
+                budget -= b->ticks[b->ticks_cnt].decisions_cnt < budget
+                              ? b->ticks[b->ticks_cnt].decisions_cnt
+                              : budget;
+                if (lr_tenant_next_due(s->t) <= now)
+                        w->timers_left = 1;
                 b->tick_slot[b->ticks_cnt++] = s;
                 s->touched                   = 1;
         }
@@ -1313,8 +1327,9 @@ static void lr_worker_stats(lr_worker_t *w, int force) {
 static int64_t lr_worker_tick_due(lr_worker_t *w, int caught_up) {
         int64_t mono = lr_mono_ms();
         if (w->cfg->clock_event || !caught_up ||
-            mono - w->timers_at < LR_TIMERS_INTERVAL_MS)
+            (mono - w->timers_at < LR_TIMERS_INTERVAL_MS && !w->timers_left))
                 return 0;
+        w->timers_left = 0;
         w->timers_at = mono;
         return lr_now_ms();
 }

@@ -336,13 +336,13 @@ static void lr_timer_fired(lr_tenant_t *t, const lr_timer_t *tm) {
 /* Fires every timer due at or before upto, in due order, each at its due
  * time; a timer on a day after the installed ranking's installs that day's
  * ranking first. */
-void lr_route_fire_due(lr_tenant_t *t, int64_t upto) {
+void lr_route_fire_due(lr_tenant_t *t, int64_t upto, size_t max) {
         int64_t t0 = t->t;
         lr_timer_t tm;
-        int n;
+        size_t n;
 
         t->ticking = 1;
-        for (n = 0; n < LR_TICK_MAX && lr_timer_pop(t, upto, &tm); n++) {
+        for (n = 0; n < max && lr_timer_pop(t, upto, &tm); n++) {
                 int32_t day = lr_day_of(tm.due);
                 if (day > t->rankday)
                         lr_ranking_install_day(t, day);
@@ -759,7 +759,7 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         /* Timers due before the event first, each on its own day's
          * ranking; then the event's day. */
         if (t->clock_event)
-                lr_route_fire_due(t, et);
+                lr_route_fire_due(t, et, SIZE_MAX);
         if (lr_day_of(et) > t->rankday)
                 lr_ranking_install_day(t, lr_day_of(et));
         switch (ev->kind) {
@@ -785,8 +785,13 @@ missing:
 }
 
 void lr_tenant_fire(lr_tenant_t *t, int64_t now, lr_route_result_t *out) {
+        lr_tenant_fire_some(t, now, SIZE_MAX, out);
+}
+
+void lr_tenant_fire_some(lr_tenant_t *t, int64_t now, size_t max,
+                         lr_route_result_t *out) {
         memset(out, 0, sizeof(*out));
         lr_call_begin(t, now, out);
-        lr_route_fire_due(t, now);
+        lr_route_fire_due(t, now, max);
         t->out = NULL;
 }

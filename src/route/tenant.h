@@ -24,7 +24,6 @@
 #define LR_HISTORY_KEEP 32    /* presence history entries kept per rep */
 #define LR_SKIPPED_MAX 32
 #define LR_DRAIN_MAX 1000
-#define LR_TICK_MAX 5000 /* timers fired per call; the rest at the next */
 
 /* One presence change: what it was, from `at`. */
 typedef struct lr_pres_s {
@@ -399,6 +398,6 @@ void lr_ranking_prune(lr_tenant_t *t, int32_t day);
 /* ---- events.c ----------------------------------------------------------- */
 
 void lr_route_drain(lr_tenant_t *t);
-void lr_route_fire_due(lr_tenant_t *t, int64_t upto);
+void lr_route_fire_due(lr_tenant_t *t, int64_t upto, size_t max);
 
 #endif

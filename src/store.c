@@ -489,8 +489,8 @@ static void store_pairs_free(lr_pairs_t *p) {
 /* The hashes of a tenant read in one pipeline round. */
 enum { R_META, R_REPS, R_LEADS, R_ACCT, R_OUTBOX, R_TIMERS, R_CNT };
 
-static const char *store_read_what[R_CNT] = {"meta",   "reps",  "leads",
-                                             "acct",   "outbox", "timers"};
+static const char *store_read_what[R_CNT] = {"meta", "reps",   "leads",
+                                             "acct", "outbox", "timers"};
 
 static int store_append_reads(lr_store_t *st, const char *prefix) {
         char key[1024];
@@ -1046,8 +1046,8 @@ int lr_store_raw_read(lr_store_t *st, const char *tenant,
                       lr_store_raw_key_t **keys, size_t *cnt, char *errstr,
                       size_t errstr_size) {
         char *prefix = store_prefix(st, tenant), *pattern, cursor[32] = "0";
-        size_t plen  = strlen(prefix);
-        int rc       = -1;
+        size_t plen = strlen(prefix);
+        int rc      = -1;
 
         *keys = NULL;
         *cnt  = 0;
@@ -1076,8 +1076,8 @@ int lr_store_raw_read(lr_store_t *st, const char *tenant,
                         const char *key = r->element[1]->element[i]->str;
                         redisReply *t, *v;
                         int zset;
-                        if (!(t = store_cmdv(st, errstr, errstr_size, 2,
-                                             "TYPE", key))) {
+                        if (!(t = store_cmdv(st, errstr, errstr_size, 2, "TYPE",
+                                             key))) {
                                 freeReplyObject(r);
                                 goto done;
                         }

@@ -249,10 +249,10 @@ static int lr_choose_ranked(lr_tenant_t *t, int lt, lr_filter_t *f,
                 found     = lr_tier_best(t, lt, f, pick);
                 for (d = 1; !found && (lt - d >= 1 || lt + d <= t->p->tiers);
                      d++)
-                        found = (lt - d >= 1 &&
-                                 lr_tier_best(t, lt - d, f, pick)) ||
-                                (lt + d <= t->p->tiers &&
-                                 lr_tier_best(t, lt + d, f, pick));
+                        found =
+                            (lt - d >= 1 && lr_tier_best(t, lt - d, f, pick)) ||
+                            (lt + d <= t->p->tiers &&
+                             lr_tier_best(t, lt + d, f, pick));
         }
         f->strict = 0;
         if (found)

@@ -136,8 +136,7 @@ void lr_ranking_prune(lr_tenant_t *t, int32_t day) {
  * exactly what the live run did. */
 static void lr_forget(lr_tenant_t *t, int32_t day) {
         int32_t *days = NULL, before = day - t->lead_retention_days;
-        size_t n      = lr_seen_expire(t->seen, day - t->seen_ttl_days, &days),
-               i, k;
+        size_t n = lr_seen_expire(t->seen, day - t->seen_ttl_days, &days), i, k;
 
         for (i = 0; i < n; i++)
                 lr_gone_add(t, LR_GONE_EVDAY, NULL, days[i]);

@@ -100,7 +100,6 @@ static void lr_dirty_remove(void **list, size_t *cnt, const void *p) {
         }
 }
 
-
 static void lr_dict_free_values(lr_dict_t *d, void (*fn)(void *)) {
         size_t i = 0;
         void *v;

@@ -156,11 +156,11 @@ typedef struct lr_gone_s {
 enum {
         LR_GONE_LEAD = 1, /* the lead record and its decisions (day: the
                            * number of attempts) */
-        LR_GONE_EVDAY, /* the events applied on a day (day) */
-        LR_GONE_BUCKET,  /* a: rep, day */
-        LR_GONE_TIMER,   /* a: member */
-        LR_GONE_OUTBOX,  /* a: seq */
-        LR_GONE_RANKING, /* day */
+        LR_GONE_EVDAY,    /* the events applied on a day (day) */
+        LR_GONE_BUCKET,   /* a: rep, day */
+        LR_GONE_TIMER,    /* a: member */
+        LR_GONE_OUTBOX,   /* a: seq */
+        LR_GONE_RANKING,  /* day */
 };
 
 /* A new record to write: a decision ("lead#attempt" -> record), a timer. */
@@ -221,7 +221,7 @@ struct lr_tenant_s {
                 int32_t day;
                 struct lr_lead_s **v;
                 size_t cnt, size;
-        } *closed;
+        } * closed;
         size_t closed_cnt, closed_size;
         int seen_ttl_days, lead_retention_days, ranking_retention_days;
         /* decisions made since the last write */

@@ -595,11 +595,12 @@ static void lr_sim_finish(lr_sim_t *s) {
         res->mean_wait_seconds =
             res->waiting_leads ? s->wait_sum / (double)res->waiting_leads : 0;
         /* The generator's reps never depart: all are active. */
-        res->gini_leads    = lr_sim_gini(s->rep_leads, n);
+        res->gini_leads         = lr_sim_gini(s->rep_leads, n);
         res->min_rep_week_leads = -1;
         for (i = 0; i < n * (size_t)s->weeks; i++)
-                if (!s->rep_away[i] && (res->min_rep_week_leads < 0 ||
-                                        s->rep_week[i] < res->min_rep_week_leads))
+                if (!s->rep_away[i] &&
+                    (res->min_rep_week_leads < 0 ||
+                     s->rep_week[i] < res->min_rep_week_leads))
                         res->min_rep_week_leads = s->rep_week[i];
         res->min_rep_leads = n ? s->rep_leads[0] : 0;
         for (i = 1; i < n; i++)
@@ -675,11 +676,11 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
             lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_leads)));
         s.rep_free =
             lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_free)));
-        s.weeks    = o->days / 7;
-        s.rep_away = lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1,
-                                       1));
-        s.rep_week = lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1,
-                                       sizeof(*s.rep_week)));
+        s.weeks = o->days / 7;
+        s.rep_away =
+            lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1, 1));
+        s.rep_week = lr_sim_oom(calloc(
+            lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1, sizeof(*s.rep_week)));
         for (i = 0; i < lr_gen_rep_cnt(s.gen); i++)
                 lr_strmap_set(s.rep_idx, lr_gen_rep(s.gen, i)->rep_id,
                               (int64_t)i);
@@ -827,8 +828,7 @@ static lr_sim_stat_t lr_sim_stat(const lr_sim_result_t *runs, size_t n,
 
 /* One strategy over its seeds: the contract fields as means (integers
  * rounded), their spread, and each run. */
-static void lr_sim_json_seeds(FILE *fp, const lr_sim_result_t *runs,
-                              size_t n) {
+static void lr_sim_json_seeds(FILE *fp, const lr_sim_result_t *runs, size_t n) {
         size_t f, i;
         fprintf(fp, "{\"strategy\": \"%s\", \"seeds_run\": %zu",
                 runs[0].strategy, n);
@@ -861,25 +861,25 @@ static void lr_sim_json_seeds(FILE *fp, const lr_sim_result_t *runs,
 
 /* Means with their standard deviation, and ranked against round robin
  * seed by seed, when both ran. */
-static void lr_sim_table_seeds(FILE *fp, const lr_sim_result_t *res,
-                               size_t cnt, size_t n) {
+static void lr_sim_table_seeds(FILE *fp, const lr_sim_result_t *res, size_t cnt,
+                               size_t n) {
         const lr_sim_result_t *ranked = NULL, *rr = NULL;
         size_t i, k;
 
         fprintf(fp, "means over %zu seeds (± standard deviation)\n", n);
-        fprintf(fp, "%-21s %15s %17s %12s %14s %8s %14s %9s %11s\n",
-                "strategy", "conv", "revenue $M", "STL min", "SLA miss",
-                "Gini", "Spearman", "min leads", "min/week");
+        fprintf(fp, "%-21s %15s %17s %12s %14s %8s %14s %9s %11s\n", "strategy",
+                "conv", "revenue $M", "STL min", "SLA miss", "Gini", "Spearman",
+                "min leads", "min/week");
         for (i = 0; i < cnt; i++) {
                 const lr_sim_result_t *runs = &res[i * n];
-                lr_sim_stat_t c = lr_sim_stat(runs, n, 0),
-                              v = lr_sim_stat(runs, n, 1),
-                              s = lr_sim_stat(runs, n, 2),
-                              m = lr_sim_stat(runs, n, 5),
-                              g = lr_sim_stat(runs, n, 6),
-                              p = lr_sim_stat(runs, n, 7),
-                              l = lr_sim_stat(runs, n, 9),
-                              w = lr_sim_stat(runs, n, 10);
+                lr_sim_stat_t c             = lr_sim_stat(runs, n, 0),
+                              v             = lr_sim_stat(runs, n, 1),
+                              s             = lr_sim_stat(runs, n, 2),
+                              m             = lr_sim_stat(runs, n, 5),
+                              g             = lr_sim_stat(runs, n, 6),
+                              p             = lr_sim_stat(runs, n, 7),
+                              l             = lr_sim_stat(runs, n, 9),
+                              w             = lr_sim_stat(runs, n, 10);
                 fprintf(fp,
                         "%-21s %6.2f%% ±%5.2f %8.1f ±%6.1f %5.1f ±%4.1f "
                         "%7.0f ±%5.0f %8.3f %6.3f ±%5.3f %9.0f %11.0f\n",
@@ -896,8 +896,8 @@ static void lr_sim_table_seeds(FILE *fp, const lr_sim_result_t *res,
         {
                 int conv = 0, rev = 0, sla = 0, stl = 0, sp = 0;
                 for (k = 0; k < n; k++) {
-                        conv += ranked[k].conversion_rate >
-                                rr[k].conversion_rate;
+                        conv +=
+                            ranked[k].conversion_rate > rr[k].conversion_rate;
                         rev += ranked[k].revenue_cents > rr[k].revenue_cents;
                         sla += ranked[k].sla_breaches <= rr[k].sla_breaches;
                         stl += ranked[k].mean_speed_to_lead_minutes <=
@@ -947,8 +947,8 @@ int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
 
 int lr_sim_args_opt(int argc, char **argv, int i, void *opaque) {
         static const char *const names[] = {
-            "--strategies", "--tenant", "--reps",   "--days",
-            "--seed",       "--seeds",  "--start",  "--format"};
+            "--strategies", "--tenant", "--reps",  "--days",
+            "--seed",       "--seeds",  "--start", "--format"};
         lr_sim_args_t *a    = opaque;
         const char **dst[8] = {&a->strategies, &a->tenant, &a->reps,
                                &a->days,       &a->seed,   &a->seeds,
@@ -984,8 +984,7 @@ static int lr_sim_parse_seeds(const char *text, uint64_t *seeds, size_t *n) {
                         return -1;
                 b = a;
                 if (dash && lr_parse_opt("leadrouter simulate", "--seeds",
-                                         dash + 1, a, a + LR_SIM_SEEDS_MAX,
-                                         &b))
+                                         dash + 1, a, a + LR_SIM_SEEDS_MAX, &b))
                         return -1;
                 for (; a <= b; a++) {
                         if (*n >= LR_SIM_SEEDS_MAX) {
@@ -1090,9 +1089,8 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                         o.seed             = seeds[k];
                         if (lr_sim_run(cfg, &o, tok, r, errstr,
                                        sizeof(errstr))) {
-                                fprintf(stderr,
-                                        "leadrouter simulate: %s: %s\n", tok,
-                                        errstr);
+                                fprintf(stderr, "leadrouter simulate: %s: %s\n",
+                                        tok, errstr);
                                 goto done;
                         }
                 }

@@ -47,9 +47,9 @@ typedef struct lr_sim_result_s {
                                * lead on, up to sla_max_attempts) */
         double gini_leads;    /* of the leads received per active rep */
         double spearman_skill_rank;
-        int32_t spearman_day;      /* days after the start: min(90, days) */
-        int64_t bottom_tier_leads; /* assigned to a rep in the bottom tier */
-        int64_t min_rep_leads;     /* fewest leads any active rep received */
+        int32_t spearman_day;       /* days after the start: min(90, days) */
+        int64_t bottom_tier_leads;  /* assigned to a rep in the bottom tier */
+        int64_t min_rep_leads;      /* fewest leads any active rep received */
         int64_t min_rep_week_leads; /* fewest any rep received in one full
                                      * week of the days with leads */
         int64_t tier_changes;

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "jsonw.h"
 #include "pack.h"
 #include "persist.h"
 #include "tenant.h"
@@ -491,56 +492,51 @@ int lr_persist_ranking_unpack(const char *p, size_t len, int32_t day,
  */
 
 char *lr_persist_decision_json(const lr_assigned_t *d) {
-        json_t *o = json_object(), *sk = json_array();
-        char *s;
+        lr_buf_t b = {0};
+        lr_jw_t w;
         size_t i;
-        for (i = 0; i < d->skipped_cnt; i++)
-                json_array_append_new(sk, json_pack("{s:s,s:s}", "rep_id",
-                                                    d->skipped[i].rep_id, "why",
-                                                    d->skipped[i].why));
-        json_object_set_new(o, "event_id", json_string(d->event_id));
-        json_object_set_new(o, "tenant_id", json_string(d->tenant_id));
-        json_object_set_new(o, "lead_id", json_string(d->lead_id));
-        json_object_set_new(o, "rep_id", json_string(d->rep_id));
-        json_object_set_new(o, "decided_at", json_integer(d->decided_at));
-        json_object_set_new(o, "attempt", json_integer(d->attempt));
-        json_object_set_new(o, "reason", json_string(d->reason));
-        json_object_set_new(o, "strategy", json_string(d->strategy));
-        json_object_set_new(o, "lead_tier", json_integer(d->lead_tier));
-        json_object_set_new(o, "rep_tier", json_integer(d->rep_tier));
-        json_object_set_new(o, "rep_rank", json_integer(d->rep_rank));
-        json_object_set_new(o, "rep_score", json_real(d->rep_score));
-        json_object_set_new(o, "wait_ms", json_integer(d->wait_ms));
-        json_object_set_new(o, "skipped", sk);
-        json_object_set_new(o, "explanation",
-                            json_string(d->explanation ? d->explanation : ""));
-        json_object_set_new(
-            o, "policy_version",
-            json_string(d->policy_version ? d->policy_version : ""));
-        json_object_set_new(
-            o, "source_topic",
-            json_string(d->source_topic ? d->source_topic : ""));
-        json_object_set_new(o, "source_partition",
-                            json_integer(d->source_partition));
-        json_object_set_new(o, "source_offset", json_integer(d->source_offset));
-        if (d->inputs_cnt) {
-                json_t *in = json_object();
-                size_t k;
-                for (k = 0; k < d->inputs_cnt; k++)
-                        json_object_set_new(in, d->inputs[k].key,
-                                            json_integer(d->inputs[k].next));
-                json_object_set_new(o, "inputs_applied", in);
-        } else {
-                json_object_set_new(o, "inputs_applied", json_null());
+        lr_jw_init(&w, &b);
+        lr_jw_open(&w, NULL, '{');
+        lr_jw_str(&w, "event_id", d->event_id);
+        lr_jw_str(&w, "tenant_id", d->tenant_id);
+        lr_jw_str(&w, "lead_id", d->lead_id);
+        lr_jw_str(&w, "rep_id", d->rep_id);
+        lr_jw_int(&w, "decided_at", d->decided_at);
+        lr_jw_int(&w, "attempt", d->attempt);
+        lr_jw_str(&w, "reason", d->reason);
+        lr_jw_str(&w, "strategy", d->strategy);
+        lr_jw_int(&w, "lead_tier", d->lead_tier);
+        lr_jw_int(&w, "rep_tier", d->rep_tier);
+        lr_jw_int(&w, "rep_rank", d->rep_rank);
+        lr_jw_num(&w, "rep_score", d->rep_score);
+        lr_jw_int(&w, "wait_ms", d->wait_ms);
+        lr_jw_open(&w, "skipped", '[');
+        for (i = 0; i < d->skipped_cnt; i++) {
+                lr_jw_open(&w, NULL, '{');
+                lr_jw_str(&w, "rep_id", d->skipped[i].rep_id);
+                lr_jw_str(&w, "why", d->skipped[i].why);
+                lr_jw_close(&w, '}');
         }
-        json_object_set_new(o, "routed_at",
-                            d->has_routed_at ? json_integer(d->routed_at)
-                                             : json_null());
-        s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        json_decref(o);
-        if (!s)
-                abort();
-        return s;
+        lr_jw_close(&w, ']');
+        lr_jw_str(&w, "explanation", d->explanation);
+        lr_jw_str(&w, "policy_version", d->policy_version);
+        lr_jw_str(&w, "source_topic", d->source_topic);
+        lr_jw_int(&w, "source_partition", d->source_partition);
+        lr_jw_int(&w, "source_offset", d->source_offset);
+        if (d->inputs_cnt) {
+                lr_jw_open(&w, "inputs_applied", '{');
+                for (i = 0; i < d->inputs_cnt; i++)
+                        lr_jw_int(&w, d->inputs[i].key, d->inputs[i].next);
+                lr_jw_close(&w, '}');
+        } else {
+                lr_jw_null(&w, "inputs_applied");
+        }
+        if (d->has_routed_at)
+                lr_jw_int(&w, "routed_at", d->routed_at);
+        else
+                lr_jw_null(&w, "routed_at");
+        lr_jw_close(&w, '}');
+        return lr_jw_take(&w);
 }
 
 static char *lr_json_str(json_t *o, const char *key) {
@@ -616,17 +612,21 @@ int lr_persist_decision_parse(const char *json, size_t len, lr_assigned_t *d) {
 }
 
 char *lr_persist_tier_change_json(const lr_tier_changed_t *tc) {
-        json_t *o = json_pack(
-            "{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}", "event_id", tc->event_id,
-            "tenant_id", tc->tenant_id, "rep_id", tc->rep_id, "from_tier",
-            (int)tc->from_tier, "to_tier", (int)tc->to_tier, "composite",
-            tc->composite, "tier_mean", tc->tier_mean, "decided_at",
-            (json_int_t)tc->decided_at, "reason", tc->reason);
-        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        json_decref(o);
-        if (!s)
-                abort();
-        return s;
+        lr_buf_t b = {0};
+        lr_jw_t w;
+        lr_jw_init(&w, &b);
+        lr_jw_open(&w, NULL, '{');
+        lr_jw_str(&w, "event_id", tc->event_id);
+        lr_jw_str(&w, "tenant_id", tc->tenant_id);
+        lr_jw_str(&w, "rep_id", tc->rep_id);
+        lr_jw_int(&w, "from_tier", tc->from_tier);
+        lr_jw_int(&w, "to_tier", tc->to_tier);
+        lr_jw_num(&w, "composite", tc->composite);
+        lr_jw_num(&w, "tier_mean", tc->tier_mean);
+        lr_jw_int(&w, "decided_at", tc->decided_at);
+        lr_jw_str(&w, "reason", tc->reason);
+        lr_jw_close(&w, '}');
+        return lr_jw_take(&w);
 }
 
 int lr_persist_tier_change_parse(const char *json, size_t len,

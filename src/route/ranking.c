@@ -151,9 +151,11 @@ static void lr_forget(lr_tenant_t *t, int32_t day) {
                 }
                 free(t->closed[n].v);
         }
-        memmove(t->closed, t->closed + n,
-                (t->closed_cnt - n) * sizeof(*t->closed));
-        t->closed_cnt -= n;
+        if (n) {
+                memmove(t->closed, t->closed + n,
+                        (t->closed_cnt - n) * sizeof(*t->closed));
+                t->closed_cnt -= n;
+        }
 }
 
 void lr_ranking_install_day(lr_tenant_t *t, int32_t day) {

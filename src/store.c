@@ -426,14 +426,15 @@ void lr_store_strings_free(char **s, size_t cnt) {
         free(s);
 }
 
-int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
-                               size_t *cnt, char *errstr, size_t errstr_size) {
+int lr_store_partition_tenants(lr_store_t *st, int32_t nparts, int32_t p,
+                               char ***tenants, size_t *cnt, char *errstr,
+                               size_t errstr_size) {
         char key[512];
         redisReply *r;
         size_t i;
         *tenants = NULL;
         *cnt     = 0;
-        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts, (int)p);
         if (lr_store_connect(st, errstr, errstr_size) ||
             !(r = store_cmdv(st, errstr, errstr_size, 2, "SMEMBERS", key)))
                 return -1;
@@ -445,11 +446,12 @@ int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
         return 0;
 }
 
-int lr_store_partition_add(lr_store_t *st, int32_t p, const char *tenant,
-                           char *errstr, size_t errstr_size) {
+int lr_store_partition_add(lr_store_t *st, int32_t nparts, int32_t p,
+                           const char *tenant, char *errstr,
+                           size_t errstr_size) {
         char key[512];
         redisReply *r;
-        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts, (int)p);
         if (lr_store_connect(st, errstr, errstr_size) ||
             !(r = store_cmdv(st, errstr, errstr_size, 3, "SADD", key, tenant)))
                 return -1;

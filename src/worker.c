@@ -103,6 +103,7 @@ typedef struct lr_worker_s {
         lr_dict_t slots;         /* tenant_id -> lr_slot_t */
         int64_t epoch;           /* of the current assignment, 0 = none */
         int32_t *parts;          /* partition numbers assigned */
+        int32_t parts_total;     /* partitions of each input topic */
         size_t parts_cnt;
         int claim_parts; /* assigned: take an epoch, load their tenants */
         int acked;       /* outboxes acked: their tenants need a write */
@@ -560,8 +561,8 @@ static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
                 s->partition = part[i];
                 lr_dict_set(&w->slots, lr_tenant_id(s->side[LR_LIVE].t), s);
                 /* the tenant's partition, for the next owner */
-                while (lr_store_partition_add(w->store[LR_LIVE], part[i],
-                                              ld[i].tenant_id, errstr,
+                while (lr_store_partition_add(w->store[LR_LIVE], w->parts_total,
+                                              part[i], ld[i].tenant_id, errstr,
                                               sizeof(errstr)))
                         if (lr_worker_wait_redis(w, errstr)) {
                                 rc = -1;
@@ -588,6 +589,9 @@ done:
 /* After an assignment: a new epoch, and every tenant seen on the assigned
  * partitions claimed and loaded, so their timers run and their outboxes are
  * published even before their next event. 0, 1 (fenced) or -1. */
+static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
+                                  size_t errstr_size);
+
 static int lr_worker_claim_parts(lr_worker_t *w) {
         char errstr[512], **all = NULL;
         int32_t *part = NULL;
@@ -595,6 +599,14 @@ static int lr_worker_claim_parts(lr_worker_t *w) {
         int rc;
 
         w->claim_parts = 0;
+        /* the counts again: partitions may have been added since (on a
+         * metadata error, the counts known) */
+        if (lr_worker_check_topics(w, errstr, sizeof(errstr)) == -2) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s",
+                         errstr);
+                w->fatal = 1;
+                return -1;
+        }
         while (lr_store_new_epoch(w->store[LR_LIVE], &w->epoch, errstr,
                                   sizeof(errstr)))
                 if (lr_worker_wait_redis(w, errstr))
@@ -602,9 +614,9 @@ static int lr_worker_claim_parts(lr_worker_t *w) {
         for (i = 0; i < w->parts_cnt; i++) {
                 char **t;
                 size_t cnt, j;
-                while (lr_store_partition_tenants(w->store[LR_LIVE],
-                                                  w->parts[i], &t, &cnt, errstr,
-                                                  sizeof(errstr)))
+                while (lr_store_partition_tenants(
+                    w->store[LR_LIVE], w->parts_total, w->parts[i], &t, &cnt,
+                    errstr, sizeof(errstr)))
                         if (lr_worker_wait_redis(w, errstr))
                                 goto fail;
                 all  = lr_xrealloc(all, (n + cnt + 1) * sizeof(*all));
@@ -688,10 +700,23 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
         } else if (n) {
                 rc = lr_worker_load(w, ids, part, n);
         }
-        for (i = 0; !rc && i < b->cnt; i++)
+        for (i = 0; !rc && i < b->cnt; i++) {
                 b->slot[i] = b->bad[i][0]
                                  ? NULL
                                  : lr_dict_get(&w->slots, b->evs[i].tenant_id);
+                /* A tenant's events on two partitions could be routed by
+                 * two workers at once (each fencing the other): refused. */
+                if (b->slot[i] &&
+                    b->slot[i]->partition != b->msgs[i]->partition) {
+                        snprintf(b->bad[i], sizeof(b->bad[i]),
+                                 "tenant %s is on partition %d, this event "
+                                 "on %d: events must be keyed by tenant_id",
+                                 b->evs[i].tenant_id,
+                                 (int)b->slot[i]->partition,
+                                 (int)b->msgs[i]->partition);
+                        b->slot[i] = NULL;
+                }
+        }
         free(ids);
         free(part);
         return rc;
@@ -1237,7 +1262,8 @@ static void lr_worker_warm_producer(lr_worker_t *w) {
 }
 
 /* The input topics' partition counts: equal, or start-up is refused (a
- * tenant's events must meet on one worker). */
+ * tenant's events must meet on one worker). -1: no metadata, -2: not
+ * co-partitioned. */
 static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                                   size_t errstr_size) {
         const struct rd_kafka_metadata *md = NULL;
@@ -1256,6 +1282,7 @@ static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                         counts[t] = md->topics[i].partition_cnt;
         }
         rd_kafka_metadata_destroy(md);
+        w->parts_total = counts[LR_TOPIC_LEAD_CREATED];
         /* A missing topic may be created later (auto-create): not judged. */
         for (t = 0; t < 3; t++)
                 for (i = 0; i < 3; i++)
@@ -1271,7 +1298,7 @@ static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                                          w->cfg->topics[0], counts[0],
                                          w->cfg->topics[1], counts[1],
                                          w->cfg->topics[2], counts[2]);
-                                return -1;
+                                return -2;
                         }
         return 0;
 }

@@ -35,6 +35,12 @@ struct lr_store_s {
         redisContext *rc; /* NULL when not connected */
         int library_ok;   /* library verified on this connection */
         int connect_timeout_ms, command_timeout_ms;
+        /* A write sent and not yet answered (lr_store_commit_send), and
+         * its outcome once read (any other call reads it first). */
+        lr_store_write_t *pend;
+        size_t pend_n;
+        int pend_read, pend_rc;
+        char pend_err[512];
 };
 
 /* "<ns>:{<tenant>}": every key of a tenant shares its hash slot. */
@@ -286,7 +292,10 @@ static int store_load_library(lr_store_t *st, char *errstr,
         return 0;
 }
 
+static void store_settle(lr_store_t *st);
+
 int lr_store_connect(lr_store_t *st, char *errstr, size_t errstr_size) {
+        store_settle(st);
         if (!st->rc && store_open(st, errstr, errstr_size))
                 return -1;
         if (!st->library_ok && store_load_library(st, errstr, errstr_size))
@@ -688,44 +697,13 @@ done:
 /* ---- writes
  * ------------------------------------------------------------------ */
 
-int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
-                    size_t n, char *errstr, size_t errstr_size) {
-        size_t i, k;
-        int rc = -1;
-
-        if (lr_store_connect(st, errstr, errstr_size))
+/* The replies to a pipeline of n writes, into w. */
+static int store_commit_replies(lr_store_t *st, lr_store_write_t *w, size_t n,
+                                char *errstr, size_t errstr_size) {
+        size_t i;
+        if (!st->rc) {
+                snprintf(errstr, errstr_size, "connection lost");
                 return -1;
-        for (i = 0; i < n; i++) {
-                char *prefix      = store_prefix(st, w[i].tenant_id);
-                size_t argc       = 7 + w[i].ops.cnt;
-                const char **argv = lr_xcalloc(argc, sizeof(*argv));
-                size_t *len       = lr_xcalloc(argc, sizeof(*len));
-                char num[3][24];
-                int bad;
-                snprintf(num[0], sizeof(num[0]), "%lld", (long long)epoch);
-                snprintf(num[1], sizeof(num[1]), "%lld",
-                         (long long)w[i].version);
-                snprintf(num[2], sizeof(num[2]), "%lld",
-                         (long long)w[i].version + 1);
-                argv[0] = "FCALL";
-                argv[1] = "lr_commit";
-                argv[2] = "1";
-                argv[3] = prefix;
-                argv[4] = num[0];
-                argv[5] = num[1];
-                argv[6] = num[2];
-                for (k = 0; k < 7; k++)
-                        len[k] = strlen(argv[k]);
-                for (k = 0; k < w[i].ops.cnt; k++) {
-                        argv[7 + k] = w[i].ops.v[k];
-                        len[7 + k]  = w[i].ops.len[k];
-                }
-                bad = store_append(st, (int)argc, argv, len);
-                free(argv);
-                free(len);
-                free(prefix);
-                if (bad)
-                        return store_append_failed(st, errstr, errstr_size);
         }
         for (i = 0; i < n; i++) {
                 redisReply *r = store_reply(st, errstr, errstr_size);
@@ -759,8 +737,86 @@ int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
                 }
                 freeReplyObject(r);
         }
-        rc = 0;
+        return 0;
+}
+
+/* Reads the answer to a write sent before anything else is asked on the
+ * connection (replies come in order). */
+static void store_settle(lr_store_t *st) {
+        if (!st->pend || st->pend_read)
+                return;
+        st->pend_rc   = store_commit_replies(st, st->pend, st->pend_n,
+                                             st->pend_err, sizeof(st->pend_err));
+        st->pend_read = 1;
+}
+
+int lr_store_commit_send(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
+                         size_t n, char *errstr, size_t errstr_size) {
+        size_t i, k;
+        int done = 0;
+
+        if (lr_store_connect(st, errstr, errstr_size))
+                return -1;
+        st->pend = NULL; /* an unclaimed answer: read by connect, dropped */
+        for (i = 0; i < n; i++) {
+                char *prefix      = store_prefix(st, w[i].tenant_id);
+                size_t argc       = 7 + w[i].ops.cnt;
+                const char **argv = lr_xcalloc(argc, sizeof(*argv));
+                size_t *len       = lr_xcalloc(argc, sizeof(*len));
+                char num[3][24];
+                int bad;
+                snprintf(num[0], sizeof(num[0]), "%lld", (long long)epoch);
+                snprintf(num[1], sizeof(num[1]), "%lld",
+                         (long long)w[i].version);
+                snprintf(num[2], sizeof(num[2]), "%lld",
+                         (long long)w[i].version + 1);
+                argv[0] = "FCALL";
+                argv[1] = "lr_commit";
+                argv[2] = "1";
+                argv[3] = prefix;
+                argv[4] = num[0];
+                argv[5] = num[1];
+                argv[6] = num[2];
+                for (k = 0; k < 7; k++)
+                        len[k] = strlen(argv[k]);
+                for (k = 0; k < w[i].ops.cnt; k++) {
+                        argv[7 + k] = w[i].ops.v[k];
+                        len[7 + k]  = w[i].ops.len[k];
+                }
+                bad = store_append(st, (int)argc, argv, len);
+                free(argv);
+                free(len);
+                free(prefix);
+                if (bad)
+                        return store_append_failed(st, errstr, errstr_size);
+        }
+        /* on its way now: Redis works while the caller does */
+        while (!done)
+                if (redisBufferWrite(st->rc, &done) != REDIS_OK)
+                        return store_append_failed(st, errstr, errstr_size);
+        st->pend      = w;
+        st->pend_n    = n;
+        st->pend_read = 0;
+        return 0;
+}
+
+int lr_store_commit_recv(lr_store_t *st, char *errstr, size_t errstr_size) {
+        int rc;
+        if (!st->pend)
+                return 0;
+        store_settle(st);
+        rc = st->pend_rc;
+        if (rc)
+                snprintf(errstr, errstr_size, "%s", st->pend_err);
+        st->pend = NULL;
         return rc;
+}
+
+int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
+                    size_t n, char *errstr, size_t errstr_size) {
+        if (lr_store_commit_send(st, epoch, w, n, errstr, errstr_size))
+                return -1;
+        return lr_store_commit_recv(st, errstr, errstr_size);
 }
 
 /* ---- reads

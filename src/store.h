@@ -119,6 +119,15 @@ typedef struct lr_store_write_s {
 int lr_store_commit(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
                     size_t n, char *errstr, size_t errstr_size);
 
+/* lr_store_commit in two halves, so that the caller works while Redis
+ * does: send the writes (w must stay as it is until the answer is read),
+ * then read the answer (0, or -1 with errstr: lr_store_commit the same
+ * writes again). Any other call on the store in between reads the answer
+ * first and keeps it for lr_store_commit_recv. */
+int lr_store_commit_send(lr_store_t *st, int64_t epoch, lr_store_write_t *w,
+                         size_t n, char *errstr, size_t errstr_size);
+int lr_store_commit_recv(lr_store_t *st, char *errstr, size_t errstr_size);
+
 /* ---- reads ------------------------------------------------------------------
  */
 

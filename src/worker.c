@@ -21,6 +21,12 @@
  *   5. ack the tenants' outboxes (timer decisions and tier changes have no
  *      input to be re-published from) in their next write.
  *
+ * Batches overlap: batch N+1 is polled, decoded and routed (1-2) while
+ * N's writes (3) are in Redis; then N is answered, published and committed
+ * (4-5) before N+1's writes are sent. Anything that drops N (a fenced
+ * write, an aborted transaction, a revocation) drops N+1 with it, and both
+ * are read again from the committed offsets.
+ *
  * A crash between 3 and 4 leaves Redis ahead of Kafka: the events are read
  * again, recognised by the tenant's input positions or event ids, and their
  * recorded decisions published again. A worker whose write is refused
@@ -28,12 +34,12 @@
  * noticing) drops the batch, its tenants and its position, and waits for
  * the rebalance.
  *
- * Errors, in one place (lr_worker_round): a bad message is a dead letter;
- * Redis unreachable or failing pauses the partitions and retries the same
- * writes with backoff, committing nothing; an internal error (a bug, an
- * unreadable record) or a fatal Kafka error ends the process non-zero with
- * a `fatal:` line and nothing committed past what was processed. A store
- * error never turns an event into a dead letter.
+ * Errors, in one place (lr_worker_prepare, lr_worker_complete): a bad
+ * message is a dead letter; Redis unreachable or failing pauses the partitions
+ * and retries the same writes with backoff, committing nothing; an internal
+ * error (a bug, an unreadable record) or a fatal Kafka error ends the process
+ * non-zero with a `fatal:` line and nothing committed past what was processed.
+ * A store error never turns an event into a dead letter.
  *
  * Group membership: the consumer is polled at least every quarter of
  * max.poll.interval.ms, also while waiting for Redis or a broker, so an
@@ -80,9 +86,10 @@ enum { LR_LIVE = 0, LR_SHADOW = 1, LR_SIDES = 2 };
 typedef struct lr_side_s {
         lr_tenant_t *t; /* NULL: no shadow policy */
         int64_t version;
-        size_t fresh; /* loaded with this many outbox entries, still to
-                       * publish (a previous owner recorded them and may
-                       * not have delivered them) */
+        size_t fresh;       /* loaded with this many outbox entries, still to
+                             * publish (a previous owner recorded them and may
+                             * not have delivered them) */
+        uint64_t sent_mark; /* the outbox up to here is in the write sent */
 } lr_side_t;
 
 /* A tenant this worker owns: its routing state and stored version. */
@@ -91,6 +98,15 @@ typedef struct lr_slot_s {
         int32_t partition;
         int touched; /* changed in the current round */
 } lr_slot_t;
+
+/* The tenants' writes of a batch, sent and not yet answered. */
+typedef struct lr_pending_s {
+        lr_store_write_t *wr;
+        lr_side_t **ws;
+        size_t n;
+        int send_failed; /* not sent: written again when completed */
+        char errstr[256];
+} lr_pending_t;
 
 typedef struct lr_worker_s {
         const lr_config_t *cfg;
@@ -120,10 +136,12 @@ typedef struct lr_worker_s {
          * batch is dropped if they differ. */
         int64_t generation, batch_generation;
         int backoff_max_ms, hold_after_ms;
+        lr_pending_t pend[LR_SIDES];
 } lr_worker_t;
 
-/* One round's working set: msgs[i] decodes into evs[i] (bad[i] "" when
- * decoded), applied with results res[i] to slot[i]. */
+/* One batch's working set: msgs[i] decodes into evs[i] (bad[i] "" when
+ * decoded), applied with results res[i] to slot[i]. Two are in flight: one
+ * routed while the other's write is in Redis and its outputs go out. */
 typedef struct lr_batch_s {
         rd_kafka_message_t **msgs;
         size_t cnt;
@@ -138,6 +156,7 @@ typedef struct lr_batch_s {
         lr_route_result_t *ticks;
         int *tick_side;
         size_t ticks_cnt, ticks_size;
+        int64_t generation; /* w->generation when collected */
 } lr_batch_t;
 
 static void lr_worker_sleep_ms(int ms) {
@@ -189,9 +208,29 @@ static void lr_worker_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
         w->fatal = 1;
 }
 
+static void lr_pending_free(lr_pending_t *p) {
+        size_t i;
+        for (i = 0; i < p->n; i++)
+                lr_args_free(&p->wr[i].ops);
+        free(p->wr);
+        free(p->ws);
+        memset(p, 0, sizeof(*p));
+}
+
+/* Every tenant goes (revoked, fenced, or an aborted delivery), and with
+ * them the batches in flight: a write sent is answered and forgotten. */
 static void lr_worker_drop_slots(lr_worker_t *w) {
         size_t i = 0;
+        int side;
         void *v;
+        for (side = 0; side < LR_SIDES; side++) {
+                char errstr[256];
+                if (w->pend[side].n && !w->pend[side].send_failed)
+                        (void)lr_store_commit_recv(w->store[side], errstr,
+                                                   sizeof(errstr));
+                lr_pending_free(&w->pend[side]);
+        }
+        w->generation++;
         while (lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
                 lr_tenant_free(s->side[LR_LIVE].t);
@@ -792,54 +831,79 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         return 0;
 }
 
-/* Writes every changed tenant, retrying while Redis fails. 0; 1 when a
- * write was fenced (the round and every tenant are dropped); -1 to
- * stop. */
-static int lr_worker_write(lr_worker_t *w) {
-        lr_store_write_t *wr = lr_xcalloc(w->slots.cnt + 1, sizeof(*wr));
-        lr_side_t **ws       = lr_xcalloc(w->slots.cnt + 1, sizeof(*ws));
-        char errstr[512];
-        size_t i, n;
-        int side, rc = 0;
+/* Sends the writes of every changed tenant (answered in
+ * lr_worker_finish_write). The outbox entries up to now are in them. */
+static void lr_worker_send(lr_worker_t *w) {
+        size_t i;
+        int side;
         void *v;
 
-        for (side = 0; side < LR_SIDES && !rc; side++) {
-                for (i = 0, n = 0; lr_dict_next(&w->slots, &i, NULL, &v);) {
+        for (side = 0; side < LR_SIDES; side++) {
+                lr_pending_t *p = &w->pend[side];
+                if (!w->store[side])
+                        continue;
+                p->wr = lr_xcalloc(w->slots.cnt + 1, sizeof(*p->wr));
+                p->ws = lr_xcalloc(w->slots.cnt + 1, sizeof(*p->ws));
+                for (i = 0; lr_dict_next(&w->slots, &i, NULL, &v);) {
                         lr_side_t *x = &((lr_slot_t *)v)->side[side];
                         lr_args_t ops;
                         if (!x->t)
                                 continue;
+                        x->sent_mark = lr_tenant_outbox_mark(x->t);
                         memset(&ops, 0, sizeof(ops));
                         if (!lr_persist_changes(x->t, &ops)) {
                                 lr_args_free(&ops);
                                 continue;
                         }
-                        wr[n].tenant_id = lr_tenant_id(x->t);
-                        wr[n].ops       = ops;
-                        wr[n].version   = x->version;
-                        ws[n++]         = x;
+                        p->wr[p->n].tenant_id = lr_tenant_id(x->t);
+                        p->wr[p->n].ops       = ops;
+                        p->wr[p->n].version   = x->version;
+                        p->ws[p->n++]         = x;
                 }
-                while (n && lr_store_commit(w->store[side], w->epoch, wr, n,
-                                            errstr, sizeof(errstr))) {
-                        if (lr_worker_wait_redis(w, errstr)) {
+                if (p->n &&
+                    lr_store_commit_send(w->store[side], w->epoch, p->wr, p->n,
+                                         p->errstr, sizeof(p->errstr)))
+                        p->send_failed = 1;
+        }
+        w->acked = 0;
+}
+
+/* Waits for the writes sent, writing them again while Redis fails. 0; 1
+ * when a write was fenced (the batch and every tenant are dropped); -1 to
+ * stop (stopping, fatal, or revoked: the tenants are gone). */
+static int lr_worker_finish_write(lr_worker_t *w) {
+        size_t i;
+        int side, rc = 0;
+
+        for (side = 0; side < LR_SIDES && rc >= 0; side++) {
+                /* ours alone: a revocation while waiting drops the slots */
+                lr_pending_t p = w->pend[side];
+                int failed     = p.send_failed;
+                memset(&w->pend[side], 0, sizeof(w->pend[side]));
+                if (p.n && !failed)
+                        failed = lr_store_commit_recv(w->store[side], p.errstr,
+                                                      sizeof(p.errstr));
+                while (p.n && failed) {
+                        if (lr_worker_wait_redis(w, p.errstr)) {
                                 rc = -1;
                                 break;
                         }
+                        failed =
+                            lr_store_commit(w->store[side], w->epoch, p.wr, p.n,
+                                            p.errstr, sizeof(p.errstr));
                 }
-                for (i = 0; i < n; i++) {
-                        if (!rc && wr[i].status == LR_STORE_FENCED)
+                for (i = 0; rc >= 0 && i < p.n; i++) {
+                        if (p.wr[i].status == LR_STORE_FENCED)
                                 rc = 1;
-                        ws[i]->version = wr[i].version;
-                        lr_args_free(&wr[i].ops);
+                        p.ws[i]->version = p.wr[i].version;
                 }
+                lr_pending_free(&p);
         }
         if (rc == 1)
                 lr_warn("worker",
                         "a write was refused: another worker "
                         "claimed the tenant (this one lost its partitions); "
                         "the round is dropped");
-        free(wr);
-        free(ws);
         return rc;
 }
 
@@ -1085,10 +1149,11 @@ static void lr_worker_batch_clear(lr_batch_t *b) {
         b->cnt       = 0;
 }
 
-/* Polls until batch_size messages or the queue is empty. */
-static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max) {
-        int timeout         = 100;
-        w->batch_generation = w->generation;
+/* Polls until batch_size messages or the queue is empty, waiting up to
+ * timeout ms for the first. */
+static void lr_worker_collect(lr_worker_t *w, lr_batch_t *b, int max,
+                              int timeout) {
+        b->generation = w->generation;
         while ((int)b->cnt < max && !*w->stop && !w->fatal) {
                 rd_kafka_message_t *m =
                     rd_kafka_consumer_poll(w->consumer, timeout);
@@ -1151,9 +1216,9 @@ static void lr_worker_ack_outboxes(lr_worker_t *w) {
                 lr_slot_t *s = v;
                 for (side = 0; side < LR_SIDES; side++) {
                         lr_side_t *x = &s->side[side];
-                        if (x->t && lr_tenant_outbox_len(x->t)) {
-                                lr_tenant_outbox_ack(
-                                    x->t, lr_tenant_outbox_mark(x->t));
+                        if (x->t && x->sent_mark &&
+                            lr_tenant_outbox_len(x->t)) {
+                                lr_tenant_outbox_ack(x->t, x->sent_mark);
                                 w->acked = 1;
                         }
                         x->fresh = 0;
@@ -1175,16 +1240,17 @@ static int lr_worker_has_outputs(const lr_worker_t *w, const lr_batch_t *b) {
         return 0;
 }
 
-/* One round: the batch's events (and, with now > 0, the timers due at the
- * wall-clock time now) applied, written, published, committed. */
-static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
-        rd_kafka_topic_partition_list_t *offsets;
+/* The first half of a batch: its events (and, with now > 0, the timers
+ * due at the wall-clock time now) decoded and routed in memory. 0, or -1
+ * when the batch is dropped. */
+static int lr_worker_prepare(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         int r;
 
         rd_kafka_poll(w->producer, 0); /* a fatal error before any work */
         if (w->fatal)
                 return -1;
-        if (w->generation != w->batch_generation)
+        w->batch_generation = b->generation;
+        if (w->generation != b->generation)
                 return lr_worker_drop(w, 0); /* revoked while collecting */
         if (w->claim_parts && (r = lr_worker_claim_parts(w)))
                 return r < 0 ? -1 : lr_worker_drop(w, 1);
@@ -1193,9 +1259,21 @@ static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                 return r < 0 ? -1 : lr_worker_drop(w, 1);
         if (lr_worker_route(w, b, now))
                 return -1;
-        if ((r = lr_worker_write(w)))
+        return 0;
+}
+
+/* The second half, once its writes were sent (lr_worker_send): they are
+ * answered, then the outputs published and the offsets committed. Meanwhile
+ * the next batch was routed: a batch that fails here drops it too. */
+static int lr_worker_complete(lr_worker_t *w, lr_batch_t *b) {
+        rd_kafka_topic_partition_list_t *offsets;
+        int r;
+
+        if (w->generation != b->generation)
+                return -1; /* dropped since: read again */
+        w->batch_generation = b->generation;
+        if ((r = lr_worker_finish_write(w)))
                 return r < 0 ? lr_worker_drop(w, 0) : lr_worker_drop(w, 1);
-        w->acked = 0;
         if (lr_worker_read_again(w, b))
                 return lr_worker_drop(w, 0);
         if (!lr_worker_has_outputs(w, b))
@@ -1214,7 +1292,7 @@ static int lr_worker_round(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         }
         /* Revoked while the outputs were delivered: the partitions' next
          * owner publishes them again (same event_id), commits them. */
-        if (!r && w->generation == w->batch_generation) {
+        if (!r && w->generation == b->generation) {
                 if (offsets)
                         lr_worker_commit_offsets(w, offsets);
                 lr_metric_add(&w->metrics.batches, 1);
@@ -1465,28 +1543,49 @@ static int64_t lr_worker_tick_due(lr_worker_t *w, int caught_up) {
         return lr_now_ms();
 }
 
+static void lr_worker_batch_alloc(lr_batch_t *b, size_t n) {
+        int side;
+        memset(b, 0, sizeof(*b));
+        b->msgs = lr_xcalloc(n, sizeof(*b->msgs));
+        b->evs  = lr_xcalloc(n, sizeof(*b->evs));
+        b->bad  = lr_xcalloc(n, sizeof(*b->bad));
+        b->slot = lr_xcalloc(n, sizeof(*b->slot));
+        for (side = 0; side < LR_SIDES; side++) {
+                b->res[side]       = lr_xcalloc(n, sizeof(*b->res[0]));
+                b->again[side]     = lr_xcalloc(n, sizeof(*b->again[0]));
+                b->again_cnt[side] = lr_xcalloc(n, sizeof(*b->again_cnt[0]));
+        }
+}
+
+static void lr_worker_batch_free(lr_batch_t *b) {
+        int side;
+        lr_worker_batch_clear(b);
+        free(b->msgs);
+        free(b->evs);
+        free(b->bad);
+        free(b->slot);
+        for (side = 0; side < LR_SIDES; side++) {
+                free(b->res[side]);
+                free(b->again[side]);
+                free(b->again_cnt[side]);
+        }
+        free(b->ticks);
+        free(b->tick_side);
+}
+
 int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
         lr_worker_t w;
-        lr_batch_t b;
+        lr_batch_t bs[2], *prev = NULL;
         char errstr[512];
         size_t n = (size_t)cfg->batch_size;
-        int rc   = 0;
+        int rc = 0, k = 0;
 
         memset(&w, 0, sizeof(w));
-        memset(&b, 0, sizeof(b));
-        w.cfg                  = cfg;
-        w.stop                 = stop;
-        w.stats_at             = lr_mono_ms();
-        b.msgs                 = lr_xcalloc(n, sizeof(*b.msgs));
-        b.evs                  = lr_xcalloc(n, sizeof(*b.evs));
-        b.bad                  = lr_xcalloc(n, sizeof(*b.bad));
-        b.res[LR_LIVE]         = lr_xcalloc(n, sizeof(*b.res[0]));
-        b.res[LR_SHADOW]       = lr_xcalloc(n, sizeof(*b.res[0]));
-        b.again[LR_LIVE]       = lr_xcalloc(n, sizeof(*b.again[0]));
-        b.again[LR_SHADOW]     = lr_xcalloc(n, sizeof(*b.again[0]));
-        b.again_cnt[LR_LIVE]   = lr_xcalloc(n, sizeof(*b.again_cnt[0]));
-        b.again_cnt[LR_SHADOW] = lr_xcalloc(n, sizeof(*b.again_cnt[0]));
-        b.slot                 = lr_xcalloc(n, sizeof(*b.slot));
+        w.cfg      = cfg;
+        w.stop     = stop;
+        w.stats_at = lr_mono_ms();
+        lr_worker_batch_alloc(&bs[0], n);
+        lr_worker_batch_alloc(&bs[1], n);
 
         if (lr_worker_init(&w, errstr, sizeof(errstr))) {
                 if (!*stop) {
@@ -1502,15 +1601,34 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
                 cfg->topics[LR_TOPIC_CALL_OUTCOME],
                 cfg->topics[LR_TOPIC_REP_STATUS], cfg->redis_url,
                 cfg->redis_namespace, w.transactional ? ", transactional" : "");
+        /* Batch N+1 is routed while N's writes are in Redis; then N is
+         * answered, published and committed, and N+1's writes sent. With
+         * nothing to route, N completes at once. */
         while (!*stop && !w.fatal) {
+                lr_batch_t *cur = &bs[k];
                 int64_t now;
-                lr_worker_collect(&w, &b, (int)n);
-                now = lr_worker_tick_due(&w, b.cnt < n);
-                if (b.cnt || now || w.claim_parts || w.acked)
-                        lr_worker_round(&w, &b, now);
-                lr_worker_batch_clear(&b);
+                int work;
+                lr_worker_collect(&w, cur, (int)n, prev ? 0 : 100);
+                now  = lr_worker_tick_due(&w, cur->cnt < n);
+                work = cur->cnt || now || w.claim_parts || w.acked;
+                if (work && lr_worker_prepare(&w, cur, now))
+                        work = 0;
+                if (prev) {
+                        lr_worker_complete(&w, prev);
+                        lr_worker_batch_clear(prev);
+                        prev = NULL;
+                }
+                if (work && !w.fatal && cur->generation == w.generation) {
+                        lr_worker_send(&w);
+                        prev = cur;
+                        k ^= 1;
+                } else {
+                        lr_worker_batch_clear(cur);
+                }
                 lr_worker_stats(&w, 0);
         }
+        if (prev && !w.fatal)
+                lr_worker_complete(&w, prev);
         if (w.fatal) {
                 lr_error("worker",
                          "fatal: %s; exiting without committing the "
@@ -1520,21 +1638,9 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
         }
         lr_worker_stats(&w, 1);
 done:
-        lr_worker_batch_clear(&b);
         lr_worker_destroy(&w);
-        free(b.msgs);
-        free(b.evs);
-        free(b.bad);
-        free(b.res[LR_LIVE]);
-        free(b.res[LR_SHADOW]);
-        free(b.again[LR_LIVE]);
-        free(b.again[LR_SHADOW]);
-        free(b.again_cnt[LR_LIVE]);
-        free(b.again_cnt[LR_SHADOW]);
-        free(b.slot);
-
-        free(b.ticks);
-        free(b.tick_side);
+        lr_worker_batch_free(&bs[0]);
+        lr_worker_batch_free(&bs[1]);
         if (!rc)
                 lr_info("worker", "stopped");
         return rc;

@@ -569,9 +569,10 @@ STAGES = {
     "lr_worker_route": "route (worker side)",
     "lr_tenant_apply": "route",
     "lr_tenant_fire": "route (timers)",
-    "lr_worker_write": "write (worker side)",
+    "lr_worker_send": "write (worker side)",
     "lr_persist_changes": "persist (build the write)",
-    "lr_store_commit": "Redis write (hiredis, wait)",
+    "lr_store_commit_send": "Redis write (hiredis, send)",
+    "lr_worker_finish_write": "Redis write (wait for the answer)",
     "lr_worker_read_again": "Redis read (duplicates)",
     "lr_worker_publish": "publish (worker side)",
     "lr_codec_encode_assigned": "encode outputs",
@@ -580,7 +581,9 @@ STAGES = {
     "lr_worker_deliver": "delivery wait (flush)",
     "lr_worker_commit_offsets": "offset commit (sync)",
     "lr_worker_batch_clear": "free the batch",
-    "lr_worker_round": "round (other)",
+    "lr_worker_prepare": "round (other)",
+    "lr_worker_complete": "round (other)",
+    "lr_worker_run": "round (other)",
 }
 
 

@@ -887,11 +887,8 @@ done:
         return rc;
 }
 
-/* A tenant read without claiming it, with the default policy (the
- * readers only look at what is stored). */
-static int store_read_tenant(lr_store_t *st, const char *tenant,
-                             lr_tenant_t **t, char *errstr,
-                             size_t errstr_size) {
+int lr_store_read_tenant(lr_store_t *st, const char *tenant, lr_tenant_t **t,
+                         char *errstr, size_t errstr_size) {
         static lr_policy_t policy;
         static int init;
         lr_store_load_t ld;
@@ -922,7 +919,7 @@ int lr_store_read_reps(lr_store_t *st, const char *tenant, int32_t from_day,
 
         *repsp = NULL;
         *cntp  = 0;
-        if (store_read_tenant(st, tenant, &t, errstr, errstr_size))
+        if (lr_store_read_tenant(st, tenant, &t, errstr, errstr_size))
                 return -1;
         n    = lr_tenant_rep_cnt(t);
         reps = lr_xcalloc(n + 1, sizeof(*reps));

@@ -131,6 +131,11 @@ int lr_store_commit_recv(lr_store_t *st, char *errstr, size_t errstr_size);
 /* ---- reads ------------------------------------------------------------------
  */
 
+/* A tenant read without claiming it, with the default policy (for readers
+ * that only look at what is stored). lr_tenant_free() it. */
+int lr_store_read_tenant(lr_store_t *st, const char *tenant, lr_tenant_t **t,
+                         char *errstr, size_t errstr_size);
+
 /* The recorded decisions refs[0..n) of a tenant, for re-publishing; a
  * decision no longer stored is skipped. *out malloc()ed (lr_assigned_clear
  * each, then free). */

@@ -101,26 +101,14 @@ static json_t *lr_state_keys(const lr_store_raw_key_t *keys, size_t cnt) {
 
 static json_t *lr_state_summary(lr_store_t *st, const char *tenant,
                                 char *errstr, size_t errstr_size) {
-        static lr_policy_t policy;
         json_t *sum, *reps, *queue;
-        lr_store_load_t ld;
         lr_tenant_t *t;
         const lr_ranking_t *k;
         char day[16];
         size_t i;
 
-        lr_policy_defaults(&policy);
-        policy.tiers = LR_MAX_TIERS;
-        memset(&ld, 0, sizeof(ld));
-        ld.tenant_id                   = tenant;
-        ld.opts.policy                 = &policy;
-        ld.opts.policy_version         = "";
-        ld.opts.dedup_ttl_days         = 30;
-        ld.opts.lead_retention_days    = 90;
-        ld.opts.ranking_retention_days = 730;
-        if (lr_store_claim(st, 0, &ld, 1, errstr, errstr_size))
+        if (lr_store_read_tenant(st, tenant, &t, errstr, errstr_size))
                 return NULL;
-        t    = ld.tenant;
         reps = json_array();
         for (i = 0; i < lr_tenant_rep_cnt(t); i++) {
                 lr_route_rep_t r;

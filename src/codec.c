@@ -1406,38 +1406,26 @@ lr_codec_err_t lr_codec_encode_tier_changed(lr_codec_t *c,
         return encode_put(c, LR_EV_REP_TIER_CHANGED, &p, buf, len);
 }
 
-lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
-                                    const char *json, void **buf, size_t *len,
-                                    char **tenant_id, char *errstr,
-                                    size_t errstr_size) {
-        json_error_t jerr;
-        json_t *root;
+/* Encodes the event object root (of kind's reader schema) as a framed
+ * message. */
+static lr_codec_err_t encode_json_object(lr_codec_t *c, lr_event_kind_t kind,
+                                         json_t *root, void **buf, size_t *len,
+                                         char *errstr, size_t errstr_size) {
         avro_value_t v;
         lr_codec_err_t err;
-        const char *tenant;
 
         *buf = NULL;
         *len = 0;
-        if (tenant_id)
-                *tenant_id = NULL;
         if (!kind_valid(kind)) {
                 snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
                 return LR_CODEC_ERR_INVALID;
         }
-        root = json_loads(json, 0, &jerr);
-        if (!root) {
-                snprintf(errstr, errstr_size, "not JSON: %s (column %d)",
-                         jerr.text, jerr.column);
-                return LR_CODEC_ERR_INVALID;
-        }
         if (!json_is_object(root)) {
-                json_decref(root);
                 snprintf(errstr, errstr_size, "%s must be a JSON object",
                          lr_event_kind_name(kind));
                 return LR_CODEC_ERR_INVALID;
         }
         if (avro_generic_value_new(c->reader[kind].cls, &v)) {
-                json_decref(root);
                 snprintf(errstr, errstr_size, "out of memory");
                 return LR_CODEC_ERR_ENCODE;
         }
@@ -1446,6 +1434,29 @@ lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
         if (!err)
                 err = frame_value(c, kind, &v, buf, len, errstr, errstr_size);
         avro_value_decref(&v);
+        return err;
+}
+
+lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
+                                    const char *json, void **buf, size_t *len,
+                                    char **tenant_id, char *errstr,
+                                    size_t errstr_size) {
+        json_error_t jerr;
+        json_t *root;
+        lr_codec_err_t err;
+        const char *tenant;
+
+        *buf = NULL;
+        *len = 0;
+        if (tenant_id)
+                *tenant_id = NULL;
+        root = json_loads(json, 0, &jerr);
+        if (!root) {
+                snprintf(errstr, errstr_size, "not JSON: %s (column %d)",
+                         jerr.text, jerr.column);
+                return LR_CODEC_ERR_INVALID;
+        }
+        err = encode_json_object(c, kind, root, buf, len, errstr, errstr_size);
         tenant = json_string_value(json_object_get(root, "tenant_id"));
         if (!err && tenant_id && tenant && !(*tenant_id = strdup(tenant))) {
                 free(*buf);
@@ -1455,5 +1466,27 @@ lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
                 err = LR_CODEC_ERR_ENCODE;
         }
         json_decref(root);
+        return err;
+}
+
+lr_codec_err_t lr_codec_decode_json(lr_codec_t *c, lr_event_kind_t kind,
+                                    struct json_t *event, lr_event_t *ev,
+                                    char *errstr, size_t errstr_size) {
+        lr_codec_err_t err;
+        void *buf;
+        size_t len;
+
+        memset(ev, 0, sizeof(*ev));
+        ev->kind = kind;
+        if (!kind_is_input(kind)) {
+                snprintf(errstr, errstr_size, "%s is not an input event kind",
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_INVALID;
+        }
+        if ((err = encode_json_object(c, kind, event, &buf, &len, errstr,
+                                      errstr_size)))
+                return err;
+        err = lr_codec_decode(c, kind, buf, len, ev, errstr, errstr_size);
+        free(buf);
         return err;
 }

@@ -1136,6 +1136,50 @@ lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
         return x.err;
 }
 
+lr_codec_err_t lr_codec_frame_length(lr_codec_t *c, lr_event_kind_t kind,
+                                     const void *buf, size_t len, size_t *used,
+                                     char *errstr, size_t errstr_size) {
+        const uint8_t *p       = buf;
+        const codec_entry_t *e = NULL;
+        lr_codec_err_t err;
+        uint32_t id;
+        size_t body;
+
+        *used = 0;
+        if (!kind_valid(kind)) {
+                snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
+                return LR_CODEC_ERR_INVALID;
+        }
+        if (len < FRAME_HDR || p[0] != 0) {
+                snprintf(errstr, errstr_size,
+                         "not a Confluent-framed message (magic byte 0 and a "
+                         "4-byte schema id)");
+                return LR_CODEC_ERR_FRAME;
+        }
+        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+             p[4];
+        if (id > INT32_MAX) {
+                snprintf(errstr, errstr_size, "unknown schema id %u", id);
+                return LR_CODEC_ERR_SCHEMA_ID;
+        }
+        if ((err = entry_get(c, (int32_t)id, &e, errstr, errstr_size)))
+                return err;
+        if (e->kind != kind) {
+                snprintf(errstr, errstr_size, "schema id %u is %s, expected %s",
+                         id, lr_event_kind_name(e->kind),
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_INVALID;
+        }
+        if ((err = lr_avro_scan_length(
+                 e->writer, p + FRAME_HDR, len - FRAME_HDR,
+                 kind_is_input(kind) ? &lr_avro_input_limits
+                                     : &lr_avro_output_limits,
+                 &body, errstr, errstr_size)))
+                return err;
+        *used = FRAME_HDR + body;
+        return LR_CODEC_OK;
+}
+
 lr_codec_err_t lr_codec_to_json(lr_codec_t *c, lr_event_kind_t kind,
                                 const void *buf, size_t len, char **json,
                                 char *errstr, size_t errstr_size) {

@@ -41,6 +41,7 @@
 #include "route.h"
 #include "schema_ids.h"
 #include "state.h"
+#include "strmap.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -65,6 +66,7 @@ typedef struct lr_rp_tenant_s {
         lr_rp_sched_t sched;
         int wall; /* wall-clock emulation (see the top of the file) */
         int64_t last_wall;
+        lr_strmap_t *queued_wall; /* lead -> wall time it was queued at */
         lr_rp_next_t *next;
         size_t next_cnt;
         int64_t events;
@@ -303,6 +305,18 @@ static lr_rp_tenant_t *lr_rp_tenant(lr_rp_t *rp, const char *id) {
                                 T->wall = 1;
                         }
         }
+        /* A lead escalated at its first assignment was queued by its
+         * LeadCreated max_wait before: the wall-clock time of that input. */
+        for (i = 0; T->wall && i < n; i++)
+                if (recs[i]->attempt == 1 &&
+                    !strcmp(recs[i]->reason, "ESCALATED")) {
+                        if (!T->queued_wall)
+                                T->queued_wall = lr_strmap_new();
+                        lr_strmap_set(T->queued_wall, recs[i]->lead_id,
+                                      recs[i]->decided_at -
+                                          (int64_t)T->policy->max_wait_seconds *
+                                              1000);
+                }
         T->t = lr_tenant_new(id, T->policy, T->policy_version, !T->wall);
         lr_tenant_set_retention(T->t, rp->cfg->dedup_ttl_days,
                                 rp->cfg->lead_retention_days,
@@ -315,6 +329,7 @@ static lr_rp_tenant_t *lr_rp_tenant(lr_rp_t *rp, const char *id) {
 static void lr_rp_tenant_free(lr_rp_tenant_t *T) {
         lr_tenant_free(T->t);
         lr_rp_sched_clear(&T->sched);
+        lr_strmap_free(T->queued_wall);
         free(T->next);
         lr_rp_pairs_free(&T->seeded);
         lr_store_raw_free(T->seed_keys, T->seed_cnt);
@@ -482,13 +497,25 @@ static int lr_rp_advance(lr_rp_tenant_t *T, const lr_rp_item_t *it) {
         return 1;
 }
 
-/* The wall-clock time the worker decided group g's trigger at. */
-static int64_t lr_rp_event_wall(const lr_rp_tenant_t *T, const lr_rp_group_t *g,
-                                int64_t time) {
+/* The wall-clock time the worker applied an input at, as far as the
+ * recorded decisions tell: the trigger of group g, at its decisions'; a
+ * lead that waited and was escalated, when it was queued; else the latest
+ * known before it. */
+static int64_t lr_rp_event_wall(lr_rp_tenant_t *T, const lr_rp_group_t *g,
+                                int trigger, const lr_rp_item_t *it) {
+        int64_t w;
         size_t i;
-        for (i = 0; g && i < g->cnt; i++)
-                if (g->recs[i]->has_routed_at && g->recs[i]->decided_at == time)
+        for (i = 0; trigger && g && i < g->cnt; i++)
+                if (g->recs[i]->has_routed_at &&
+                    g->recs[i]->decided_at == it->time)
                         return g->recs[i]->routed_at;
+        if (T->queued_wall && it->ev.kind == LR_EV_LEAD_CREATED &&
+            it->ev.lead_id &&
+            lr_strmap_get(T->queued_wall, it->ev.lead_id, &w)) {
+                if (w > T->last_wall)
+                        T->last_wall = w;
+                return w;
+        }
         return T->last_wall;
 }
 
@@ -498,6 +525,7 @@ static void lr_rp_apply(void *opaque, size_t stream, lr_rp_item_t *it,
         lr_rp_tenant_t *T = it->tag;
         lr_route_source_t src;
         lr_route_result_t res;
+        int64_t wall = 0;
 
         (void)stream;
         if (rp->fatal) {
@@ -510,12 +538,11 @@ static void lr_rp_apply(void *opaque, size_t stream, lr_rp_item_t *it,
         if (!lr_rp_advance(T, it))
                 src.topic = NULL;
         if (T->wall)
-                lr_tenant_set_wall(T->t, trigger
-                                             ? lr_rp_event_wall(T, g, it->time)
-                                             : T->last_wall);
-        lr_debug("replay", "%s %s:%d@%" PRId64 " (%s)%s", T->id,
+                lr_tenant_set_wall(T->t,
+                                   wall = lr_rp_event_wall(T, g, trigger, it));
+        lr_debug("replay", "%s %s:%d@%" PRId64 " (%s)%s wall %" PRId64, T->id,
                  rp->cfg->topics[it->topic], (int)it->partition, it->offset,
-                 it->ev.event_id, trigger ? " trigger" : "");
+                 it->ev.event_id, trigger ? " trigger" : "", wall);
         if (lr_tenant_apply(T->t, &it->ev, &src, &res)) {
                 snprintf(rp->errstr, sizeof(rp->errstr),
                          "internal error routing %s: %s", it->ev.event_id,
@@ -543,34 +570,56 @@ static void lr_rp_apply(void *opaque, size_t stream, lr_rp_item_t *it,
                                       lr_rp_input_progress(rp->in));
 }
 
+static int lr_rp_i64_cmp(const void *a, const void *b) {
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
 /* Wall-clock tenants: the timers the worker fired after the inputs of g,
- * at its wall-clock time then. */
+ * at the wall-clock times it fired them: each tick that made one of g's
+ * decisions, and a tick that left no decision but is known from one (a
+ * lead escalated after it was queued again: its first-touch SLA ran out
+ * max_wait before, at a tick that found nobody), in time order. */
 static void lr_rp_reached(void *opaque, void *tenant, const lr_rp_group_t *g,
                           int64_t trigger_time) {
         lr_rp_t *rp       = opaque;
         lr_rp_tenant_t *T = tenant;
-        int64_t tick = INT64_MIN, wall = T->last_wall;
+        int64_t wall      = T->last_wall, *ticks;
+        int64_t max_wait  = (int64_t)T->policy->max_wait_seconds * 1000;
         lr_route_result_t res;
-        size_t i;
+        size_t i, n = 0;
 
         if (!T->wall || rp->fatal)
                 return;
+        ticks = lr_xcalloc(2 * g->cnt + 1, sizeof(*ticks));
         for (i = 0; i < g->cnt; i++) {
                 const lr_rp_rec_t *r = g->recs[i];
                 if (!r->has_routed_at)
                         continue;
-                if (r->decided_at != trigger_time && r->routed_at > tick)
-                        tick = r->routed_at;
+                if (r->decided_at != trigger_time)
+                        ticks[n++] = r->routed_at;
+                if (r->attempt > 1 && !strcmp(r->reason, "ESCALATED") &&
+                    r->decided_at - max_wait > T->last_wall)
+                        ticks[n++] = r->decided_at - max_wait;
                 if (r->routed_at > wall)
                         wall = r->routed_at;
         }
-        if (tick != INT64_MIN) {
-                lr_tenant_set_wall(T->t, tick);
-                lr_tenant_fire(T->t, tick, &res);
+        qsort(ticks, n, sizeof(*ticks), lr_rp_i64_cmp);
+        for (i = 0; i < n; i++) {
+                if (i && ticks[i] == ticks[i - 1])
+                        continue;
+                lr_tenant_set_wall(T->t, ticks[i]);
+                lr_tenant_fire(T->t, ticks[i], &res);
+                lr_debug("replay",
+                         "%s: timers at wall-clock %" PRId64
+                         ": %zu decision(s)",
+                         T->id, ticks[i], res.decisions_cnt);
                 lr_rp_result(rp, T, &res);
                 lr_route_result_clear(&res);
-                lr_tenant_forget_changes(T->t);
         }
+        if (n)
+                lr_tenant_forget_changes(T->t);
+        free(ticks);
         T->last_wall = wall;
 }
 

@@ -393,38 +393,37 @@ static int lr_rp_kafka_open(lr_rp_input_t *in, char *errstr,
         if (lr_rp_kafka_streams(in, errstr, errstr_size) ||
             lr_rp_kafka_range(in, errstr, errstr_size))
                 return -1;
+        /* Each partition's own queue, taken from the consumer queue before
+         * assign() starts fetching (so no message goes there first). */
         assign = rd_kafka_topic_partition_list_new((int)in->cnt);
         for (i = 0; i < in->cnt; i++) {
                 lr_rp_src_t *s = &in->src[i];
                 lr_rp_ring_init(&s->ring, LR_RP_RING_KAFKA);
-                if (s->info.start < s->info.end)
-                        rd_kafka_topic_partition_list_add(
-                            assign, cfg->topics[s->info.topic],
-                            s->info.partition)
-                            ->offset = s->info.start;
-                else
+                if (s->info.start >= s->info.end) {
                         atomic_store(&s->ring.done, 1);
-        }
-        err = rd_kafka_assign(in->rk, assign);
-        rd_kafka_topic_partition_list_destroy(assign);
-        if (err) {
-                snprintf(errstr, errstr_size, "assign: %s",
-                         rd_kafka_err2str(err));
-                return -1;
-        }
-        for (i = 0; i < in->cnt; i++) {
-                lr_rp_src_t *s = &in->src[i];
-                if (atomic_load(&s->ring.done))
                         continue;
+                }
                 s->q = rd_kafka_queue_get_partition(
                     in->rk, cfg->topics[s->info.topic], s->info.partition);
                 if (!s->q) {
                         snprintf(errstr, errstr_size, "no queue for %s",
                                  s->info.name);
+                        rd_kafka_topic_partition_list_destroy(assign);
                         return -1;
                 }
                 rd_kafka_queue_forward(s->q, NULL);
                 s->last_msg_ms = lr_mono_ms();
+                rd_kafka_topic_partition_list_add(
+                    assign, cfg->topics[s->info.topic], s->info.partition)
+                    ->offset = s->info.start;
+        }
+        err = assign->cnt ? rd_kafka_assign(in->rk, assign)
+                          : RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_topic_partition_list_destroy(assign);
+        if (err) {
+                snprintf(errstr, errstr_size, "assign: %s",
+                         rd_kafka_err2str(err));
+                return -1;
         }
         return 0;
 }

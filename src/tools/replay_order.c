@@ -138,29 +138,56 @@ static int64_t lr_rp_group_next(const lr_rp_group_t *g, size_t stream) {
         return 0;
 }
 
+/* Whether rec routed the lead of its own LeadCreated (not a lead that
+ * waited: QUEUED, or a timer's). */
+static int lr_rp_own(const lr_rp_rec_t *rec) {
+        return rec->attempt == 1 && strcmp(rec->reason, "QUEUED") &&
+               strcmp(rec->reason, "ESCALATED") &&
+               strcmp(rec->reason, "SLA_REASSIGNED");
+}
+
+static int lr_rp_is_source(const lr_rp_rec_t *rec, size_t stream,
+                           const lr_rp_item_t *it) {
+        return rec->source_stream >= 0 &&
+               (size_t)rec->source_stream == stream &&
+               rec->source_offset == it->offset;
+}
+
 /* Which of the last held inputs below g's positions made g's decisions:
- * the source of one of them; else one at a decision's event time; else
- * one at or after the earliest (a timer's due time, on the event clock);
- * else the latest. Returns the index into cand[], or -1. */
+ * the LeadCreated of a lead one of them routed at once; else one at a
+ * decision's event time; else one at or after the earliest (a timer's due
+ * time, on the event clock); else the latest (none when the decisions
+ * are all escalations: a timer's). The LeadCreated of a lead that was
+ * queued is never the one: its lead was decided later. Returns the index
+ * into cand[], or -1. */
 static int lr_rp_trigger(const lr_rp_group_t *g, lr_rp_item_t *const *cand,
                          const size_t *cs, size_t n) {
         int64_t first = INT64_MAX;
-        int best      = -1, pass;
+        int best = -1, pass, passes = 2;
         size_t i, k;
 
-        for (k = 0; k < g->cnt; k++)
+        for (k = 0; k < g->cnt; k++) {
                 if (g->recs[k]->decided_at < first)
                         first = g->recs[k]->decided_at;
-        for (pass = 0; pass < 4 && best < 0; pass++) {
+                /* only a timer escalates: with nothing else, no input has
+                 * to come last */
+                if (strcmp(g->recs[k]->reason, "ESCALATED"))
+                        passes = 4;
+        }
+        for (pass = 0; pass < passes && best < 0; pass++) {
                 for (i = 0; i < n; i++) {
                         int ok = pass == 3;
+                        for (k = 0; k < g->cnt; k++)
+                                if (!lr_rp_own(g->recs[k]) &&
+                                    lr_rp_is_source(g->recs[k], cs[i], cand[i]))
+                                        break;
+                        if (k < g->cnt)
+                                continue;
                         for (k = 0; k < g->cnt && !ok; k++) {
                                 const lr_rp_rec_t *r = g->recs[k];
                                 if (pass == 0)
-                                        ok =
-                                            r->source_stream >= 0 &&
-                                            (size_t)r->source_stream == cs[i] &&
-                                            r->source_offset == cand[i]->offset;
+                                        ok = lr_rp_own(r) &&
+                                             lr_rp_is_source(r, cs[i], cand[i]);
                                 else if (pass == 1)
                                         ok = cand[i]->time == r->decided_at;
                                 else

@@ -344,9 +344,9 @@ static int lr_rp_recorded_avro(lr_rp_recorded_t *r, const char *path,
         avro_file_reader_t fr   = NULL;
         avro_value_iface_t *cls = NULL;
         avro_value_t v;
-        avro_schema_t schema;
-        char *text  = NULL, why[256];
-        int64_t rec = 0;
+        avro_schema_t schema = NULL;
+        char *text           = NULL, why[256];
+        int64_t rec          = 0;
         int rc = -1, have_value = 0;
 
         if (!codec)
@@ -401,6 +401,8 @@ static int lr_rp_recorded_avro(lr_rp_recorded_t *r, const char *path,
 done:
         if (have_value)
                 avro_value_decref(&v);
+        if (schema)
+                avro_schema_decref(schema);
         if (cls)
                 avro_value_iface_decref(cls);
         if (fr)

@@ -666,8 +666,8 @@ static int lr_rp_avro_open(lr_rp_input_t *in, lr_rp_src_t *s, size_t idx,
                            char *errstr, size_t errstr_size) {
         avro_schema_t schema;
         const char *name;
-        char *text;
-        int t;
+        char *text = NULL;
+        int t, rc = -1;
 
         if (avro_file_reader(s->info.name, &s->avro)) {
                 snprintf(errstr, errstr_size,
@@ -676,6 +676,7 @@ static int lr_rp_avro_open(lr_rp_input_t *in, lr_rp_src_t *s, size_t idx,
                 s->avro = NULL;
                 return -1;
         }
+        /* a reference of ours */
         schema = avro_file_reader_get_writer_schema(s->avro);
         name   = schema ? avro_schema_name(schema) : NULL;
         for (t = LR_TOPIC_LEAD_CREATED; t <= LR_TOPIC_REP_STATUS; t++)
@@ -687,28 +688,35 @@ static int lr_rp_avro_open(lr_rp_input_t *in, lr_rp_src_t *s, size_t idx,
                          "%s: records of %s, not of an input schema "
                          "(LeadCreated, CallOutcome, RepStatus)",
                          s->info.name, name ? name : "(none)");
-                return -1;
+                goto done;
         }
         s->info.topic = t;
         s->avro_kind  = lr_rp_topic_event(t);
         s->avro_id    = LR_RP_PRIVATE_ID + (int32_t)idx;
-        if (!(text = lr_rp_schema_text(schema)) ||
-            lr_codec_add_writer(in->codec, s->avro_id, text, errstr,
-                                errstr_size) != LR_CODEC_OK) {
-                if (!text)
-                        snprintf(errstr, errstr_size, "schema too large");
-                free(text);
-                return -1;
+        if (!(text = lr_rp_schema_text(schema))) {
+                snprintf(errstr, errstr_size, "%s: schema too large",
+                         s->info.name);
+                goto done;
         }
-        free(text);
+        if (lr_codec_add_writer(in->codec, s->avro_id, text, errstr,
+                                errstr_size) != LR_CODEC_OK)
+                goto done;
         s->avro_cls = avro_generic_class_from_schema(schema);
         if (!s->avro_cls ||
             avro_generic_value_new(s->avro_cls, &s->avro_value)) {
+                if (s->avro_cls)
+                        avro_value_iface_decref(s->avro_cls);
+                s->avro_cls = NULL;
                 snprintf(errstr, errstr_size, "%s: %s", s->info.name,
                          avro_strerror());
-                return -1;
+                goto done;
         }
-        return 0;
+        rc = 0;
+done:
+        free(text);
+        if (schema)
+                avro_schema_decref(schema);
+        return rc;
 }
 
 static int lr_rp_files_open(lr_rp_input_t *in, char *errstr,

@@ -102,6 +102,13 @@ def recorded(bootstrap, topic="lead-assigned"):
     return [d for _, d, _ in lrtest.consume(bootstrap, topic, 10**9, timeout=5)]
 
 
+def check_sanitizers(r):
+    """Fails on a sanitizer report in a run's stderr (an ASan/UBSan build
+    exits 1 on a leak: the status of a difference found)."""
+    check("Sanitizer" not in r.stderr and "runtime error:" not in r.stderr,
+          "sanitizer report:\n" + r.stderr[-4000:])
+
+
 def replay(worker, bootstrap, *args, check_rc=None, env=None):
     """`leadrouter replay` with the worker's configuration (its file and
     --set values), reading the worker's broker. Returns the
@@ -110,6 +117,7 @@ def replay(worker, bootstrap, *args, check_rc=None, env=None):
         "--set", "kafka.bootstrap.servers=" + bootstrap] + [str(a) for a in args]
     r = subprocess.run(argv, capture_output=True, text=True,
                        env=dict(os.environ, **(env or {})))
+    check_sanitizers(r)
     if check_rc is not None:
         check(r.returncode == check_rc, "replay %s: exit %d, not %d\n%s\n%s" % (
             " ".join(str(a) for a in args), r.returncode, check_rc, r.stdout[-3000:],

@@ -44,6 +44,7 @@ def sets(extra=None):
 
 def replay(*args, rc=0):
     r = lrtest.run(["replay"] + sets() + [str(a) for a in args], check_rc=False)
+    replay_org.check_sanitizers(r)
     check(r.returncode == rc, "replay %s: exit %d, not %d\n%s\n%s" % (
         " ".join(str(a) for a in args), r.returncode, rc, r.stdout[-2000:], r.stderr[-2000:]))
     return r

@@ -16,7 +16,8 @@ reported with both reps, exit 1; `--order event-time` reports the late
 tenant's two decisions with their causes; a what-if with
 policy.strategy=round_robin reports the moved leads and leads per rep, as
 counted here from the recorded decisions and the round-robin order;
---output-topic writes the replayed decisions, never to a worker's topic;
+--format html gives one self-contained page; --output-topic writes the
+replayed decisions, never to a worker's topic;
 nothing is written to Redis or lead-assigned.
 
 Wall clock: a worker on its wall clock with SLAs and escalations firing by
@@ -206,6 +207,13 @@ def event_clock(work):
         for k in ("waits", "sla", "estimate"):
             check(k in wi, "what_if without %s" % k)
         check("estimate" in wi["estimate"]["label"], "estimate label %s" % wi["estimate"])
+        page = replay_org.replay(w, b.bootstrap, "--tenant", "acme", "--compare", "lead-assigned",
+                                 "--format", "html", "--set", "policy.strategy=round_robin",
+                                 check_rc=1).stdout
+        check(page.startswith("<!DOCTYPE html>") and "What if" in page and "estimate" in page
+              and "policy_version differs" in page and page.rstrip().endswith("</html>")
+              and "src=" not in page and "href=" not in page,
+              "--format html is not one self-contained page:\n" + page[:1500])
 
         # 5. --output-topic, never a worker's topic
         rp = replay_org.replay(w, b.bootstrap, "--output-topic", "lead-assigned", check_rc=2)

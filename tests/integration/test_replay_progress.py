@@ -56,7 +56,7 @@ def main():
     argv = [lrtest.LEADROUTER, "replay", "--input", path, "--format", "json"]
 
     rc, out, shown = run_with_tty_stderr(argv)
-    check(rc == 0, "exit %d under a terminal: %s" % (rc, shown[-2000:]))
+    check(rc == 0 and "Sanitizer" not in shown, "exit %d under a terminal: %s" % (rc, shown[-2000:]))
     report = replay_org.report(subprocess.CompletedProcess(argv, rc, out, shown))
     check(report["events"] == len(events), "events %s of %d" % (report["events"], len(events)))
     lines = [x for x in shown.split("\r") if "replay:" in x]
@@ -67,6 +67,7 @@ def main():
     check(shown.count("\n") == 0, "the progress line is not redrawn in place: %r" % shown[-500:])
 
     r = subprocess.run(argv, capture_output=True, text=True)
+    replay_org.check_sanitizers(r)
     check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr))
     check(r.stderr == "", "progress written to a pipe: %r" % r.stderr[:300])
     check(replay_org.report(r)["events"] == len(events), "report without a terminal")

@@ -81,6 +81,7 @@ typedef struct lr_rp_s {
         const lr_replay_args_t *a;
         lr_rp_input_t *in;
         lr_dict_t tenants;
+        struct lr_rp_tenant_s *last; /* of the last item taken */
         int event_time_order;
         /* --compare */
         int comparing;
@@ -472,8 +473,12 @@ static lr_rp_sched_t *lr_rp_take(void *opaque, size_t stream,
                 rp->out_of_range++;
                 return NULL;
         }
-        T       = lr_rp_tenant(rp, it->ev.tenant_id);
-        it->tag = T;
+        /* runs of one tenant are common: spare the lookup */
+        T        = rp->last && !strcmp(rp->last->id, it->ev.tenant_id)
+                       ? rp->last
+                       : lr_rp_tenant(rp, it->ev.tenant_id);
+        rp->last = T;
+        it->tag  = T;
         return &T->sched;
 }
 

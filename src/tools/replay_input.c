@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -775,6 +776,7 @@ static void *lr_rp_reader(void *opaque) {
         lr_rp_input_t *in = opaque;
         size_t i;
 
+        prctl(PR_SET_NAME, "lr-replay-read", 0, 0, 0); /* for top, perf */
         while (!atomic_load(&in->stop) && !atomic_load(&in->failed)) {
                 size_t did = 0, open = 0, waiting = (size_t)-1;
                 if (in->kafka)
@@ -977,7 +979,9 @@ void lr_rp_input_pop(lr_rp_input_t *in, size_t i) {
                      s->info.is_kafka ? it->offset + 1 : it->seq + 1);
         lr_event_clear(&it->ev);
         atomic_store(&r->head, h + 1);
-        lr_rp_wake(in, &in->reader_waiting);
+        /* the reader refills in batches: wake it for half a ring */
+        if ((h + 1) % (r->cap / 2) == 0)
+                lr_rp_wake(in, &in->reader_waiting);
 }
 
 int64_t lr_rp_input_taken(const lr_rp_input_t *in, size_t i) {

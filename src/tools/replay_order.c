@@ -1,6 +1,7 @@
 /*
  * replay_order.c - see replay_order.h.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +15,11 @@ typedef struct lr_rp_pend_s {
         size_t head, cnt, cap;
 } lr_rp_pend_t;
 
-/* A stream as the merge sees it: a heap of up to `window` items. */
+/* A stream as the merge sees it: a heap of up to `window` items (indexes
+ * into slot[]; spare[] holds the free slots). */
 typedef struct lr_rp_mstream_s {
-        lr_rp_item_t *heap;
+        lr_rp_item_t *slot;
+        uint32_t *heap, *spare;
         size_t cnt;
         int ended;               /* its input has ended */
         int64_t out;             /* offset after the last item handed out */
@@ -341,28 +344,40 @@ static void lr_rp_wake(lr_rp_order_t *o, size_t k) {
 
 /* ---- the merge ----------------------------------------------------------- */
 
+#define LR_RP_AT(m, i) (&(m)->slot[(m)->heap[i]])
+
+/* The top item of stream m's heap. */
+static const lr_rp_item_t *lr_rp_top(const lr_rp_mstream_t *m) {
+        return LR_RP_AT(m, 0);
+}
+
 static void lr_rp_heap_push(lr_rp_mstream_t *m, size_t k,
-                            const lr_rp_item_t *it) {
+                            const lr_rp_item_t *it, size_t window) {
+        uint32_t s = m->spare[window - m->cnt - 1];
         size_t i;
+
+        m->slot[s] = *it;
         for (i = m->cnt++; i > 0; i = (i - 1) / 2) {
-                if (!lr_rp_before(it, k, &m->heap[(i - 1) / 2], k))
+                if (!lr_rp_before(it, k, LR_RP_AT(m, (i - 1) / 2), k))
                         break;
                 m->heap[i] = m->heap[(i - 1) / 2];
         }
-        m->heap[i] = *it;
+        m->heap[i] = s;
 }
 
-static void lr_rp_heap_pop(lr_rp_mstream_t *m, size_t k, lr_rp_item_t *out) {
-        lr_rp_item_t last;
-        size_t i = 0, c;
+static void lr_rp_heap_pop(lr_rp_mstream_t *m, size_t k, lr_rp_item_t *out,
+                           size_t window) {
+        uint32_t top = m->heap[0], last;
+        size_t i     = 0, c;
 
-        *out = m->heap[0];
-        last = m->heap[--m->cnt];
+        *out                          = m->slot[top];
+        last                          = m->heap[--m->cnt];
+        m->spare[window - m->cnt - 1] = top;
         while ((c = 2 * i + 1) < m->cnt) {
                 if (c + 1 < m->cnt &&
-                    lr_rp_before(&m->heap[c + 1], k, &m->heap[c], k))
+                    lr_rp_before(LR_RP_AT(m, c + 1), k, LR_RP_AT(m, c), k))
                         c++;
-                if (!lr_rp_before(&m->heap[c], k, &last, k))
+                if (!lr_rp_before(LR_RP_AT(m, c), k, &m->slot[last], k))
                         break;
                 m->heap[i] = m->heap[c];
                 i          = c;
@@ -398,7 +413,7 @@ static void lr_rp_fill(lr_rp_order_t *o, size_t k) {
                         o->scheds[o->scheds_cnt++] = s;
                 }
                 copy.tag = s;
-                lr_rp_heap_push(m, k, &copy);
+                lr_rp_heap_push(m, k, &copy, o->window);
         }
 }
 
@@ -413,8 +428,13 @@ lr_rp_order_t *lr_rp_order_new(lr_rp_input_t *in, size_t window,
         o->cnt    = lr_rp_input_stream_cnt(in);
         o->s      = lr_xcalloc(o->cnt + 1, sizeof(*o->s));
         for (i = 0; i < o->cnt; i++) {
-                o->s[i].heap = lr_xcalloc(o->window, sizeof(lr_rp_item_t));
-                o->s[i].out  = lr_rp_input_stream(in, i)->start;
+                size_t k;
+                o->s[i].slot  = lr_xcalloc(o->window, sizeof(lr_rp_item_t));
+                o->s[i].heap  = lr_xcalloc(o->window, sizeof(uint32_t));
+                o->s[i].spare = lr_xcalloc(o->window, sizeof(uint32_t));
+                for (k = 0; k < o->window; k++)
+                        o->s[i].spare[k] = (uint32_t)k;
+                o->s[i].out = lr_rp_input_stream(in, i)->start;
         }
         return o;
 }
@@ -425,8 +445,10 @@ void lr_rp_order_free(lr_rp_order_t *o) {
                 return;
         for (i = 0; i < o->cnt; i++) {
                 for (k = 0; k < o->s[i].cnt; k++)
-                        lr_event_clear(&o->s[i].heap[k].ev);
+                        lr_event_clear(&LR_RP_AT(&o->s[i], k)->ev);
+                free(o->s[i].slot);
                 free(o->s[i].heap);
+                free(o->s[i].spare);
                 free(o->s[i].waiting);
                 free(o->s[i].need);
         }
@@ -451,9 +473,9 @@ int lr_rp_order_step(lr_rp_order_t *o) {
                         m->out = INT64_MAX;
                         lr_rp_wake(o, i);
                 }
-                if (m->cnt && (best < 0 ||
-                               lr_rp_before(&m->heap[0], i, &o->s[best].heap[0],
-                                            (size_t)best)))
+                if (m->cnt && (best < 0 || lr_rp_before(lr_rp_top(m), i,
+                                                        lr_rp_top(&o->s[best]),
+                                                        (size_t)best)))
                         best = (int)i;
         }
         if (best < 0) {
@@ -465,7 +487,7 @@ int lr_rp_order_step(lr_rp_order_t *o) {
                 o->finished = 1;
                 return 0;
         }
-        lr_rp_heap_pop(&o->s[best], (size_t)best, &it);
+        lr_rp_heap_pop(&o->s[best], (size_t)best, &it, o->window);
         s      = it.tag;
         it.tag = s->tenant;
         if (it.offset + 1 > o->s[best].out || o->window > 1)

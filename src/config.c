@@ -27,6 +27,7 @@ static const char *const lr_config_key_names[] = {
     "topics.lead_assigned",
     "topics.rep_tier_changed",
     "topics.dead_letter",
+    "topics.lead_assigned_shadow",
     "redis.url",
     "redis.namespace",
     "redis.dedup_ttl_days",
@@ -66,6 +67,9 @@ static const char *const lr_policy_key_names[] = {"strategy",
                                                   "owner_first",
                                                   "region_match",
                                                   "tier_weights",
+                                                  "max_untouched_leads",
+                                                  "tier_share",
+                                                  "min_leads_per_week",
                                                   NULL};
 
 const char *const *lr_config_keys(void) {
@@ -84,11 +88,14 @@ static int lr_config_key_listed(const char *const *table, const char *key) {
 }
 
 static const char *lr_topic_keys[LR_TOPIC_CNT] = {
-    "topics.lead_created",  "topics.call_outcome",     "topics.rep_status",
-    "topics.lead_assigned", "topics.rep_tier_changed", "topics.dead_letter"};
+    "topics.lead_created",        "topics.call_outcome",
+    "topics.rep_status",          "topics.lead_assigned",
+    "topics.rep_tier_changed",    "topics.dead_letter",
+    "topics.lead_assigned_shadow"};
 static const char *lr_topic_defaults[LR_TOPIC_CNT] = {
-    "lead-created",  "call-outcome",     "rep-status",
-    "lead-assigned", "rep-tier-changed", "lead-router-dlq"};
+    "lead-created",        "call-outcome",     "rep-status",
+    "lead-assigned",       "rep-tier-changed", "lead-router-dlq",
+    "lead-assigned-shadow"};
 
 lr_config_t *lr_config_new(void) {
         return calloc(1, sizeof(lr_config_t));
@@ -400,6 +407,16 @@ static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
         if (!strcmp(sub, "sla_max_attempts"))
                 return lr_parse_int(key, v, 0, 1000, &p->sla_max_attempts,
                                     errstr, errstr_size);
+        if (!strcmp(sub, "max_untouched_leads"))
+                return lr_parse_int(key, v, 0, 100000, &p->max_untouched_leads,
+                                    errstr, errstr_size);
+        if (!strcmp(sub, "tier_share")) {
+                snprintf(p->tier_share, sizeof(p->tier_share), "%s", v);
+                return 0;
+        }
+        if (!strcmp(sub, "min_leads_per_week"))
+                return lr_parse_int(key, v, 0, 100000, &p->min_leads_per_week,
+                                    errstr, errstr_size);
         if (!strcmp(sub, "tier_weights")) {
                 char buf[256], *tok, *save = NULL;
                 snprintf(buf, sizeof(buf), "%s", v);
@@ -463,6 +480,66 @@ static int lr_config_positive(const char *key, const char *v, int *out,
         return lr_parse_int(key, v, 1, 1000000, out, errstr, errstr_size);
 }
 
+/* A shadow policy: the live one (p) with shadow.policy.* and, for a
+ * tenant, tenants.<id>.shadow.* over it. */
+static int lr_config_shadow(const lr_config_t *cfg, const char *tenant,
+                            const lr_policy_t *p, lr_policy_t *out,
+                            char *version, size_t version_size, char *errstr,
+                            size_t errstr_size) {
+        char prefix[256];
+        size_t i, tl = tenant ? strlen(tenant) : 0;
+        int r;
+
+        *out = *p;
+        for (i = 0; i < cfg->kv_cnt; i++) {
+                const char *k = cfg->kv[i].key, *sub = NULL;
+                if (!strncmp(k, "shadow.policy.", 14))
+                        sub = k + 14;
+                else if (tenant && !strncmp(k, "tenants.", 8) &&
+                         !strncmp(k + 8, tenant, tl) && k[8 + tl] == '.' &&
+                         !strncmp(k + 9 + tl, "shadow.", 7))
+                        sub = k + 16 + tl;
+                if (!sub)
+                        continue;
+                r = lr_policy_apply(out, sub, k, cfg->kv[i].value, errstr,
+                                    errstr_size);
+                if (r < 0)
+                        return -1;
+                if (r > 0) {
+                        snprintf(errstr, errstr_size, "%s: unknown key", k);
+                        return -1;
+                }
+        }
+        snprintf(prefix, sizeof(prefix), "%s%s%s",
+                 tenant ? "tenants." : "shadow.policy", tenant ? tenant : "",
+                 tenant ? ".shadow" : "");
+        if (lr_policy_validate(out, prefix, errstr, errstr_size))
+                return -1;
+        lr_policy_version(out, version, version_size);
+        return 0;
+}
+
+static int lr_config_shadows(lr_config_t *cfg, char *errstr,
+                             size_t errstr_size) {
+        size_t i;
+        if (cfg->has_shadow &&
+            lr_config_shadow(cfg, NULL, &cfg->policy, &cfg->shadow,
+                             cfg->shadow_version, sizeof(cfg->shadow_version),
+                             errstr, errstr_size))
+                return -1;
+        for (i = 0; i < cfg->tenants_cnt; i++) {
+                lr_tenant_policy_t *tp = &cfg->tenants[i];
+                tp->has_shadow |= cfg->has_shadow;
+                if (tp->has_shadow &&
+                    lr_config_shadow(cfg, tp->tenant_id, &tp->policy,
+                                     &tp->shadow, tp->shadow_version,
+                                     sizeof(tp->shadow_version), errstr,
+                                     errstr_size))
+                        return -1;
+        }
+        return 0;
+}
+
 int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
         size_t i;
         int t, r;
@@ -504,6 +581,18 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                 const char *k = cfg->kv[i].key, *v = cfg->kv[i].value;
                 if (!strncmp(k, "policy.", 7))
                         continue;
+                if (!strncmp(k, "shadow.", 7)) {
+                        if (strncmp(k, "shadow.policy.", 14)) {
+                                snprintf(
+                                    errstr, errstr_size,
+                                    "%s: unknown key (shadow.policy.<policy "
+                                    "key>)",
+                                    k);
+                                return -1;
+                        }
+                        cfg->has_shadow = 1;
+                        continue; /* applied to each policy below */
+                }
                 if (!strncmp(k, "tenants.", 8)) {
                         const char *id = k + 8, *dot = strchr(id, '.');
                         lr_tenant_policy_t *tp;
@@ -518,6 +607,10 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                         if (!tp->version[0]) {
                                 tp->policy     = cfg->policy;
                                 tp->version[0] = '-';
+                        }
+                        if (!strncmp(dot + 1, "shadow.", 7)) {
+                                tp->has_shadow = 1;
+                                continue; /* applied below */
                         }
                         r = lr_policy_apply(&tp->policy, dot + 1, k, v, errstr,
                                             errstr_size);
@@ -660,7 +753,7 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                 lr_policy_version(&tp->policy, tp->version,
                                   sizeof(tp->version));
         }
-        return 0;
+        return lr_config_shadows(cfg, errstr, errstr_size);
 }
 
 const lr_policy_t *lr_config_policy(const lr_config_t *cfg, const char *tenant,
@@ -676,6 +769,34 @@ const lr_policy_t *lr_config_policy(const lr_config_t *cfg, const char *tenant,
         if (version)
                 *version = cfg->policy_version;
         return &cfg->policy;
+}
+
+const lr_policy_t *lr_config_shadow_policy(const lr_config_t *cfg,
+                                           const char *tenant,
+                                           const char **version) {
+        size_t i;
+        for (i = 0; i < cfg->tenants_cnt; i++) {
+                if (!strcmp(cfg->tenants[i].tenant_id, tenant)) {
+                        if (!cfg->tenants[i].has_shadow)
+                                return NULL;
+                        if (version)
+                                *version = cfg->tenants[i].shadow_version;
+                        return &cfg->tenants[i].shadow;
+                }
+        }
+        if (!cfg->has_shadow)
+                return NULL;
+        if (version)
+                *version = cfg->shadow_version;
+        return &cfg->shadow;
+}
+
+int lr_config_any_shadow(const lr_config_t *cfg) {
+        size_t i;
+        for (i = 0; i < cfg->tenants_cnt; i++)
+                if (cfg->tenants[i].has_shadow)
+                        return 1;
+        return cfg->has_shadow;
 }
 
 int lr_config_topic_kind(const lr_config_t *cfg, const char *topic) {

@@ -19,6 +19,7 @@ typedef enum lr_topic_e {
         LR_TOPIC_LEAD_ASSIGNED,
         LR_TOPIC_REP_TIER_CHANGED,
         LR_TOPIC_DEAD_LETTER,
+        LR_TOPIC_LEAD_ASSIGNED_SHADOW, /* decisions of a shadow policy */
         LR_TOPIC_CNT
 } lr_topic_t;
 
@@ -39,6 +40,12 @@ typedef struct lr_tenant_policy_s {
         char *tenant_id;
         lr_policy_t policy;
         char version[24];
+        /* shadow.policy.* and tenants.<id>.shadow.*: a second policy the
+         * worker also decides every lead with, published to
+         * topics.lead_assigned_shadow, changing nothing the live one uses */
+        int has_shadow;
+        lr_policy_t shadow;
+        char shadow_version[24];
 } lr_tenant_policy_t;
 
 typedef struct lr_config_s {
@@ -65,6 +72,9 @@ typedef struct lr_config_s {
         int ranking_retention_days; /* daily rankings kept as history */
         lr_policy_t policy;         /* policy.* defaults */
         char policy_version[24];
+        int has_shadow;     /* shadow.policy.* given: for every tenant */
+        lr_policy_t shadow; /* the defaults with shadow.policy.* */
+        char shadow_version[24];
         lr_tenant_policy_t *tenants;
         size_t tenants_cnt;
 } lr_config_t;
@@ -83,6 +93,14 @@ int lr_config_set(lr_config_t *cfg, const char *assignment, char *errstr,
 
 /* Validates every key and fills the interpreted fields. */
 int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size);
+
+/* The shadow policy of a tenant, and its version; NULL when it has none. */
+const lr_policy_t *lr_config_shadow_policy(const lr_config_t *cfg,
+                                           const char *tenant,
+                                           const char **version);
+
+/* Whether any tenant has a shadow policy. */
+int lr_config_any_shadow(const lr_config_t *cfg);
 
 /* The policy of a tenant (its overrides, else the defaults), and its
  * published version. */

@@ -26,6 +26,8 @@ static const struct {
     {"TIER", "not in this lead's tier"},
     {"PREVIOUS_ASSIGNEE", "a previous assignee of this lead"},
     {"REGION", "not covering the lead's region"},
+    {"AWAITING_FIRST_TOUCH", "still to call a lead just given to them"},
+    {"FLOOR", "ahead of a rep below the weekly floor of leads"},
 };
 
 const char *lr_explain_why(const char *why) {

@@ -57,6 +57,9 @@ void lr_policy_defaults(lr_policy_t *p) {
         p->region_match            = 0;
         p->sla_max_attempts        = 3;
         p->tier_weights_cnt        = 0;
+        p->max_untouched_leads     = 1;
+        snprintf(p->tier_share, sizeof(p->tier_share), "best");
+        p->min_leads_per_week = 0;
 }
 
 int lr_policy_tier_weight(const lr_policy_t *p, int tier) {
@@ -188,6 +191,16 @@ int lr_policy_validate(const lr_policy_t *p, const char *prefix, char *errstr,
         if (lr_int_range(p->sla_max_attempts, 0, 1000, prefix,
                          "sla_max_attempts", errstr, errstr_size))
                 return -1;
+        if (lr_int_range(p->max_untouched_leads, 0, LR_POLICY_MAX_LEADS, prefix,
+                         "max_untouched_leads", errstr, errstr_size))
+                return -1;
+        if (strcmp(p->tier_share, "best") && strcmp(p->tier_share, "weighted"))
+                return LR_FAIL("tier_share",
+                               "unknown tier_share \"%s\" (best, weighted)",
+                               p->tier_share);
+        if (lr_int_range(p->min_leads_per_week, 0, LR_POLICY_MAX_LEADS, prefix,
+                         "min_leads_per_week", errstr, errstr_size))
+                return -1;
         if (p->tier_weights_cnt) {
                 if (p->tier_weights_cnt != p->tiers)
                         return LR_FAIL("tier_weights",
@@ -273,6 +286,9 @@ void lr_policy_version(const lr_policy_t *p, char *buf, size_t size) {
                 lr_policy_hash(&h, "%s%d", k > 1 ? "," : "",
                                lr_policy_tier_weight(p, k));
         lr_policy_hash(&h, "\n");
+        lr_policy_hash(&h, "max_untouched_leads=%d\n", p->max_untouched_leads);
+        lr_policy_hash(&h, "tier_share=%s\n", p->tier_share);
+        lr_policy_hash(&h, "min_leads_per_week=%d\n", p->min_leads_per_week);
 
         snprintf(buf, size, "p-%016llx", (unsigned long long)h);
 }

@@ -426,14 +426,15 @@ void lr_store_strings_free(char **s, size_t cnt) {
         free(s);
 }
 
-int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
-                               size_t *cnt, char *errstr, size_t errstr_size) {
+int lr_store_partition_tenants(lr_store_t *st, int32_t nparts, int32_t p,
+                               char ***tenants, size_t *cnt, char *errstr,
+                               size_t errstr_size) {
         char key[512];
         redisReply *r;
         size_t i;
         *tenants = NULL;
         *cnt     = 0;
-        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts, (int)p);
         if (lr_store_connect(st, errstr, errstr_size) ||
             !(r = store_cmdv(st, errstr, errstr_size, 2, "SMEMBERS", key)))
                 return -1;
@@ -445,11 +446,12 @@ int lr_store_partition_tenants(lr_store_t *st, int32_t p, char ***tenants,
         return 0;
 }
 
-int lr_store_partition_add(lr_store_t *st, int32_t p, const char *tenant,
-                           char *errstr, size_t errstr_size) {
+int lr_store_partition_add(lr_store_t *st, int32_t nparts, int32_t p,
+                           const char *tenant, char *errstr,
+                           size_t errstr_size) {
         char key[512];
         redisReply *r;
-        snprintf(key, sizeof(key), "%s:pt:%d", st->ns, (int)p);
+        snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts, (int)p);
         if (lr_store_connect(st, errstr, errstr_size) ||
             !(r = store_cmdv(st, errstr, errstr_size, 3, "SADD", key, tenant)))
                 return -1;
@@ -487,10 +489,10 @@ static void store_pairs_free(lr_pairs_t *p) {
 }
 
 /* The hashes of a tenant read in one pipeline round. */
-enum { R_META, R_REPS, R_LEADS, R_ACCT, R_EV, R_OUTBOX, R_TIMERS, R_CNT };
+enum { R_META, R_REPS, R_LEADS, R_ACCT, R_OUTBOX, R_TIMERS, R_CNT };
 
-static const char *store_read_what[R_CNT] = {"meta", "reps",   "leads", "acct",
-                                             "ev",   "outbox", "timers"};
+static const char *store_read_what[R_CNT] = {"meta", "reps",   "leads",
+                                             "acct", "outbox", "timers"};
 
 static int store_append_reads(lr_store_t *st, const char *prefix) {
         char key[1024];
@@ -505,12 +507,14 @@ static int store_append_reads(lr_store_t *st, const char *prefix) {
         return 0;
 }
 
-/* Round 2 of a load: the buckets of every rep and the installed ranking. */
+/* Round 2 of a load: the buckets of every rep, the installed ranking, and
+ * the events applied in the dedup window before it. */
 static int store_load_one(lr_store_t *st, lr_store_load_t *ld, redisReply **rr,
                           char *errstr, size_t errstr_size) {
         lr_stored_t s;
         lr_pairs_t pairs[R_CNT];
-        redisReply **bk = NULL, *hist = NULL;
+        redisReply **bk = NULL, *hist = NULL, **ev = NULL;
+        int32_t first_day = 0, nev = 0, d;
         char *prefix        = store_prefix(st, ld->tenant_id), key[1024];
         const char *rankday = NULL;
         size_t i, nreps;
@@ -537,18 +541,39 @@ static int store_load_one(lr_store_t *st, lr_store_load_t *ld, redisReply **rr,
         snprintf(key, sizeof(key), "%s:hist", prefix);
         if (rankday && store_appendv(st, 3, "HGET", key, rankday))
                 goto append_failed;
+        if (rankday) {
+                first_day = (int32_t)strtol(rankday, NULL, 10) -
+                            ld->opts.dedup_ttl_days - 1;
+                nev = ld->opts.dedup_ttl_days + 3;
+        }
+        for (d = 0; d < nev; d++) {
+                snprintf(key, sizeof(key), "%s:ev:%d", prefix,
+                         (int)(first_day + d));
+                if (store_appendv(st, 2, "HGETALL", key))
+                        goto append_failed;
+        }
         bk = lr_xcalloc(nreps + 1, sizeof(*bk));
         for (i = 0; i < nreps; i++)
                 if (!(bk[i] = store_reply(st, errstr, errstr_size)))
                         goto done;
         if (rankday && !(hist = store_reply(st, errstr, errstr_size)))
                 goto done;
+        ev = lr_xcalloc((size_t)nev + 1, sizeof(*ev));
+        for (d = 0; d < nev; d++)
+                if (!(ev[d] = store_reply(st, errstr, errstr_size)))
+                        goto done;
 
         s.meta     = pairs[R_META];
         s.reps     = pairs[R_REPS];
         s.leads    = pairs[R_LEADS];
         s.accounts = pairs[R_ACCT];
-        s.seen     = pairs[R_EV];
+        s.seen     = lr_xcalloc((size_t)nev + 1, sizeof(*s.seen));
+        s.seen_day = lr_xcalloc((size_t)nev + 1, sizeof(*s.seen_day));
+        for (d = 0; d < nev; d++) {
+                store_pairs(ev[d], &s.seen[d]);
+                s.seen_day[d] = first_day + d;
+        }
+        s.seen_cnt = (size_t)nev;
         s.outbox   = pairs[R_OUTBOX];
         s.timers   = pairs[R_TIMERS];
         s.buckets  = lr_xcalloc(nreps + 1, sizeof(*s.buckets));
@@ -573,6 +598,10 @@ static int store_load_one(lr_store_t *st, lr_store_load_t *ld, redisReply **rr,
         for (i = 0; i < nreps; i++)
                 store_pairs_free(&s.buckets[i]);
         free(s.buckets);
+        for (d = 0; d < nev; d++)
+                store_pairs_free(&s.seen[d]);
+        free(s.seen);
+        free(s.seen_day);
         goto done;
 append_failed:
         store_append_failed(st, errstr, errstr_size);
@@ -585,6 +614,10 @@ done:
         free(bk);
         if (hist)
                 freeReplyObject(hist);
+        for (d = 0; ev && d < nev; d++)
+                if (ev[d])
+                        freeReplyObject(ev[d]);
+        free(ev);
         free(prefix);
         return rc;
 }
@@ -1014,52 +1047,62 @@ static void store_raw_add(lr_store_raw_key_t **keys, size_t *cnt,
 int lr_store_raw_read(lr_store_t *st, const char *tenant,
                       lr_store_raw_key_t **keys, size_t *cnt, char *errstr,
                       size_t errstr_size) {
-        static const char *hashes[] = {"meta", "reps", "leads",  "dec",
-                                       "acct", "ev",   "outbox", "hist"};
-        const size_t nh             = sizeof(hashes) / sizeof(*hashes);
-        char *prefix                = store_prefix(st, tenant), key[1024];
-        redisReply *r[16], *reps = NULL, *b;
-        size_t i;
-        int rc = -1;
+        char *prefix = store_prefix(st, tenant), *pattern, cursor[32] = "0";
+        size_t plen = strlen(prefix);
+        int rc      = -1;
 
         *keys = NULL;
         *cnt  = 0;
-        memset(r, 0, sizeof(r));
+        {
+                /* the tenant's keys: "<prefix>:*", glob characters of the
+                 * prefix escaped */
+                char *esc = store_ns_pattern(prefix);
+                pattern   = esc;
+        }
         if (lr_store_connect(st, errstr, errstr_size))
                 goto done;
-        for (i = 0; i < nh; i++) {
-                snprintf(key, sizeof(key), "%s:%s", prefix, hashes[i]);
-                if (store_appendv(st, 2, "HGETALL", key))
-                        goto append_failed;
-        }
-        snprintf(key, sizeof(key), "%s:timers", prefix);
-        if (store_appendv(st, 5, "ZRANGE", key, "0", "-1", "WITHSCORES"))
-                goto append_failed;
-        for (i = 0; i <= nh; i++)
-                if (!(r[i] = store_reply(st, errstr, errstr_size)))
+        do {
+                redisReply *r =
+                    store_cmdv(st, errstr, errstr_size, 6, "SCAN", cursor,
+                               "MATCH", pattern, "COUNT", LR_STORE_SCAN_COUNT);
+                size_t i;
+                if (!r)
                         goto done;
-        for (i = 0; i < nh; i++)
-                store_raw_add(keys, cnt, hashes[i], 0, r[i]);
-        store_raw_add(keys, cnt, "timers", 1, r[nh]);
-        reps = r[1];
-        for (i = 0; i + 1 < reps->elements; i += 2) {
-                char suffix[600];
-                snprintf(suffix, sizeof(suffix), "m:%s", reps->element[i]->str);
-                snprintf(key, sizeof(key), "%s:%s", prefix, suffix);
-                if (!(b = store_cmdv(st, errstr, errstr_size, 2, "HGETALL",
-                                     key)))
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                        snprintf(errstr, errstr_size, "redis SCAN: bad reply");
+                        freeReplyObject(r);
                         goto done;
-                store_raw_add(keys, cnt, suffix, 0, b);
-                freeReplyObject(b);
-        }
+                }
+                snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+                for (i = 0; i < r->element[1]->elements; i++) {
+                        const char *key = r->element[1]->element[i]->str;
+                        redisReply *t, *v;
+                        int zset;
+                        if (!(t = store_cmdv(st, errstr, errstr_size, 2, "TYPE",
+                                             key))) {
+                                freeReplyObject(r);
+                                goto done;
+                        }
+                        zset = t->type == REDIS_REPLY_STATUS &&
+                               !strcmp(t->str, "zset");
+                        freeReplyObject(t);
+                        v = zset ? store_cmdv(st, errstr, errstr_size, 5,
+                                              "ZRANGE", key, "0", "-1",
+                                              "WITHSCORES")
+                                 : store_cmdv(st, errstr, errstr_size, 2,
+                                              "HGETALL", key);
+                        if (!v) {
+                                freeReplyObject(r);
+                                goto done;
+                        }
+                        store_raw_add(keys, cnt, key + plen + 1, zset, v);
+                        freeReplyObject(v);
+                }
+                freeReplyObject(r);
+        } while (strcmp(cursor, "0"));
         rc = 0;
-        goto done;
-append_failed:
-        store_append_failed(st, errstr, errstr_size);
 done:
-        for (i = 0; i <= nh; i++)
-                if (r[i])
-                        freeReplyObject(r[i]);
+        free(pattern);
         free(prefix);
         if (rc) {
                 lr_store_raw_free(*keys, *cnt);

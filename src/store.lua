@@ -16,7 +16,7 @@ lr_commit P; epoch expect_version new_version ops... -> {"ok", version},
   {"fenced", epoch} when the tenant was claimed by another epoch since,
   {"conflict", version} when it was written since (a bug: never expected).
   ops: groups of op key n items (op H: HSET, Z: ZADD, items in pairs;
-  HDEL, ZREM: single items); key is a suffix of the prefix.
+  HDEL, ZREM: single items; DEL: no item); key is a suffix of the prefix.
 ]]
 
 local CHUNK = 1000 -- items per command (Lua's unpack has a stack limit)
@@ -55,11 +55,12 @@ local function lr_commit(keys, args)
         local groups, i, n = {}, 4, #args
         while i <= n do
                 local op, cnt = args[i], tonumber(args[i + 2])
-                local per = (op == 'H' or op == 'Z') and 2 or 1
+                local per = (op == 'H' or op == 'Z') and 2 or
+                            op == 'DEL' and 0 or 1
                 local cmd = op == 'H' and 'HSET' or op == 'Z' and 'ZADD' or op
                 if not cnt or not args[i + 1] or
                     (cmd ~= 'HSET' and cmd ~= 'ZADD' and cmd ~= 'HDEL' and
-                     cmd ~= 'ZREM') then
+                     cmd ~= 'ZREM' and cmd ~= 'DEL') then
                         return redis.error_reply('lr_commit: bad op ' ..
                                                  tostring(op))
                 end
@@ -73,6 +74,9 @@ local function lr_commit(keys, args)
                 i = last + 1
         end
         for _, g in ipairs(groups) do
+                if g[1] == 'DEL' then
+                        redis.call('DEL', g[2])
+                end
                 local j = g[3]
                 while j <= g[4] do
                         local k = math.min(g[4], j + CHUNK * g[5] - 1)

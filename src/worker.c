@@ -67,33 +67,47 @@
 #define LR_BACKOFF_MAX_MS 5000
 #define LR_KEEPALIVE_MS 200 /* consumer polls while waiting */
 #define LR_TIMERS_INTERVAL_MS 250
+/* Timers fired per round over all tenants: after an outage thousands come
+ * due at once, and a round holds every decision it makes in memory. */
+#define LR_TIMERS_PER_ROUND 2000
 #define LR_STATS_INTERVAL_MS 10000
+
+/* The live routing of a tenant and, with a shadow policy, the shadow one:
+ * the same events, decided twice, stored apart (namespace <ns>-shadow),
+ * published to their own topics. */
+enum { LR_LIVE = 0, LR_SHADOW = 1, LR_SIDES = 2 };
+
+typedef struct lr_side_s {
+        lr_tenant_t *t; /* NULL: no shadow policy */
+        int64_t version;
+        size_t fresh; /* loaded with this many outbox entries, still to
+                       * publish (a previous owner recorded them and may
+                       * not have delivered them) */
+} lr_side_t;
 
 /* A tenant this worker owns: its routing state and stored version. */
 typedef struct lr_slot_s {
-        lr_tenant_t *t;
-        int64_t version;
+        lr_side_t side[LR_SIDES];
         int32_t partition;
-        int touched;  /* changed in the current round */
-        size_t fresh; /* loaded with this many outbox entries, still
-                       * to publish (a previous owner recorded them
-                       * and may not have delivered them) */
+        int touched; /* changed in the current round */
 } lr_slot_t;
 
 typedef struct lr_worker_s {
         const lr_config_t *cfg;
         volatile sig_atomic_t *stop;
         lr_codec_t *codec;
-        lr_store_t *store;
+        lr_store_t *store[LR_SIDES]; /* shadow: NULL when none configured */
         rd_kafka_t *consumer;
         rd_kafka_t *producer;
         lr_dev_broker_t *broker; /* kafka.bootstrap.servers: embedded */
         lr_dict_t slots;         /* tenant_id -> lr_slot_t */
         int64_t epoch;           /* of the current assignment, 0 = none */
         int32_t *parts;          /* partition numbers assigned */
+        int32_t parts_total;     /* partitions of each input topic */
         size_t parts_cnt;
         int claim_parts; /* assigned: take an epoch, load their tenants */
         int acked;       /* outboxes acked: their tenants need a write */
+        int timers_left; /* the last tick left due timers for the next */
         int transactional;
         int txn_failed; /* the open transaction refused a message */
         int paused;     /* partitions paused while Redis is unreachable */
@@ -115,14 +129,14 @@ typedef struct lr_batch_s {
         size_t cnt;
         lr_event_t *evs;
         char (*bad)[256];
-        lr_route_result_t *res;
+        lr_route_result_t *res[LR_SIDES];
         lr_slot_t **slot;
         /* decisions re-published for events applied before */
-        lr_assigned_t **again;
-        size_t *again_cnt;
-        /* timer decisions of the round's tick, per slot */
+        lr_assigned_t **again[LR_SIDES];
+        size_t *again_cnt[LR_SIDES];
+        /* timer decisions of the round's tick */
         lr_route_result_t *ticks;
-        lr_slot_t **tick_slot;
+        int *tick_side;
         size_t ticks_cnt, ticks_size;
 } lr_batch_t;
 
@@ -180,7 +194,8 @@ static void lr_worker_drop_slots(lr_worker_t *w) {
         void *v;
         while (lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
-                lr_tenant_free(s->t);
+                lr_tenant_free(s->side[LR_LIVE].t);
+                lr_tenant_free(s->side[LR_SHADOW].t);
                 free(s);
         }
         lr_dict_destroy(&w->slots);
@@ -325,7 +340,11 @@ static int lr_worker_wait_redis(lr_worker_t *w, const char *why) {
                         lr_worker_keepalive(w);
                         lr_worker_sleep_ms(LR_KEEPALIVE_MS);
                 }
-                if (!lr_store_connect(w->store, errstr, sizeof(errstr)))
+                if (!lr_store_connect(w->store[LR_LIVE], errstr,
+                                      sizeof(errstr)) &&
+                    (!w->store[LR_SHADOW] ||
+                     !lr_store_connect(w->store[LR_SHADOW], errstr,
+                                       sizeof(errstr))))
                         break;
                 lr_worker_keepalive(w);
                 backoff = backoff * 2 > w->backoff_max_ms ? w->backoff_max_ms
@@ -388,7 +407,8 @@ static int lr_worker_produce(lr_worker_t *w, lr_topic_t topic, const char *key,
         return -1;
 }
 
-static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
+static void lr_worker_publish_decision(lr_worker_t *w, int side,
+                                       lr_assigned_t *a) {
         char errstr[256];
         void *buf;
         size_t len;
@@ -400,8 +420,12 @@ static void lr_worker_publish_decision(lr_worker_t *w, lr_assigned_t *a) {
                 w->fatal = 1;
                 return;
         }
-        if (!lr_worker_produce(w, LR_TOPIC_LEAD_ASSIGNED, a->tenant_id,
-                               strlen(a->tenant_id), buf, len, 1, NULL))
+        if (!lr_worker_produce(w,
+                               side == LR_LIVE ? LR_TOPIC_LEAD_ASSIGNED
+                                               : LR_TOPIC_LEAD_ASSIGNED_SHADOW,
+                               a->tenant_id, strlen(a->tenant_id), buf, len, 1,
+                               NULL) &&
+            side == LR_LIVE)
                 lr_metric_add(&w->metrics.decisions, 1);
 }
 
@@ -453,14 +477,34 @@ static void lr_worker_dead_letter(lr_worker_t *w, const rd_kafka_message_t *m,
 /* --- Tenants
  * ----------------------------------------------------------------*/
 
-static void lr_worker_tenant_opts(const lr_worker_t *w, const char *tenant,
+static void lr_worker_tenant_opts(const lr_worker_t *w, int side,
+                                  const char *tenant,
                                   lr_store_tenant_opts_t *o) {
         memset(o, 0, sizeof(*o));
-        o->policy      = lr_config_policy(w->cfg, tenant, &o->policy_version);
-        o->clock_event = w->cfg->clock_event;
+        o->policy =
+            side == LR_LIVE
+                ? lr_config_policy(w->cfg, tenant, &o->policy_version)
+                : lr_config_shadow_policy(w->cfg, tenant, &o->policy_version);
+        o->clock_event            = w->cfg->clock_event;
         o->dedup_ttl_days         = w->cfg->dedup_ttl_days;
         o->lead_retention_days    = w->cfg->lead_retention_days;
         o->ranking_retention_days = w->cfg->ranking_retention_days;
+}
+
+/* Claims and loads ld[0..n) on one side, retrying while Redis fails. 0; 1
+ * when a tenant is held by a newer epoch; -1 to stop. */
+static int lr_worker_claim(lr_worker_t *w, int side, lr_store_load_t *ld,
+                           size_t n) {
+        char errstr[512];
+        size_t i;
+        while (lr_store_claim(w->store[side], w->epoch, ld, n, errstr,
+                              sizeof(errstr)))
+                if (lr_worker_wait_redis(w, errstr))
+                        return -1;
+        for (i = 0; i < n; i++)
+                if (ld[i].fenced)
+                        return 1;
+        return 0;
 }
 
 /* Claims and loads tenants[0..n) of partition p[i] (skipping those held),
@@ -469,8 +513,10 @@ static void lr_worker_tenant_opts(const lr_worker_t *w, const char *tenant,
 static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
                           size_t n) {
         lr_store_load_t *ld = lr_xcalloc(n + 1, sizeof(*ld));
+        lr_store_load_t *sh = lr_xcalloc(n + 1, sizeof(*sh));
+        int32_t *part       = lr_xcalloc(n + 1, sizeof(*part));
         char errstr[512];
-        size_t i, k = 0;
+        size_t i, k = 0, ks = 0;
         int rc = 0;
 
         for (i = 0; i < n; i++) {
@@ -481,61 +527,71 @@ static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
                 if (dup)
                         continue;
                 ld[k].tenant_id = tenants[i];
-                lr_worker_tenant_opts(w, tenants[i], &ld[k].opts);
-                ld[k].version = p[i]; /* the partition, until loaded */
-                k++;
+                lr_worker_tenant_opts(w, LR_LIVE, tenants[i], &ld[k].opts);
+                part[k++] = p[i];
         }
         if (!k)
                 goto done;
-        {
-                int32_t *part = lr_xcalloc(k, sizeof(*part));
-                for (i = 0; i < k; i++)
-                        part[i] = (int32_t)ld[i].version;
-                while (lr_store_claim(w->store, w->epoch, ld, k, errstr,
-                                      sizeof(errstr))) {
+        if ((rc = lr_worker_claim(w, LR_LIVE, ld, k)))
+                goto done;
+        for (i = 0; w->store[LR_SHADOW] && i < k; i++) {
+                lr_worker_tenant_opts(w, LR_SHADOW, ld[i].tenant_id,
+                                      &sh[ks].opts);
+                if (!sh[ks].opts.policy)
+                        continue;
+                sh[ks++].tenant_id = ld[i].tenant_id;
+        }
+        if (ks && (rc = lr_worker_claim(w, LR_SHADOW, sh, ks)))
+                goto done;
+        for (i = 0; i < k; i++) {
+                lr_slot_t *s = lr_xcalloc(1, sizeof(*s));
+                size_t j;
+                s->side[LR_LIVE].t       = ld[i].tenant;
+                s->side[LR_LIVE].version = ld[i].version;
+                s->side[LR_LIVE].fresh   = lr_tenant_outbox_len(ld[i].tenant);
+                ld[i].tenant             = NULL;
+                for (j = 0; j < ks; j++)
+                        if (sh[j].tenant_id == ld[i].tenant_id) {
+                                lr_side_t *x = &s->side[LR_SHADOW];
+                                x->t         = sh[j].tenant;
+                                x->version   = sh[j].version;
+                                x->fresh     = lr_tenant_outbox_len(x->t);
+                                sh[j].tenant = NULL;
+                        }
+                s->partition = part[i];
+                lr_dict_set(&w->slots, lr_tenant_id(s->side[LR_LIVE].t), s);
+                /* the tenant's partition, for the next owner */
+                while (lr_store_partition_add(w->store[LR_LIVE], w->parts_total,
+                                              part[i], ld[i].tenant_id, errstr,
+                                              sizeof(errstr)))
                         if (lr_worker_wait_redis(w, errstr)) {
-                                free(part);
                                 rc = -1;
                                 goto done;
                         }
-                }
-                for (i = 0; i < k; i++) {
-                        lr_slot_t *s;
-                        if (ld[i].fenced) {
-                                rc = 1;
-                                continue;
-                        }
-                        s            = lr_xcalloc(1, sizeof(*s));
-                        s->t         = ld[i].tenant;
-                        s->version   = ld[i].version;
-                        s->partition = part[i];
-                        s->fresh     = lr_tenant_outbox_len(s->t);
-                        lr_dict_set(&w->slots, lr_tenant_id(s->t), s);
-                        /* the tenant's partition, for the next owner */
-                        while (lr_store_partition_add(w->store, part[i],
-                                                      lr_tenant_id(s->t),
-                                                      errstr, sizeof(errstr)))
-                                if (lr_worker_wait_redis(w, errstr)) {
-                                        rc = -1;
-                                        break;
-                                }
-                }
-                free(part);
         }
+done:
         if (rc == 1)
                 lr_warn("worker",
                         "a tenant is held by a newer epoch than "
                         "this worker's (%lld): its partitions moved, the round "
                         "is dropped",
                         (long long)w->epoch);
-done:
+        for (i = 0; i < k; i++)
+                lr_tenant_free(ld[i].tenant);
+        for (i = 0; i < ks; i++)
+                lr_tenant_free(sh[i].tenant);
         free(ld);
+        free(sh);
+        free(part);
         return rc;
 }
 
 /* After an assignment: a new epoch, and every tenant seen on the assigned
  * partitions claimed and loaded, so their timers run and their outboxes are
  * published even before their next event. 0, 1 (fenced) or -1. */
+static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
+                                  size_t errstr_size);
+
 static int lr_worker_claim_parts(lr_worker_t *w) {
         char errstr[512], **all = NULL;
         int32_t *part = NULL;
@@ -543,14 +599,24 @@ static int lr_worker_claim_parts(lr_worker_t *w) {
         int rc;
 
         w->claim_parts = 0;
-        while (lr_store_new_epoch(w->store, &w->epoch, errstr, sizeof(errstr)))
+        /* the counts again: partitions may have been added since (on a
+         * metadata error, the counts known) */
+        if (lr_worker_check_topics(w, errstr, sizeof(errstr)) == -2) {
+                snprintf(w->fatal_reason, sizeof(w->fatal_reason), "%s",
+                         errstr);
+                w->fatal = 1;
+                return -1;
+        }
+        while (lr_store_new_epoch(w->store[LR_LIVE], &w->epoch, errstr,
+                                  sizeof(errstr)))
                 if (lr_worker_wait_redis(w, errstr))
                         return -1;
         for (i = 0; i < w->parts_cnt; i++) {
                 char **t;
                 size_t cnt, j;
-                while (lr_store_partition_tenants(w->store, w->parts[i], &t,
-                                                  &cnt, errstr, sizeof(errstr)))
+                while (lr_store_partition_tenants(
+                    w->store[LR_LIVE], w->parts_total, w->parts[i], &t, &cnt,
+                    errstr, sizeof(errstr)))
                         if (lr_worker_wait_redis(w, errstr))
                                 goto fail;
                 all  = lr_xrealloc(all, (n + cnt + 1) * sizeof(*all));
@@ -634,10 +700,23 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
         } else if (n) {
                 rc = lr_worker_load(w, ids, part, n);
         }
-        for (i = 0; !rc && i < b->cnt; i++)
+        for (i = 0; !rc && i < b->cnt; i++) {
                 b->slot[i] = b->bad[i][0]
                                  ? NULL
                                  : lr_dict_get(&w->slots, b->evs[i].tenant_id);
+                /* A tenant's events on two partitions could be routed by
+                 * two workers at once (each fencing the other): refused. */
+                if (b->slot[i] &&
+                    b->slot[i]->partition != b->msgs[i]->partition) {
+                        snprintf(b->bad[i], sizeof(b->bad[i]),
+                                 "tenant %s is on partition %d, this event "
+                                 "on %d: events must be keyed by tenant_id",
+                                 b->evs[i].tenant_id,
+                                 (int)b->slot[i]->partition,
+                                 (int)b->msgs[i]->partition);
+                        b->slot[i] = NULL;
+                }
+        }
         free(ids);
         free(part);
         return rc;
@@ -648,30 +727,36 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
 static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         /* on the wall clock, deadlines count from when the rep is told */
         int64_t wall = w->cfg->clock_event ? 0 : lr_now_ms(), lag = -1;
-        size_t i = 0, d;
+        size_t i = 0, d, budget = LR_TIMERS_PER_ROUND;
+        int side;
         void *v;
 
         for (i = 0; i < b->cnt; i++) {
                 rd_kafka_message_t *m = b->msgs[i];
                 lr_route_source_t src = {rd_kafka_topic_name(m->rkt),
                                          m->partition, m->offset};
+                lr_route_result_t *r  = &b->res[LR_LIVE][i];
                 if (!b->slot[i])
                         continue;
-                lr_tenant_set_wall(b->slot[i]->t, wall);
-                if (lr_tenant_apply(b->slot[i]->t, &b->evs[i], &src,
-                                    &b->res[i])) {
-                        snprintf(w->fatal_reason, sizeof(w->fatal_reason),
-                                 "routing %s: %s", b->evs[i].event_id,
-                                 b->res[i].errstr);
-                        w->fatal = 1;
-                        return -1;
+                for (side = 0; side < LR_SIDES; side++) {
+                        lr_tenant_t *t = b->slot[i]->side[side].t;
+                        if (!t)
+                                continue;
+                        lr_tenant_set_wall(t, wall);
+                        if (lr_tenant_apply(t, &b->evs[i], &src,
+                                            &b->res[side][i])) {
+                                snprintf(w->fatal_reason,
+                                         sizeof(w->fatal_reason),
+                                         "routing %s: %s", b->evs[i].event_id,
+                                         b->res[side][i].errstr);
+                                w->fatal = 1;
+                                return -1;
+                        }
                 }
                 b->slot[i]->touched = 1;
-                for (d = b->res[i].timer_cnt; d < b->res[i].decisions_cnt; d++)
-                        if (lr_now_ms() - b->res[i].decisions[d].decided_at >
-                            lag)
-                                lag = lr_now_ms() -
-                                      b->res[i].decisions[d].decided_at;
+                for (d = r->timer_cnt; d < r->decisions_cnt; d++)
+                        if (lr_now_ms() - r->decisions[d].decided_at > lag)
+                                lag = lr_now_ms() - r->decisions[d].decided_at;
         }
         if (lag >= 0)
                 atomic_store_explicit(&w->metrics.routing_lag_ms, lag,
@@ -679,16 +764,30 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         i = 0;
         while (now && lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
-                if (lr_tenant_next_due(s->t) > now)
-                        continue;
-                lr_xgrow(&b->ticks, &b->ticks_size, b->ticks_cnt + 1,
-                         sizeof(*b->ticks));
-                b->tick_slot = lr_xrealloc(
-                    b->tick_slot, b->ticks_size * sizeof(*b->tick_slot));
-                lr_tenant_set_wall(s->t, wall);
-                lr_tenant_fire(s->t, now, &b->ticks[b->ticks_cnt]);
-                b->tick_slot[b->ticks_cnt++] = s;
-                s->touched                   = 1;
+                for (side = 0; side < LR_SIDES; side++) {
+                        lr_tenant_t *t = s->side[side].t;
+                        lr_route_result_t *r;
+                        if (!t || lr_tenant_next_due(t) > now)
+                                continue;
+                        if (budget == 0) {
+                                w->timers_left = 1;
+                                break;
+                        }
+                        lr_xgrow(&b->ticks, &b->ticks_size, b->ticks_cnt + 1,
+                                 sizeof(*b->ticks));
+                        b->tick_side =
+                            lr_xrealloc(b->tick_side,
+                                        b->ticks_size * sizeof(*b->tick_side));
+                        r = &b->ticks[b->ticks_cnt];
+                        lr_tenant_set_wall(t, wall);
+                        lr_tenant_fire_some(t, now, budget, r);
+                        budget -= r->decisions_cnt < budget ? r->decisions_cnt
+                                                            : budget;
+                        if (lr_tenant_next_due(t) <= now)
+                                w->timers_left = 1;
+                        b->tick_side[b->ticks_cnt++] = side;
+                        s->touched                   = 1;
+                }
         }
         return 0;
 }
@@ -698,45 +797,47 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
  * stop. */
 static int lr_worker_write(lr_worker_t *w) {
         lr_store_write_t *wr = lr_xcalloc(w->slots.cnt + 1, sizeof(*wr));
-        lr_slot_t **ws       = lr_xcalloc(w->slots.cnt + 1, sizeof(*ws));
+        lr_side_t **ws       = lr_xcalloc(w->slots.cnt + 1, sizeof(*ws));
         char errstr[512];
-        size_t i = 0, n = 0;
+        size_t i, n;
+        int side, rc = 0;
         void *v;
-        int rc = 0;
 
-        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
-                lr_slot_t *s = v;
-                lr_args_t ops;
-                memset(&ops, 0, sizeof(ops));
-                if (!lr_persist_changes(s->t, &ops)) {
-                        lr_args_free(&ops);
-                        continue;
+        for (side = 0; side < LR_SIDES && !rc; side++) {
+                for (i = 0, n = 0; lr_dict_next(&w->slots, &i, NULL, &v);) {
+                        lr_side_t *x = &((lr_slot_t *)v)->side[side];
+                        lr_args_t ops;
+                        if (!x->t)
+                                continue;
+                        memset(&ops, 0, sizeof(ops));
+                        if (!lr_persist_changes(x->t, &ops)) {
+                                lr_args_free(&ops);
+                                continue;
+                        }
+                        wr[n].tenant_id = lr_tenant_id(x->t);
+                        wr[n].ops       = ops;
+                        wr[n].version   = x->version;
+                        ws[n++]         = x;
                 }
-                wr[n].tenant_id = lr_tenant_id(s->t);
-                wr[n].ops       = ops;
-                wr[n].version   = s->version;
-                ws[n++]         = s;
-        }
-        while (n && lr_store_commit(w->store, w->epoch, wr, n, errstr,
-                                    sizeof(errstr))) {
-                if (lr_worker_wait_redis(w, errstr)) {
-                        rc = -1;
-                        goto done;
+                while (n && lr_store_commit(w->store[side], w->epoch, wr, n,
+                                            errstr, sizeof(errstr))) {
+                        if (lr_worker_wait_redis(w, errstr)) {
+                                rc = -1;
+                                break;
+                        }
                 }
-        }
-        for (i = 0; i < n; i++) {
-                if (wr[i].status == LR_STORE_FENCED)
-                        rc = 1;
-                ws[i]->version = wr[i].version;
+                for (i = 0; i < n; i++) {
+                        if (!rc && wr[i].status == LR_STORE_FENCED)
+                                rc = 1;
+                        ws[i]->version = wr[i].version;
+                        lr_args_free(&wr[i].ops);
+                }
         }
         if (rc == 1)
                 lr_warn("worker",
                         "a write was refused: another worker "
                         "claimed the tenant (this one lost its partitions); "
                         "the round is dropped");
-done:
-        for (i = 0; i < n; i++)
-                lr_args_free(&wr[i].ops);
         free(wr);
         free(ws);
         return rc;
@@ -746,59 +847,69 @@ done:
 static int lr_worker_read_again(lr_worker_t *w, lr_batch_t *b) {
         char errstr[512];
         size_t i;
-        for (i = 0; i < b->cnt; i++) {
-                lr_route_result_t *r = &b->res[i];
-                if (!b->slot[i] || r->status != LR_ROUTE_DUPLICATE ||
-                    !r->refs_cnt)
-                        continue;
-                while (lr_store_read_decisions(
-                    w->store, lr_tenant_id(b->slot[i]->t), r->refs, r->refs_cnt,
-                    &b->again[i], &b->again_cnt[i], errstr, sizeof(errstr)))
-                        if (lr_worker_wait_redis(w, errstr))
-                                return -1;
-        }
+        int side;
+        for (side = 0; side < LR_SIDES; side++)
+                for (i = 0; i < b->cnt; i++) {
+                        lr_route_result_t *r = &b->res[side][i];
+                        if (!b->slot[i] || !b->slot[i]->side[side].t ||
+                            r->status != LR_ROUTE_DUPLICATE || !r->refs_cnt)
+                                continue;
+                        while (lr_store_read_decisions(
+                            w->store[side],
+                            lr_tenant_id(b->slot[i]->side[side].t), r->refs,
+                            r->refs_cnt, &b->again[side][i],
+                            &b->again_cnt[side][i], errstr, sizeof(errstr)))
+                                if (lr_worker_wait_redis(w, errstr))
+                                        return -1;
+                }
         return 0;
 }
 
 /* The outbox entries of a tenant not yet published by this worker (loaded
  * from Redis: a previous owner recorded them and may not have delivered
  * them). */
-static void lr_worker_publish_outbox(lr_worker_t *w, lr_slot_t *s) {
+static void lr_worker_publish_outbox(lr_worker_t *w, int side, lr_side_t *x) {
         size_t i;
-        for (i = 0; i < s->fresh; i++) {
+        for (i = 0; i < x->fresh; i++) {
                 const lr_assigned_t *d;
                 const lr_tier_changed_t *tc;
                 lr_assigned_t dc;
                 lr_tier_changed_t tcc;
-                lr_tenant_outbox_get(s->t, i, &d, &tc);
+                lr_tenant_outbox_get(x->t, i, &d, &tc);
                 if (d) {
                         dc = *d;
-                        lr_worker_publish_decision(w, &dc);
-                } else {
+                        lr_worker_publish_decision(w, side, &dc);
+                } else if (side == LR_LIVE) {
                         tcc = *tc;
                         lr_worker_publish_tier_changes(w, &tcc, 1);
                 }
         }
 }
 
-static void lr_worker_publish_result(lr_worker_t *w, lr_route_result_t *r) {
+/* A shadow's tier changes are its own business: only its decisions go
+ * out. */
+static void lr_worker_publish_result(lr_worker_t *w, int side,
+                                     lr_route_result_t *r) {
         size_t d;
-        lr_worker_publish_tier_changes(w, r->tier_changes, r->tier_changes_cnt);
+        if (side == LR_LIVE)
+                lr_worker_publish_tier_changes(w, r->tier_changes,
+                                               r->tier_changes_cnt);
         for (d = 0; d < r->decisions_cnt; d++)
-                lr_worker_publish_decision(w, &r->decisions[d]);
+                lr_worker_publish_decision(w, side, &r->decisions[d]);
 }
 
 static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
         size_t i = 0, d;
+        int side;
         void *v;
 
-        while (lr_dict_next(&w->slots, &i, NULL, &v)) {
-                lr_slot_t *s = v;
-                if (s->fresh)
-                        lr_worker_publish_outbox(w, s);
-        }
+        while (lr_dict_next(&w->slots, &i, NULL, &v))
+                for (side = 0; side < LR_SIDES; side++)
+                        if (((lr_slot_t *)v)->side[side].fresh)
+                                lr_worker_publish_outbox(
+                                    w, side, &((lr_slot_t *)v)->side[side]);
         for (i = 0; i < b->cnt; i++) {
-                lr_route_result_t *r = &b->res[i];
+                lr_route_result_t *r = &b->res[LR_LIVE][i];
                 if (b->bad[i][0]) {
                         lr_worker_dead_letter(w, b->msgs[i], b->bad[i]);
                         continue;
@@ -812,12 +923,17 @@ static void lr_worker_publish(lr_worker_t *w, lr_batch_t *b) {
                 }
                 if (r->status == LR_ROUTE_DUPLICATE)
                         lr_metric_add(&w->metrics.duplicates, 1);
-                lr_worker_publish_result(w, r);
-                for (d = 0; d < b->again_cnt[i]; d++)
-                        lr_worker_publish_decision(w, &b->again[i][d]);
+                for (side = 0; side < LR_SIDES; side++) {
+                        if (!b->slot[i]->side[side].t)
+                                continue;
+                        lr_worker_publish_result(w, side, &b->res[side][i]);
+                        for (d = 0; d < b->again_cnt[side][i]; d++)
+                                lr_worker_publish_decision(
+                                    w, side, &b->again[side][i][d]);
+                }
         }
         for (i = 0; i < b->ticks_cnt; i++)
-                lr_worker_publish_result(w, &b->ticks[i]);
+                lr_worker_publish_result(w, b->tick_side[i], &b->ticks[i]);
 }
 
 /* The next offset of every partition in the batch. */
@@ -949,16 +1065,19 @@ static int lr_worker_drop(lr_worker_t *w, int fenced) {
 
 static void lr_worker_batch_clear(lr_batch_t *b) {
         size_t i, d;
+        int side;
         for (i = 0; i < b->cnt; i++) {
                 rd_kafka_message_destroy(b->msgs[i]);
                 lr_event_clear(&b->evs[i]);
-                lr_route_result_clear(&b->res[i]);
-                for (d = 0; d < b->again_cnt[i]; d++)
-                        lr_assigned_clear(&b->again[i][d]);
-                free(b->again[i]);
-                b->again[i]     = NULL;
-                b->again_cnt[i] = 0;
-                b->slot[i]      = NULL;
+                for (side = 0; side < LR_SIDES; side++) {
+                        lr_route_result_clear(&b->res[side][i]);
+                        for (d = 0; d < b->again_cnt[side][i]; d++)
+                                lr_assigned_clear(&b->again[side][i][d]);
+                        free(b->again[side][i]);
+                        b->again[side][i]     = NULL;
+                        b->again_cnt[side][i] = 0;
+                }
+                b->slot[i] = NULL;
         }
         for (i = 0; i < b->ticks_cnt; i++)
                 lr_route_result_clear(&b->ticks[i]);
@@ -1026,14 +1145,19 @@ static int lr_worker_deliver(lr_worker_t *w,
  * (the next round, even without input). */
 static void lr_worker_ack_outboxes(lr_worker_t *w) {
         size_t i = 0;
+        int side;
         void *v;
         while (lr_dict_next(&w->slots, &i, NULL, &v)) {
                 lr_slot_t *s = v;
-                if (lr_tenant_outbox_len(s->t)) {
-                        lr_tenant_outbox_ack(s->t, lr_tenant_outbox_mark(s->t));
-                        w->acked = 1;
+                for (side = 0; side < LR_SIDES; side++) {
+                        lr_side_t *x = &s->side[side];
+                        if (x->t && lr_tenant_outbox_len(x->t)) {
+                                lr_tenant_outbox_ack(
+                                    x->t, lr_tenant_outbox_mark(x->t));
+                                w->acked = 1;
+                        }
+                        x->fresh = 0;
                 }
-                s->fresh   = 0;
                 s->touched = 0;
         }
 }
@@ -1045,7 +1169,8 @@ static int lr_worker_has_outputs(const lr_worker_t *w, const lr_batch_t *b) {
         if (b->cnt || b->ticks_cnt)
                 return 1;
         while (lr_dict_next(&w->slots, &i, NULL, &v))
-                if (((lr_slot_t *)v)->fresh)
+                if (((lr_slot_t *)v)->side[LR_LIVE].fresh ||
+                    ((lr_slot_t *)v)->side[LR_SHADOW].fresh)
                         return 1;
         return 0;
 }
@@ -1114,8 +1239,12 @@ static void lr_worker_fit_poll_interval(lr_worker_t *w) {
         w->backoff_max_ms =
             LR_BACKOFF_MAX_MS < quarter ? LR_BACKOFF_MAX_MS : quarter;
         w->hold_after_ms = w->backoff_max_ms;
-        lr_store_set_timeouts(w->store, 2000 < quarter ? 2000 : quarter,
-                              10000 < quarter ? 10000 : quarter);
+        int side;
+        for (side = 0; side < LR_SIDES; side++)
+                if (w->store[side])
+                        lr_store_set_timeouts(
+                            w->store[side], 2000 < quarter ? 2000 : quarter,
+                            10000 < quarter ? 10000 : quarter);
 }
 
 /* Asks for the output topics' metadata now, while the consumer joins its
@@ -1133,7 +1262,8 @@ static void lr_worker_warm_producer(lr_worker_t *w) {
 }
 
 /* The input topics' partition counts: equal, or start-up is refused (a
- * tenant's events must meet on one worker). */
+ * tenant's events must meet on one worker). -1: no metadata, -2: not
+ * co-partitioned. */
 static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                                   size_t errstr_size) {
         const struct rd_kafka_metadata *md = NULL;
@@ -1152,6 +1282,7 @@ static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                         counts[t] = md->topics[i].partition_cnt;
         }
         rd_kafka_metadata_destroy(md);
+        w->parts_total = counts[LR_TOPIC_LEAD_CREATED];
         /* A missing topic may be created later (auto-create): not judged. */
         for (t = 0; t < 3; t++)
                 for (i = 0; i < 3; i++)
@@ -1167,7 +1298,7 @@ static int lr_worker_check_topics(lr_worker_t *w, char *errstr,
                                          w->cfg->topics[0], counts[0],
                                          w->cfg->topics[1], counts[1],
                                          w->cfg->topics[2], counts[2]);
-                                return -1;
+                                return -2;
                         }
         return 0;
 }
@@ -1199,11 +1330,24 @@ static int lr_worker_init(lr_worker_t *w, char *errstr, size_t errstr_size) {
         if (!(w->codec = lr_schema_ids_codec_new(cfg, errstr, errstr_size)) ||
             lr_schema_ids_outputs(w->codec, cfg, w->stop, errstr, errstr_size))
                 return -1;
-        if (!(w->store = lr_store_new(cfg->redis_url, cfg->redis_namespace,
-                                      errstr, errstr_size)))
+        if (!(w->store[LR_LIVE] = lr_store_new(
+                  cfg->redis_url, cfg->redis_namespace, errstr, errstr_size)))
                 return -1;
+        if (lr_config_any_shadow(cfg)) {
+                char ns[256];
+                snprintf(ns, sizeof(ns), "%s-shadow", cfg->redis_namespace);
+                if (!(w->store[LR_SHADOW] = lr_store_new(cfg->redis_url, ns,
+                                                         errstr, errstr_size)))
+                        return -1;
+                lr_info("worker",
+                        "shadow policy: decisions to %s, state in namespace "
+                        "%s",
+                        cfg->topics[LR_TOPIC_LEAD_ASSIGNED_SHADOW], ns);
+        }
         lr_worker_fit_poll_interval(w);
-        while (lr_store_connect(w->store, err2, sizeof(err2))) {
+        while (lr_store_connect(w->store[LR_LIVE], err2, sizeof(err2)) ||
+               (w->store[LR_SHADOW] &&
+                lr_store_connect(w->store[LR_SHADOW], err2, sizeof(err2)))) {
                 lr_warn("worker", "Redis at %s: %s; retrying", cfg->redis_url,
                         err2);
                 if (*w->stop)
@@ -1286,7 +1430,8 @@ static void lr_worker_destroy(lr_worker_t *w) {
         lr_worker_drop_slots(w);
         lr_dict_destroy(&w->slots);
         free(w->parts);
-        lr_store_free(w->store);
+        lr_store_free(w->store[LR_LIVE]);
+        lr_store_free(w->store[LR_SHADOW]);
         lr_codec_free(w->codec);
         lr_dev_broker_free(w->broker);
 }
@@ -1313,9 +1458,10 @@ static void lr_worker_stats(lr_worker_t *w, int force) {
 static int64_t lr_worker_tick_due(lr_worker_t *w, int caught_up) {
         int64_t mono = lr_mono_ms();
         if (w->cfg->clock_event || !caught_up ||
-            mono - w->timers_at < LR_TIMERS_INTERVAL_MS)
+            (mono - w->timers_at < LR_TIMERS_INTERVAL_MS && !w->timers_left))
                 return 0;
-        w->timers_at = mono;
+        w->timers_left = 0;
+        w->timers_at   = mono;
         return lr_now_ms();
 }
 
@@ -1328,16 +1474,19 @@ int lr_worker_run(const lr_config_t *cfg, volatile sig_atomic_t *stop) {
 
         memset(&w, 0, sizeof(w));
         memset(&b, 0, sizeof(b));
-        w.cfg       = cfg;
-        w.stop      = stop;
-        w.stats_at  = lr_mono_ms();
-        b.msgs      = lr_xcalloc(n, sizeof(*b.msgs));
-        b.evs       = lr_xcalloc(n, sizeof(*b.evs));
-        b.bad       = lr_xcalloc(n, sizeof(*b.bad));
-        b.res       = lr_xcalloc(n, sizeof(*b.res));
-        b.slot      = lr_xcalloc(n, sizeof(*b.slot));
-        b.again     = lr_xcalloc(n, sizeof(*b.again));
-        b.again_cnt = lr_xcalloc(n, sizeof(*b.again_cnt));
+        w.cfg                  = cfg;
+        w.stop                 = stop;
+        w.stats_at             = lr_mono_ms();
+        b.msgs                 = lr_xcalloc(n, sizeof(*b.msgs));
+        b.evs                  = lr_xcalloc(n, sizeof(*b.evs));
+        b.bad                  = lr_xcalloc(n, sizeof(*b.bad));
+        b.res[LR_LIVE]         = lr_xcalloc(n, sizeof(*b.res[0]));
+        b.res[LR_SHADOW]       = lr_xcalloc(n, sizeof(*b.res[0]));
+        b.again[LR_LIVE]       = lr_xcalloc(n, sizeof(*b.again[0]));
+        b.again[LR_SHADOW]     = lr_xcalloc(n, sizeof(*b.again[0]));
+        b.again_cnt[LR_LIVE]   = lr_xcalloc(n, sizeof(*b.again_cnt[0]));
+        b.again_cnt[LR_SHADOW] = lr_xcalloc(n, sizeof(*b.again_cnt[0]));
+        b.slot                 = lr_xcalloc(n, sizeof(*b.slot));
 
         if (lr_worker_init(&w, errstr, sizeof(errstr))) {
                 if (!*stop) {
@@ -1376,12 +1525,16 @@ done:
         free(b.msgs);
         free(b.evs);
         free(b.bad);
-        free(b.res);
+        free(b.res[LR_LIVE]);
+        free(b.res[LR_SHADOW]);
+        free(b.again[LR_LIVE]);
+        free(b.again[LR_SHADOW]);
+        free(b.again_cnt[LR_LIVE]);
+        free(b.again_cnt[LR_SHADOW]);
         free(b.slot);
-        free(b.again);
-        free(b.again_cnt);
+
         free(b.ticks);
-        free(b.tick_slot);
+        free(b.tick_side);
         if (!rc)
                 lr_info("worker", "stopped");
         return rc;

@@ -49,6 +49,14 @@ typedef struct lr_policy_s {
                                              * reps of tier T is [T-1]; cnt 0 =
                                              * default tiers - T + 1 */
         int tier_weights_cnt;
+        int max_untouched_leads; /* 1: a rep holding a routed lead not yet
+                                  * called (within the first-touch SLA) is
+                                  * not available for another; 0 = off */
+        char tier_share[16];     /* "best" (the best candidate of the tier)
+                                  * | "weighted" (in proportion to
+                                  * composite) */
+        int min_leads_per_week;  /* a rep below gets the next lead of its
+                                  * tier (or the one below) first; 0 = off */
 } lr_policy_t;
 
 void lr_policy_defaults(lr_policy_t *p);

@@ -17,6 +17,9 @@
 typedef struct lr_filter_s {
         const lr_lead_t *lead; /* previous assignees; NULL: none */
         const char *region;
+        int attention; /* max_untouched_leads applies */
+        int strict;    /* no exception when the whole tier is held */
+        int held;      /* out: a rep was passed over for attention only */
 } lr_filter_t;
 
 /* ---- the ranking as the router walks it ---------------------------------- */
@@ -44,9 +47,11 @@ int lr_rank_of(const lr_tenant_t *t, const lr_rep_t *r) {
         return 0;
 }
 
-/* Why r is not a candidate under f at the call's time, or NULL. */
-static const char *lr_why_not(lr_tenant_t *t, const lr_filter_t *f,
-                              lr_rep_t *r) {
+/* Why r is not a candidate under f at the call's time, or NULL. A rep
+ * still to call the leads just routed to it (max_untouched_leads, within
+ * the first-touch SLA) is not available for another: it is not really
+ * free, and the SLA would move the lead on, late. */
+static const char *lr_why_not(lr_tenant_t *t, lr_filter_t *f, lr_rep_t *r) {
         const char *w;
         if (f->lead && lr_lead_had(f->lead, r))
                 return "PREVIOUS_ASSIGNEE";
@@ -54,6 +59,11 @@ static const char *lr_why_not(lr_tenant_t *t, const lr_filter_t *f,
                 return w;
         if (f->region && !lr_rep_in_region(r, f->region))
                 return "REGION";
+        if (f->attention && t->p->max_untouched_leads > 0 &&
+            lr_rep_untouched(t, r) >= (size_t)t->p->max_untouched_leads) {
+                f->held = 1;
+                return "AWAITING_FIRST_TOUCH";
+        }
         return NULL;
 }
 
@@ -71,7 +81,7 @@ static void lr_skip_add(lr_pick_t *pick, const char *rep_id, const char *why) {
  * the tie-break and is not listed, one of another tier is TIER; baselines
  * do not route by rank or tier, so only reps that could not take the lead
  * are listed. */
-static void lr_skipped(lr_tenant_t *t, lr_pick_t *pick, const lr_filter_t *f,
+static void lr_skipped(lr_tenant_t *t, lr_pick_t *pick, lr_filter_t *f,
                        int baseline) {
         size_t i;
         int rank;
@@ -86,6 +96,8 @@ static void lr_skipped(lr_tenant_t *t, lr_pick_t *pick, const lr_filter_t *f,
                 w = lr_why_not(t, f, r);
                 if (!w && !baseline && r->tier != pick->r->tier)
                         w = "TIER";
+                if (!w && pick->floor)
+                        w = "FLOOR";
                 if (w)
                         lr_skip_add(pick, r->id, w);
         }
@@ -119,24 +131,43 @@ static int lr_beats(const lr_tenant_t *t, const lr_rep_t *r, double comp,
         return strcmp(r->id, b->id) < 0;
 }
 
-/* The best candidate of tier T under f: walks the ranking (tier T's ranked
- * reps in rank order, then the unranked) and stops once the best is
- * settled. 0 when T has none. */
-static int lr_tier_best(lr_tenant_t *t, int T, const lr_filter_t *f,
+/* The candidate of tier T under f: the best (highest composite; ties ->
+ * fewer leads assigned today, then rep_id), walking the ranking (tier T's
+ * ranked reps in rank order, then the unranked) until the best is settled;
+ * or with tier_share weighted the one whose share of the tier's leads is
+ * furthest behind its composite (stride scheduling: each pick advances the
+ * rep's pass by 1/composite, and a pass behind the tier's virtual time
+ * counts as it, so nobody gets a burst after a leave). 0 when T has none. */
+static int lr_tier_pick(lr_tenant_t *t, int T, lr_filter_t *f,
                         lr_pick_t *pick) {
+        int weighted = !strcmp(t->p->tier_share, "weighted");
+        int tt       = T >= 0 && T <= LR_MAX_TIERS ? T : 0;
+        double vt = t->share_vt[tt], best = 0;
         lr_rep_t *b = NULL, *r;
         size_t i;
         int rank, brank = 0;
 
         for (i = 0; (r = lr_ranking_at(t, i, &rank)); i++) {
+                double pass;
                 if (r->tier != T)
                         continue;
-                if (b && r->comp < b->comp)
+                if (!weighted && b && r->comp < b->comp)
                         break;
-                if (r->active && !lr_why_not(t, f, r) &&
-                    (!b || lr_beats(t, r, r->comp, b, b->comp))) {
+                if (!r->active || lr_why_not(t, f, r))
+                        continue;
+                if (!weighted) {
+                        if (!b || lr_beats(t, r, r->comp, b, b->comp)) {
+                                b     = r;
+                                brank = rank;
+                        }
+                        continue;
+                }
+                pass = r->has_share && r->share > vt ? r->share : vt;
+                if (!b || pass < best ||
+                    (pass == best && lr_beats(t, r, r->comp, b, b->comp))) {
                         b     = r;
                         brank = rank;
+                        best  = pass;
                 }
         }
         if (!b)
@@ -144,16 +175,86 @@ static int lr_tier_best(lr_tenant_t *t, int T, const lr_filter_t *f,
         pick->r    = b;
         pick->comp = b->comp;
         pick->rank = brank;
+        if (weighted) {
+                pick->after_share = 1;
+                pick->share_pass  = best;
+        }
         return 1;
 }
 
-static int lr_choose_ranked(lr_tenant_t *t, int lt, const lr_filter_t *f,
+/* As lr_tier_pick; when every candidate of the tier is only waiting to
+ * call a lead of its own, the pick among them, as without attention. */
+static int lr_tier_best(lr_tenant_t *t, int T, lr_filter_t *f,
+                        lr_pick_t *pick) {
+        int found;
+        f->held = 0;
+        found   = lr_tier_pick(t, T, f, pick);
+        if (!found && f->held && f->attention && !f->strict) {
+                f->attention = 0;
+                found        = lr_tier_pick(t, T, f, pick);
+                f->attention = 1;
+                if (found)
+                        pick->attention_off = 1;
+        }
+        return found;
+}
+
+/* min_leads_per_week: a rep below the floor gets the next lead of its tier
+ * first, or of the tier below its own (a lead of tier lt goes to a floor
+ * rep of tier lt, else of tier lt - 1), so every rep keeps enough samples
+ * to be measured and to ramp: the one furthest below, then the best
+ * composite, then the ranking's order. */
+static int lr_floor_pick(lr_tenant_t *t, int lt, lr_filter_t *f,
+                         lr_pick_t *pick) {
+        int64_t floor = t->p->min_leads_per_week, bn = 0;
+        lr_rep_t *b = NULL;
+        int pass, rank;
+        size_t i;
+
+        if (floor <= 0)
+                return 0;
+        for (pass = 0; pass < 2 && !b; pass++) {
+                int T = pass ? lt - 1 : lt;
+                lr_rep_t *r;
+                for (i = 0; T >= 1 && (r = lr_ranking_at(t, i, &rank)); i++) {
+                        int64_t n;
+                        if (r->tier != T || !r->active || lr_why_not(t, f, r))
+                                continue;
+                        n = lr_rep_week_leads(t, r);
+                        if (n >= floor)
+                                continue;
+                        if (!b || n < bn || (n == bn && r->comp > b->comp)) {
+                                b  = r;
+                                bn = n;
+                        }
+                }
+        }
+        if (!b)
+                return 0;
+        pick->r     = b;
+        pick->comp  = b->comp;
+        pick->rank  = lr_rank_of(t, b);
+        pick->floor = 1;
+        return 1;
+}
+
+static int lr_choose_ranked(lr_tenant_t *t, int lt, lr_filter_t *f,
                             lr_pick_t *pick) {
-        int found = lr_tier_best(t, lt, f, pick), d;
-        for (d = 1; !found && (lt - d >= 1 || lt + d <= t->p->tiers); d++)
-                found =
-                    (lt - d >= 1 && lr_tier_best(t, lt - d, f, pick)) ||
-                    (lt + d <= t->p->tiers && lr_tier_best(t, lt + d, f, pick));
+        int found = lr_floor_pick(t, lt, f, pick), d, pass;
+        /* first a rep who is free, in the lead's tier or the nearest;
+         * then, everyone awaiting a first touch, the best of the lead's
+         * tier as before */
+        for (pass = 0; pass < 2 && !found; pass++) {
+                f->strict = !pass;
+                found     = lr_tier_best(t, lt, f, pick);
+                for (d = 1; !found && (lt - d >= 1 || lt + d <= t->p->tiers);
+                     d++)
+                        found =
+                            (lt - d >= 1 && lr_tier_best(t, lt - d, f, pick)) ||
+                            (lt + d <= t->p->tiers &&
+                             lr_tier_best(t, lt + d, f, pick));
+        }
+        f->strict = 0;
         if (found)
                 pick->reason = pick->r->tier == lt ? "RANKED" : "FALLBACK_TIER";
         return found;
@@ -162,14 +263,20 @@ static int lr_choose_ranked(lr_tenant_t *t, int lt, const lr_filter_t *f,
 /* ---- baselines -------------------------------------------------------------
  */
 
-/* Every candidate under f, by rep_id. */
-static size_t lr_candidates(lr_tenant_t *t, const lr_filter_t *f,
-                            lr_rep_t **c) {
+/* Every candidate under f, by rep_id; when all are only waiting to call
+ * a lead of their own, all of those (attention off). */
+static size_t lr_candidates(lr_tenant_t *t, lr_filter_t *f, lr_rep_t **c) {
         size_t i, n = 0;
+        f->held = 0;
         for (i = 0; i < t->rep_cnt; i++) {
                 lr_rep_t *r = t->rep_list[i];
                 if (r->active && !lr_why_not(t, f, r))
                         c[n++] = r;
+        }
+        if (!n && f->held && f->attention) {
+                f->attention = 0;
+                n            = lr_candidates(t, f, c);
+                f->attention = 1;
         }
         return n;
 }
@@ -296,14 +403,14 @@ void lr_pick_clear(lr_pick_t *pick) {
 int lr_choose(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
         const lr_policy_t *p = t->p;
         lr_filter_t f        = {l->prev_cnt ? l : NULL,
-                         p->region_match ? l->region : NULL};
+                         p->region_match ? l->region : NULL, 1, 0, 0};
         int found;
 
         memset(pick, 0, sizeof(*pick));
         if (p->owner_first && l->acct) {
                 const char *id = lr_account_owner(t, l->acct);
                 lr_rep_t *r    = id ? lr_rep_get(t, id) : NULL;
-                lr_filter_t fo = {f.lead, NULL};
+                lr_filter_t fo = {f.lead, NULL, 1, 0, 0};
                 if (r && r->active && !lr_why_not(t, &fo, r)) {
                         pick->r      = r;
                         pick->comp   = r->comp;
@@ -322,8 +429,11 @@ int lr_choose(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
         } else {
                 found = lr_choose_baseline(t, l, &f, pick);
         }
-        if (found)
+        if (found) {
+                /* the reps passed over are judged as the pick was */
+                f.attention = !pick->attention_off;
                 lr_skipped(t, pick, &f, strcmp(p->strategy, "ranked") != 0);
+        }
         return found;
 }
 
@@ -332,7 +442,7 @@ int lr_choose(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
  * match; never a previous assignee). */
 int lr_choose_escalation(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick) {
         const char *region = t->p->region_match ? l->region : NULL;
-        lr_filter_t f      = {l->prev_cnt ? l : NULL, NULL};
+        lr_filter_t f      = {l->prev_cnt ? l : NULL, NULL, 0, 0, 0};
         lr_rep_t *b        = NULL;
         int inreg          = 0;
         size_t i;

@@ -135,6 +135,15 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
                 }
                 t->cursors_dirty = 1;
         }
+        if (pick->after_share) {
+                int tt = r->tier >= 0 && r->tier <= LR_MAX_TIERS ? r->tier : 0;
+                /* composite 0 (a new rep) still gets a small share */
+                double c         = pick->comp > 0.05 ? pick->comp : 0.05;
+                t->share_vt[tt]  = pick->share_pass;
+                r->has_share     = 1;
+                r->share         = pick->share_pass + 1.0 / c;
+                t->cursors_dirty = 1;
+        }
         if (pick->after_wrr) {
                 int tier    = r->tier >= 1 && r->tier <= p->tiers ? r->tier : 0;
                 int w       = tier ? lr_policy_tier_weight(p, tier) : 1;
@@ -156,6 +165,7 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         l->day     = t->day;
         l->cls     = l->tier;
         l->state   = LR_LEAD_ASSIGNED;
+        lr_lead_untouched(l);
         lr_lead_dirty(t, l);
         if (l->acct)
                 lr_account_set(t, l->acct, r->id);
@@ -190,6 +200,7 @@ static void lr_enqueue(lr_tenant_t *t, lr_lead_t *l, int64_t qt) {
         l->state  = LR_LEAD_QUEUED;
         l->has_qt = 1;
         l->qt     = qt;
+        lr_lead_untouched(l);
         lr_queue_add(t, l);
         lr_lead_dirty(t, l);
         if (t->p->max_wait_seconds > 0)
@@ -266,17 +277,19 @@ static void lr_sla_missed(lr_tenant_t *t, lr_lead_t *l) {
         lr_lead_dirty(t, l);
         if (p->sla_max_attempts > 0 && l->attempt >= p->sla_max_attempts) {
                 l->touched = 1; /* its first touch is counted now */
+                lr_lead_untouched(l);
                 return;
         }
         lr_rep_open_dec(t, old);
+        old->missed_at = t->t;
         l->prev = lr_xrealloc(l->prev, (l->prev_cnt + 1) * sizeof(*l->prev));
         l->prev[l->prev_cnt++] = lr_xstrdup(old->id);
-        if (lr_choose(t, l, &pick)) {
+        l->rep                 = NULL;
+        lr_lead_untouched(l);
+        if (lr_choose(t, l, &pick))
                 lr_assign(t, l, &pick, "SLA_REASSIGNED", 0);
-        } else {
-                l->rep = NULL;
+        else
                 lr_enqueue(t, l, t->t);
-        }
 }
 
 /* One due timer at its due time. A timer whose lead has moved on (called,
@@ -323,13 +336,13 @@ static void lr_timer_fired(lr_tenant_t *t, const lr_timer_t *tm) {
 /* Fires every timer due at or before upto, in due order, each at its due
  * time; a timer on a day after the installed ranking's installs that day's
  * ranking first. */
-void lr_route_fire_due(lr_tenant_t *t, int64_t upto) {
+void lr_route_fire_due(lr_tenant_t *t, int64_t upto, size_t max) {
         int64_t t0 = t->t;
         lr_timer_t tm;
-        int n;
+        size_t n;
 
         t->ticking = 1;
-        for (n = 0; n < LR_TICK_MAX && lr_timer_pop(t, upto, &tm); n++) {
+        for (n = 0; n < max && lr_timer_pop(t, upto, &tm); n++) {
                 int32_t day = lr_day_of(tm.due);
                 if (day > t->rankday)
                         lr_ranking_install_day(t, day);
@@ -379,6 +392,7 @@ static void lr_import_assignment(lr_tenant_t *t, lr_lead_t *l,
         l->conv     = 0;
         l->touched  = 0;
         l->state    = LR_LEAD_ATTRIBUTED;
+        lr_lead_untouched(l);
         lr_rep_bucket(t, r, l->day)->n[l->tier]++;
         if (l->acct)
                 lr_account_set(t, l->acct, r->id);
@@ -500,6 +514,7 @@ static void lr_apply_outcome(lr_tenant_t *t, const lr_event_t *ev) {
         if (lr_outcome_terminal(co->outcome)) {
                 l->closed    = 1;
                 l->closed_at = t->t;
+                lr_closed_add(t, l);
                 if (!l->conv) {
                         lr_rep_open_dec(t, r);
                         lr_rep_bucket(t, r, lday)->x[cls]++;
@@ -519,6 +534,7 @@ static void lr_apply_outcome(lr_tenant_t *t, const lr_event_t *ev) {
                         today->cycle_n++;
                 }
         }
+        lr_lead_untouched(l);
         lr_rep_dirty(t, r);
         lr_route_drain(t);
 }
@@ -645,15 +661,6 @@ static void lr_apply_status(lr_tenant_t *t, const lr_event_t *ev,
 
 /* ---- entry points ------------------------------------------------------- */
 
-static void lr_seen_record(lr_tenant_t *t, const char *eid) {
-        lr_seen_t *s = lr_xcalloc(1, sizeof(*s));
-        s->eid       = lr_xstrdup(eid);
-        s->day       = t->day;
-        s->refs      = lr_xstrdup(t->refs ? t->refs : "");
-        lr_dict_set(&t->seen, s->eid, s);
-        lr_seen_dirty(t, s);
-}
-
 /* The refs text of a seen event as a result's refs. */
 static void lr_refs_parse(const char *text, lr_route_result_t *out) {
         const char *p = text;
@@ -682,7 +689,8 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
                     const lr_route_source_t *src, lr_route_result_t *out) {
         int64_t et = lr_event_time(ev);
         lr_status_parts_t sp;
-        lr_seen_t *seen;
+        const char *seen_refs = NULL;
+        int seen;
         int lead_tier = 0;
 
         memset(out, 0, sizeof(*out));
@@ -736,13 +744,13 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         out->status = LR_ROUTE_APPLIED;
 
         lr_call_begin(t, et, out);
-        seen = lr_dict_get(&t->seen, ev->event_id);
+        seen = lr_seen_get(t->seen, ev->event_id, &seen_refs);
         /* Applied before (redelivered at or below the position the tenant
          * holds, or the same event_id again): what it decided then. */
         if (!lr_position_advance(t, src) || seen) {
                 out->status = LR_ROUTE_DUPLICATE;
                 if (seen)
-                        lr_refs_parse(seen->refs, out);
+                        lr_refs_parse(seen_refs, out);
                 free(sp.hours);
                 t->out = NULL;
                 return 0;
@@ -751,7 +759,7 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         /* Timers due before the event first, each on its own day's
          * ranking; then the event's day. */
         if (t->clock_event)
-                lr_route_fire_due(t, et);
+                lr_route_fire_due(t, et, SIZE_MAX);
         if (lr_day_of(et) > t->rankday)
                 lr_ranking_install_day(t, lr_day_of(et));
         switch (ev->kind) {
@@ -767,7 +775,7 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
         }
         free(sp.hours);
         if (t->eid)
-                lr_seen_record(t, t->eid);
+                lr_seen_add(t->seen, t->eid, t->day, t->refs, 1);
         t->out = NULL;
         return 0;
 missing:
@@ -777,8 +785,13 @@ missing:
 }
 
 void lr_tenant_fire(lr_tenant_t *t, int64_t now, lr_route_result_t *out) {
+        lr_tenant_fire_some(t, now, SIZE_MAX, out);
+}
+
+void lr_tenant_fire_some(lr_tenant_t *t, int64_t now, size_t max,
+                         lr_route_result_t *out) {
         memset(out, 0, sizeof(*out));
         lr_call_begin(t, now, out);
-        lr_route_fire_due(t, now);
+        lr_route_fire_due(t, now, max);
         t->out = NULL;
 }

@@ -11,7 +11,7 @@ void lr_buf_free(lr_buf_t *b) {
         memset(b, 0, sizeof(*b));
 }
 
-static void lr_put_bytes(lr_buf_t *b, const void *p, size_t n) {
+void lr_buf_put(lr_buf_t *b, const void *p, size_t n) {
         lr_xgrow(&b->p, &b->cap, b->len + n + 1, 1);
         memcpy(b->p + b->len, p, n);
         b->len += n;
@@ -27,7 +27,7 @@ void lr_put_u64(lr_buf_t *b, uint64_t v) {
                         tmp[n] |= 0x80;
                 n++;
         } while (v);
-        lr_put_bytes(b, tmp, n);
+        lr_buf_put(b, tmp, n);
 }
 
 void lr_put_i64(lr_buf_t *b, int64_t v) {
@@ -41,14 +41,14 @@ void lr_put_f64(lr_buf_t *b, double v) {
         memcpy(&u, &v, 8);
         for (i = 0; i < 8; i++)
                 tmp[i] = (unsigned char)(u >> (8 * i));
-        lr_put_bytes(b, tmp, 8);
+        lr_buf_put(b, tmp, 8);
 }
 
 void lr_put_str(lr_buf_t *b, const char *s) {
         size_t n = s ? strlen(s) : 0;
         lr_put_u64(b, s ? n + 1 : 0);
         if (s)
-                lr_put_bytes(b, s, n);
+                lr_buf_put(b, s, n);
 }
 
 void lr_rd_init(lr_rd_t *r, const void *p, size_t len) {

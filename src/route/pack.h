@@ -17,6 +17,8 @@ typedef struct lr_buf_s {
 } lr_buf_t;
 
 void lr_buf_free(lr_buf_t *b);
+/* Appends n bytes, keeping room for a NUL after them. */
+void lr_buf_put(lr_buf_t *b, const void *p, size_t n);
 void lr_put_u64(lr_buf_t *b, uint64_t v);
 void lr_put_i64(lr_buf_t *b, int64_t v);
 void lr_put_f64(lr_buf_t *b, double v);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "jsonw.h"
 #include "pack.h"
 #include "persist.h"
 #include "tenant.h"
@@ -168,6 +169,9 @@ static void lr_rep_pack(const lr_rep_t *r, lr_buf_t *b) {
         lr_put_i64(b, r->ranked);
         lr_put_i64(b, r->has_pass);
         lr_put_f64(b, r->pass);
+        lr_put_i64(b, r->has_share);
+        lr_put_f64(b, r->share);
+        lr_put_i64(b, r->missed_at);
 }
 
 static int lr_rep_hours(lr_rep_t *r, char *errstr, size_t size) {
@@ -233,6 +237,9 @@ static int lr_rep_unpack(lr_rep_t *r, const char *p, size_t len, char *errstr,
         r->ranked       = lr_get_int(&rd);
         r->has_pass     = lr_get_int(&rd);
         r->pass         = lr_get_f64(&rd);
+        r->has_share    = lr_get_int(&rd);
+        r->share        = lr_get_f64(&rd);
+        r->missed_at    = lr_get_i64(&rd);
         if (lr_rd_done(&rd)) {
                 snprintf(errstr, size, "rep %s: unreadable record", r->id);
                 return -1;
@@ -485,56 +492,51 @@ int lr_persist_ranking_unpack(const char *p, size_t len, int32_t day,
  */
 
 char *lr_persist_decision_json(const lr_assigned_t *d) {
-        json_t *o = json_object(), *sk = json_array();
-        char *s;
+        lr_buf_t b = {0};
+        lr_jw_t w;
         size_t i;
-        for (i = 0; i < d->skipped_cnt; i++)
-                json_array_append_new(sk, json_pack("{s:s,s:s}", "rep_id",
-                                                    d->skipped[i].rep_id, "why",
-                                                    d->skipped[i].why));
-        json_object_set_new(o, "event_id", json_string(d->event_id));
-        json_object_set_new(o, "tenant_id", json_string(d->tenant_id));
-        json_object_set_new(o, "lead_id", json_string(d->lead_id));
-        json_object_set_new(o, "rep_id", json_string(d->rep_id));
-        json_object_set_new(o, "decided_at", json_integer(d->decided_at));
-        json_object_set_new(o, "attempt", json_integer(d->attempt));
-        json_object_set_new(o, "reason", json_string(d->reason));
-        json_object_set_new(o, "strategy", json_string(d->strategy));
-        json_object_set_new(o, "lead_tier", json_integer(d->lead_tier));
-        json_object_set_new(o, "rep_tier", json_integer(d->rep_tier));
-        json_object_set_new(o, "rep_rank", json_integer(d->rep_rank));
-        json_object_set_new(o, "rep_score", json_real(d->rep_score));
-        json_object_set_new(o, "wait_ms", json_integer(d->wait_ms));
-        json_object_set_new(o, "skipped", sk);
-        json_object_set_new(o, "explanation",
-                            json_string(d->explanation ? d->explanation : ""));
-        json_object_set_new(
-            o, "policy_version",
-            json_string(d->policy_version ? d->policy_version : ""));
-        json_object_set_new(
-            o, "source_topic",
-            json_string(d->source_topic ? d->source_topic : ""));
-        json_object_set_new(o, "source_partition",
-                            json_integer(d->source_partition));
-        json_object_set_new(o, "source_offset", json_integer(d->source_offset));
-        if (d->inputs_cnt) {
-                json_t *in = json_object();
-                size_t k;
-                for (k = 0; k < d->inputs_cnt; k++)
-                        json_object_set_new(in, d->inputs[k].key,
-                                            json_integer(d->inputs[k].next));
-                json_object_set_new(o, "inputs_applied", in);
-        } else {
-                json_object_set_new(o, "inputs_applied", json_null());
+        lr_jw_init(&w, &b);
+        lr_jw_open(&w, NULL, '{');
+        lr_jw_str(&w, "event_id", d->event_id);
+        lr_jw_str(&w, "tenant_id", d->tenant_id);
+        lr_jw_str(&w, "lead_id", d->lead_id);
+        lr_jw_str(&w, "rep_id", d->rep_id);
+        lr_jw_int(&w, "decided_at", d->decided_at);
+        lr_jw_int(&w, "attempt", d->attempt);
+        lr_jw_str(&w, "reason", d->reason);
+        lr_jw_str(&w, "strategy", d->strategy);
+        lr_jw_int(&w, "lead_tier", d->lead_tier);
+        lr_jw_int(&w, "rep_tier", d->rep_tier);
+        lr_jw_int(&w, "rep_rank", d->rep_rank);
+        lr_jw_num(&w, "rep_score", d->rep_score);
+        lr_jw_int(&w, "wait_ms", d->wait_ms);
+        lr_jw_open(&w, "skipped", '[');
+        for (i = 0; i < d->skipped_cnt; i++) {
+                lr_jw_open(&w, NULL, '{');
+                lr_jw_str(&w, "rep_id", d->skipped[i].rep_id);
+                lr_jw_str(&w, "why", d->skipped[i].why);
+                lr_jw_close(&w, '}');
         }
-        json_object_set_new(o, "routed_at",
-                            d->has_routed_at ? json_integer(d->routed_at)
-                                             : json_null());
-        s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        json_decref(o);
-        if (!s)
-                abort();
-        return s;
+        lr_jw_close(&w, ']');
+        lr_jw_str(&w, "explanation", d->explanation);
+        lr_jw_str(&w, "policy_version", d->policy_version);
+        lr_jw_str(&w, "source_topic", d->source_topic);
+        lr_jw_int(&w, "source_partition", d->source_partition);
+        lr_jw_int(&w, "source_offset", d->source_offset);
+        if (d->inputs_cnt) {
+                lr_jw_open(&w, "inputs_applied", '{');
+                for (i = 0; i < d->inputs_cnt; i++)
+                        lr_jw_int(&w, d->inputs[i].key, d->inputs[i].next);
+                lr_jw_close(&w, '}');
+        } else {
+                lr_jw_null(&w, "inputs_applied");
+        }
+        if (d->has_routed_at)
+                lr_jw_int(&w, "routed_at", d->routed_at);
+        else
+                lr_jw_null(&w, "routed_at");
+        lr_jw_close(&w, '}');
+        return lr_jw_take(&w);
 }
 
 static char *lr_json_str(json_t *o, const char *key) {
@@ -610,17 +612,21 @@ int lr_persist_decision_parse(const char *json, size_t len, lr_assigned_t *d) {
 }
 
 char *lr_persist_tier_change_json(const lr_tier_changed_t *tc) {
-        json_t *o = json_pack(
-            "{s:s,s:s,s:s,s:i,s:i,s:f,s:f,s:I,s:s}", "event_id", tc->event_id,
-            "tenant_id", tc->tenant_id, "rep_id", tc->rep_id, "from_tier",
-            (int)tc->from_tier, "to_tier", (int)tc->to_tier, "composite",
-            tc->composite, "tier_mean", tc->tier_mean, "decided_at",
-            (json_int_t)tc->decided_at, "reason", tc->reason);
-        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        json_decref(o);
-        if (!s)
-                abort();
-        return s;
+        lr_buf_t b = {0};
+        lr_jw_t w;
+        lr_jw_init(&w, &b);
+        lr_jw_open(&w, NULL, '{');
+        lr_jw_str(&w, "event_id", tc->event_id);
+        lr_jw_str(&w, "tenant_id", tc->tenant_id);
+        lr_jw_str(&w, "rep_id", tc->rep_id);
+        lr_jw_int(&w, "from_tier", tc->from_tier);
+        lr_jw_int(&w, "to_tier", tc->to_tier);
+        lr_jw_num(&w, "composite", tc->composite);
+        lr_jw_num(&w, "tier_mean", tc->tier_mean);
+        lr_jw_int(&w, "decided_at", tc->decided_at);
+        lr_jw_str(&w, "reason", tc->reason);
+        lr_jw_close(&w, '}');
+        return lr_jw_take(&w);
 }
 
 int lr_persist_tier_change_parse(const char *json, size_t len,
@@ -680,7 +686,6 @@ static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
                 int what;
                 const char *op, *key;
         } kinds[] = {{LR_GONE_LEAD, "HDEL", "leads"},
-                     {LR_GONE_EVENT, "HDEL", "ev"},
                      {LR_GONE_TIMER, "ZREM", "timers"},
                      {LR_GONE_OUTBOX, "HDEL", "outbox"},
                      {LR_GONE_RANKING, "HDEL", "hist"}};
@@ -701,6 +706,16 @@ static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
                         g.n++;
                 }
                 groups += lr_group_end(&g);
+        }
+        /* the events applied on a day that left the dedup window */
+        for (i = 0; i < t->gone_cnt; i++) {
+                if (t->gone[i].what != LR_GONE_EVDAY)
+                        continue;
+                snprintf(key, sizeof(key), "ev:%d", (int)t->gone[i].day);
+                lr_args_adds(ops, "DEL");
+                lr_args_adds(ops, key);
+                lr_args_adds(ops, "0");
+                groups++;
         }
         /* a lead's decisions go with it */
         lr_group_begin(&g, ops, "HDEL", "dec");
@@ -766,6 +781,14 @@ static size_t lr_persist_meta(lr_tenant_t *t, lr_args_t *ops) {
                         lr_item_fmt(&g, "%.17g", t->vt);
                         g.n++;
                 }
+                for (i = 0; i <= LR_MAX_TIERS; i++) {
+                        if (!t->share_vt[i])
+                                continue;
+                        lr_item_fmt(&g, "sv:%d", (int)i);
+                        lr_item_fmt(&g, "%.17g", t->share_vt[i]);
+                        g.n++;
+                }
+                i = 0;
                 while (lr_dict_next(&t->cursors, &i, &k, &v)) {
                         lr_item_fmt(&g, "c:%s", k);
                         lr_item_str(&g, v);
@@ -855,14 +878,31 @@ size_t lr_persist_changes(lr_tenant_t *t, lr_args_t *ops) {
         }
         groups += lr_group_end(&g);
 
-        lr_group_begin(&g, ops, "H", "ev");
-        for (i = 0; i < t->dirty_seen_cnt; i++) {
-                lr_seen_t *s = t->dirty_seen[i];
-                lr_item_str(&g, s->eid);
-                lr_item_fmt(&g, "%d|%s", (int)s->day, s->refs);
-                g.n++;
+        /* the events applied, by day (ev:<day> goes whole when the day
+         * leaves the dedup window) */
+        for (i = 0; i < lr_seen_pending_cnt(t->seen); i++) {
+                const char *eid, *refs;
+                int32_t day, d2;
+                int first = 1;
+                lr_seen_pending(t->seen, i, &eid, &day, &refs);
+                for (j = 0; j < i && first; j++) {
+                        lr_seen_pending(t->seen, j, &eid, &d2, &refs);
+                        first = d2 != day;
+                }
+                if (!first)
+                        continue;
+                snprintf(key, sizeof(key), "ev:%d", (int)day);
+                lr_group_begin(&g, ops, "H", key);
+                for (j = i; j < lr_seen_pending_cnt(t->seen); j++) {
+                        lr_seen_pending(t->seen, j, &eid, &d2, &refs);
+                        if (d2 != day)
+                                continue;
+                        lr_item_str(&g, eid);
+                        lr_item_str(&g, refs);
+                        g.n++;
+                }
+                groups += lr_group_end(&g);
         }
-        groups += lr_group_end(&g);
 
         lr_group_begin(&g, ops, "H", "acct");
         i = 0;
@@ -953,7 +993,10 @@ static void lr_load_meta(lr_tenant_t *t, const lr_pairs_t *m) {
                 } else if (!strcmp(k, "vt")) {
                         t->has_vt = 1;
                         t->vt     = strtod(v, NULL);
-                } else if (!strncmp(k, "c:", 2))
+                } else if (!strncmp(k, "sv:", 3) && atoi(k + 3) >= 0 &&
+                           atoi(k + 3) <= LR_MAX_TIERS)
+                        t->share_vt[atoi(k + 3)] = strtod(v, NULL);
+                else if (!strncmp(k, "c:", 2))
                         lr_dict_set_str(&t->cursors, k + 2, v);
                 else if (!strncmp(k, "p:", 2))
                         lr_dict_set_str(&t->positions, k + 2, v);
@@ -1012,6 +1055,9 @@ static int lr_load_leads(lr_tenant_t *t, const lr_pairs_t *p, char *errstr,
                 }
                 if (l->state == LR_LEAD_QUEUED)
                         lr_queue_add(t, l);
+                if (l->closed)
+                        lr_closed_add(t, l);
+                lr_lead_untouched(l);
         }
         return 0;
 }
@@ -1031,16 +1077,16 @@ static int lr_load_rest(lr_tenant_t *t, const lr_stored_t *s, char *errstr,
                 free(k);
                 free(v);
         }
-        for (i = 0; i < s->seen.cnt; i++) {
-                lr_seen_t *e    = lr_xcalloc(1, sizeof(*e));
-                const char *bar = memchr(s->seen.v[i], '|', s->seen.vlen[i]);
-                e->eid          = lr_pair_str(s->seen.k[i], s->seen.klen[i]);
-                e->day          = (int32_t)strtol(s->seen.v[i], NULL, 10);
-                e->refs         = bar ? lr_pair_str(bar + 1, s->seen.vlen[i] -
-                                                                 (size_t)(bar + 1 -
-                                                                  s->seen.v[i]))
-                                      : lr_xstrdup("");
-                lr_dict_set(&t->seen, e->eid, e);
+        for (i = 0; i < s->seen_cnt; i++) {
+                const lr_pairs_t *p = &s->seen[i];
+                size_t k;
+                for (k = 0; k < p->cnt; k++) {
+                        char *eid  = lr_pair_str(p->k[k], p->klen[k]);
+                        char *refs = lr_pair_str(p->v[k], p->vlen[k]);
+                        lr_seen_add(t->seen, eid, s->seen_day[i], refs, 0);
+                        free(eid);
+                        free(refs);
+                }
         }
         for (i = 0; i < s->timers.cnt; i++) {
                 char *m   = lr_pair_str(s->timers.k[i], s->timers.klen[i]);

@@ -19,8 +19,9 @@
  *                     as JSON: what other services read, and what a
  *                     redelivered event re-publishes)
  *   acct        HASH  account_id -> rep_id of its latest lead
- *   ev          HASH  event_id -> "<day>|<lead#attempt,...>": applied
- *                     events (dedup) and what they decided
+ *   ev:<day>    HASH  event_id -> "<lead#attempt,...>": the events
+ *                     applied on that day (dedup) and what they decided;
+ *                     the day goes whole when it leaves the dedup window
  *   timers      ZSET  "<kind>|<attempt>|<lead_id>" by due time
  *   outbox      HASH  seq -> "d"+decision JSON | "t"+tier change JSON:
  *                     outputs without an input, until delivered
@@ -55,6 +56,7 @@ void lr_args_free(lr_args_t *a);
  * groups of an op name, a key suffix, a count n, then n items:
  *   H key n field value ...  (HSET)      HDEL key n field ...
  *   Z key n score member ... (ZADD)      ZREM key n member ...
+ *   DEL key 0                (DEL)
  * Returns the number of groups (0: nothing to write) and forgets the
  * changes (the caller writes them, or drops the tenant). outbox_acked: the
  * outbox entries up to this mark were delivered (0: none). */
@@ -69,7 +71,11 @@ typedef struct lr_pairs_s {
 
 /* Everything the store read of a tenant. */
 typedef struct lr_stored_s {
-        lr_pairs_t meta, reps, leads, accounts, seen, outbox, timers;
+        lr_pairs_t meta, reps, leads, accounts, outbox, timers;
+        /* the events applied: seen[i] holds those of day seen_day[i] */
+        lr_pairs_t *seen;
+        int32_t *seen_day;
+        size_t seen_cnt;
         const char *ranking; /* hist[rankday], NULL when none */
         size_t ranking_len;
         /* buckets[i] are the buckets of reps.k[i] */

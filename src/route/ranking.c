@@ -135,39 +135,27 @@ void lr_ranking_prune(lr_tenant_t *t, int32_t day) {
  * the state (and the store) by event time, so a replay keeps and forgets
  * exactly what the live run did. */
 static void lr_forget(lr_tenant_t *t, int32_t day) {
-        const char **drop = NULL;
-        size_t i = 0, n = 0, cap = 0;
-        const char *key;
-        void *v;
-        int64_t lead_before =
-            ((int64_t)day - t->lead_retention_days) * LR_MS_PER_DAY;
+        int32_t *days = NULL, before = day - t->lead_retention_days;
+        size_t n = lr_seen_expire(t->seen, day - t->seen_ttl_days, &days), i, k;
 
-        while (lr_dict_next(&t->seen, &i, &key, &v)) {
-                if (((lr_seen_t *)v)->day < day - t->seen_ttl_days) {
-                        lr_xgrow(&drop, &cap, n + 1, sizeof(*drop));
-                        drop[n++] = key;
+        for (i = 0; i < n; i++)
+                lr_gone_add(t, LR_GONE_EVDAY, NULL, days[i]);
+        free(days);
+        /* closed leads by the day they closed */
+        for (n = 0; n < t->closed_cnt && t->closed[n].day < before; n++) {
+                for (k = 0; k < t->closed[n].cnt; k++) {
+                        lr_lead_t *l = t->closed[n].v[k];
+                        lr_dict_del(&t->leads, l->id);
+                        lr_gone_add(t, LR_GONE_LEAD, l->id, l->attempt);
+                        lr_lead_forget(t, l);
                 }
+                free(t->closed[n].v);
         }
-        for (i = 0; i < n; i++) {
-                lr_seen_t *s = lr_dict_del(&t->seen, drop[i]);
-                lr_gone_add(t, LR_GONE_EVENT, s->eid, 0);
-                lr_seen_free(t, s);
+        if (n) {
+                memmove(t->closed, t->closed + n,
+                        (t->closed_cnt - n) * sizeof(*t->closed));
+                t->closed_cnt -= n;
         }
-        i = 0;
-        n = 0;
-        while (lr_dict_next(&t->leads, &i, &key, &v)) {
-                lr_lead_t *l = v;
-                if (l->closed && l->closed_at < lead_before && !l->in_queue) {
-                        lr_xgrow(&drop, &cap, n + 1, sizeof(*drop));
-                        drop[n++] = key;
-                }
-        }
-        for (i = 0; i < n; i++) {
-                lr_lead_t *l = lr_dict_del(&t->leads, drop[i]);
-                lr_gone_add(t, LR_GONE_LEAD, l->id, l->attempt);
-                lr_lead_forget(t, l);
-        }
-        free(drop);
 }
 
 void lr_ranking_install_day(lr_tenant_t *t, int32_t day) {

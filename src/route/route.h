@@ -104,6 +104,11 @@ int lr_tenant_apply(lr_tenant_t *t, const lr_event_t *ev,
  * time. Its decisions are all timer decisions (outbox). */
 void lr_tenant_fire(lr_tenant_t *t, int64_t now, lr_route_result_t *out);
 
+/* As lr_tenant_fire, at most max timers (the earliest): a worker that
+ * comes back to thousands of due timers decides them a round at a time. */
+void lr_tenant_fire_some(lr_tenant_t *t, int64_t now, size_t max,
+                         lr_route_result_t *out);
+
 /* Due time of the earliest pending timer, INT64_MAX when none. */
 int64_t lr_tenant_next_due(const lr_tenant_t *t);
 

@@ -32,7 +32,7 @@ lr_tenant_t *lr_tenant_new(const char *tenant_id, const lr_policy_t *policy,
         lr_dict_init(&t->accounts);
         lr_dict_init(&t->accounts_dirty);
         lr_dict_init(&t->cursors);
-        lr_dict_init(&t->seen);
+        t->seen = lr_seen_new();
         lr_dict_init(&t->positions);
         return t;
 }
@@ -61,6 +61,7 @@ void lr_tenant_set_retention(lr_tenant_t *t, int dedup_ttl_days,
 
 static void lr_rep_free(lr_rep_t *r) {
         size_t i;
+        free(r->untouched);
         for (i = 0; i < r->hist_cnt; i++)
                 free(r->hist[i].eid);
         free(r->hist);
@@ -88,12 +89,6 @@ void lr_lead_free(lr_lead_t *l) {
         free(l);
 }
 
-static void lr_seen_destroy(lr_seen_t *s) {
-        free(s->eid);
-        free(s->refs);
-        free(s);
-}
-
 /* Removes p from a dirty list (swap with the last). */
 static void lr_dirty_remove(void **list, size_t *cnt, const void *p) {
         size_t i;
@@ -103,21 +98,6 @@ static void lr_dirty_remove(void **list, size_t *cnt, const void *p) {
                         return;
                 }
         }
-}
-
-void lr_seen_dirty(lr_tenant_t *t, lr_seen_t *s) {
-        if (s->dirty)
-                return;
-        s->dirty = 1;
-        lr_xgrow(&t->dirty_seen, &t->dirty_seen_size, t->dirty_seen_cnt + 1,
-                 sizeof(*t->dirty_seen));
-        t->dirty_seen[t->dirty_seen_cnt++] = s;
-}
-
-void lr_seen_free(lr_tenant_t *t, lr_seen_t *s) {
-        if (s->dirty)
-                lr_dirty_remove((void **)t->dirty_seen, &t->dirty_seen_cnt, s);
-        lr_seen_destroy(s);
 }
 
 static void lr_dict_free_values(lr_dict_t *d, void (*fn)(void *)) {
@@ -163,9 +143,7 @@ void lr_tenant_clear_changes(lr_tenant_t *t) {
         for (i = 0; i < t->hist_new_cnt; i++)
                 free(t->hist_new[i].p);
         t->hist_new_cnt = 0;
-        for (i = 0; i < t->dirty_seen_cnt; i++)
-                t->dirty_seen[i]->dirty = 0;
-        t->dirty_seen_cnt = 0;
+        lr_seen_written(t->seen);
         lr_dict_free_keys_values(&t->accounts_dirty);
         lr_dict_init(&t->accounts_dirty);
         t->cursors_dirty   = 0;
@@ -187,7 +165,7 @@ void lr_tenant_free(lr_tenant_t *t) {
         lr_dict_destroy(&t->accounts_dirty);
         lr_dict_free_values(&t->reps, (void (*)(void *))lr_rep_free);
         lr_dict_free_values(&t->leads, (void (*)(void *))lr_lead_free);
-        lr_dict_free_values(&t->seen, (void (*)(void *))lr_seen_destroy);
+        lr_seen_free(t->seen);
         lr_dict_free_keys_values(&t->accounts);
         lr_dict_free_keys_values(&t->cursors);
         lr_dict_free_keys_values(&t->positions);
@@ -209,8 +187,11 @@ void lr_tenant_free(lr_tenant_t *t) {
         free(t->dirty_reps);
         free(t->dirty_leads);
         free(t->dirty_buckets);
-        free(t->dirty_seen);
+
         free(t->hist_new);
+        for (i = 0; i < t->closed_cnt; i++)
+                free(t->closed[i].v);
+        free(t->closed);
         free(t->rr);
         free(t->refs);
         free(t->id);
@@ -347,7 +328,82 @@ lr_lead_t *lr_lead_add(lr_tenant_t *t, const char *id) {
         return l;
 }
 
+void lr_closed_add(lr_tenant_t *t, lr_lead_t *l) {
+        int32_t day = lr_day_of(l->closed_at);
+        size_t lo = 0, hi = t->closed_cnt;
+        struct lr_closed_day_s *d;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (t->closed[mid].day < day)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == t->closed_cnt || t->closed[lo].day != day) {
+                lr_xgrow(&t->closed, &t->closed_size, t->closed_cnt + 1,
+                         sizeof(*t->closed));
+                memmove(&t->closed[lo + 1], &t->closed[lo],
+                        (t->closed_cnt - lo) * sizeof(*t->closed));
+                memset(&t->closed[lo], 0, sizeof(*t->closed));
+                t->closed[lo].day = day;
+                t->closed_cnt++;
+        }
+        d = &t->closed[lo];
+        lr_xgrow(&d->v, &d->size, d->cnt + 1, sizeof(*d->v));
+        d->v[d->cnt++] = l;
+}
+
+void lr_lead_untouched(lr_lead_t *l) {
+        lr_rep_t *want =
+            l->state == LR_LEAD_ASSIGNED && !l->touched ? l->rep : NULL;
+        lr_rep_t *r = l->untouched_rep;
+        size_t i;
+        if (r == want)
+                return;
+        if (r) {
+                for (i = 0; i < r->untouched_cnt; i++)
+                        if (r->untouched[i] == l) {
+                                r->untouched[i] =
+                                    r->untouched[--r->untouched_cnt];
+                                break;
+                        }
+        }
+        if (want) {
+                lr_xgrow(&want->untouched, &want->untouched_size,
+                         want->untouched_cnt + 1, sizeof(*want->untouched));
+                want->untouched[want->untouched_cnt++] = l;
+        }
+        l->untouched_rep = want;
+}
+
+size_t lr_rep_untouched(const lr_tenant_t *t, const lr_rep_t *r) {
+        int64_t sla = (int64_t)t->p->sla_first_touch_seconds * 1000;
+        size_t i, n = 0;
+        for (i = 0; i < r->untouched_cnt; i++)
+                if (!sla || t->t - r->untouched[i]->at < sla)
+                        n++;
+        /* a lead taken away for a missed SLA was never called either: it
+         * holds the rep for one more SLA, or the rep would get the next
+         * lead at once and miss again */
+        if (r->missed_at && t->t - r->missed_at < sla)
+                n++;
+        return n;
+}
+
+int64_t lr_rep_week_leads(const lr_tenant_t *t, const lr_rep_t *r) {
+        int64_t n = 0;
+        size_t i;
+        int k;
+        for (i = r->b_cnt; i-- > 0 && r->b[i].day > t->day - 7;)
+                if (r->b[i].day <= t->day)
+                        for (k = 0; k < LR_TIER_CLASSES; k++)
+                                n += r->b[i].n[k];
+        return n;
+}
+
 void lr_lead_forget(lr_tenant_t *t, lr_lead_t *l) {
+        l->state = LR_LEAD_NEW;
+        lr_lead_untouched(l);
         if (l->dirty)
                 lr_dirty_remove((void **)t->dirty_leads, &t->dirty_leads_cnt,
                                 l);

@@ -17,13 +17,13 @@
 
 #include "dict.h"
 #include "route.h"
+#include "seen.h"
 #include "tzdb.h"
 
 #define LR_PRESENCE_NONE (-1) /* never given */
 #define LR_HISTORY_KEEP 32    /* presence history entries kept per rep */
 #define LR_SKIPPED_MAX 32
 #define LR_DRAIN_MAX 1000
-#define LR_TICK_MAX 5000 /* timers fired per call; the rest at the next */
 
 /* One presence change: what it was, from `at`. */
 typedef struct lr_pres_s {
@@ -65,6 +65,14 @@ typedef struct lr_rep_s {
         /* weighted round robin */
         int has_pass;
         double pass;
+        /* tier_share weighted: this rep's pass in its tier */
+        int has_share;
+        double share;
+        /* routed leads not called yet (max_untouched_leads) */
+        struct lr_lead_s **untouched;
+        size_t untouched_cnt, untouched_size;
+        int64_t missed_at; /* the last lead taken away for a missed
+                            * first-touch SLA (0: none) */
         /* day buckets, by day */
         lr_bucket_t *b;
         size_t b_cnt, b_size;
@@ -114,6 +122,7 @@ typedef struct lr_lead_s {
         int queued; /* per call: came out of the queue */
         int dirty;
         int in_queue;
+        lr_rep_t *untouched_rep; /* whose untouched list holds it */
 } lr_lead_t;
 
 /* A pending timer: kind 'c' contact_after, 'q' queue escalation, 's'
@@ -126,15 +135,6 @@ typedef struct lr_timer_s {
         int attempt;
         char *lead_id;
 } lr_timer_t;
-
-/* An event applied (dedup by event_id for dedup_ttl days of event time):
- * the day it happened and the decisions it made ("" none). */
-typedef struct lr_seen_s {
-        char *eid;
-        int32_t day;
-        char *refs; /* "lead#attempt,lead#attempt" */
-        int dirty;
-} lr_seen_t;
 
 /* An output recorded for delivery that has no input to be re-published
  * from: a timer decision or a tier change, until acked. */
@@ -156,11 +156,11 @@ typedef struct lr_gone_s {
 enum {
         LR_GONE_LEAD = 1, /* the lead record and its decisions (day: the
                            * number of attempts) */
-        LR_GONE_EVENT,
-        LR_GONE_BUCKET,  /* a: rep, day */
-        LR_GONE_TIMER,   /* a: member */
-        LR_GONE_OUTBOX,  /* a: seq */
-        LR_GONE_RANKING, /* day */
+        LR_GONE_EVDAY,    /* the events applied on a day (day) */
+        LR_GONE_BUCKET,   /* a: rep, day */
+        LR_GONE_TIMER,    /* a: member */
+        LR_GONE_OUTBOX,   /* a: seq */
+        LR_GONE_RANKING,  /* day */
 };
 
 /* A new record to write: a decision ("lead#attempt" -> record), a timer. */
@@ -207,16 +207,22 @@ struct lr_tenant_s {
         lr_dict_t cursors; /* territory: region -> rep id (owned) */
         int has_vt;
         double vt; /* weighted round robin virtual time */
+        double share_vt[LR_MAX_TIERS + 1]; /* tier_share weighted, per tier */
         int cursors_dirty;
         /* timers: a binary heap */
         lr_timer_t *timers;
         size_t timer_cnt, timer_size;
         lr_timer_t *timers_new; /* added since the last write */
         size_t timers_new_cnt, timers_new_size;
-        /* events seen (dedup) */
-        lr_dict_t seen;
-        lr_seen_t **dirty_seen;
-        size_t dirty_seen_cnt, dirty_seen_size;
+        /* events applied (dedup) */
+        lr_seen_t *seen;
+        /* closed leads by the day they closed, for their retention */
+        struct lr_closed_day_s {
+                int32_t day;
+                struct lr_lead_s **v;
+                size_t cnt, size;
+        } * closed;
+        size_t closed_cnt, closed_size;
         int seen_ttl_days, lead_retention_days, ranking_retention_days;
         /* decisions made since the last write */
         lr_decision_rec_t *decs;
@@ -278,6 +284,16 @@ void lr_lead_free(lr_lead_t *l);
 /* Frees a lead already removed from the dict (and from the dirty list). */
 void lr_lead_forget(lr_tenant_t *t, lr_lead_t *l);
 void lr_lead_dirty(lr_tenant_t *t, lr_lead_t *l);
+/* Files a lead that closed under the day it closed (its retention). */
+void lr_closed_add(lr_tenant_t *t, lr_lead_t *l);
+/* Keeps the lead in its rep's list of routed leads not called yet, or out
+ * of it, as its state says: after every change of state, rep or touch. */
+void lr_lead_untouched(lr_lead_t *l);
+/* Routed leads of r still to be called within the first-touch SLA, at the
+ * call's time. */
+size_t lr_rep_untouched(const lr_tenant_t *t, const lr_rep_t *r);
+/* Leads r received in the 7 days up to the call's day. */
+int64_t lr_rep_week_leads(const lr_tenant_t *t, const lr_rep_t *r);
 int lr_lead_had(const lr_lead_t *l, const lr_rep_t *r); /* a previous
                                                          * assignee */
 
@@ -295,10 +311,6 @@ int lr_timer_pop(lr_tenant_t *t, int64_t upto, lr_timer_t *out);
 void lr_timer_member(const lr_timer_t *tm, char *buf, size_t size);
 
 void lr_gone_add(lr_tenant_t *t, int what, const char *a, int32_t day);
-
-void lr_seen_dirty(lr_tenant_t *t, lr_seen_t *s);
-/* Frees a seen event already removed from the dict. */
-void lr_seen_free(lr_tenant_t *t, lr_seen_t *s);
 
 /* Moves the tenant's input position past src: 1, or 0 when src was
  * applied already (at or below the position). NULL src: 1. */
@@ -356,6 +368,10 @@ typedef struct lr_pick_s {
         const char *rr_field; /* NULL: "rr" */
         int after_wrr;
         double wrr_pass;
+        int after_share; /* tier_share weighted: advance the rep's pass */
+        double share_pass;
+        int floor;         /* below the weekly floor: better reps passed over */
+        int attention_off; /* every candidate was awaiting a first touch */
 } lr_pick_t;
 
 /* The rep for lead l at the call's time, or 0 (nobody): its account's
@@ -382,6 +398,6 @@ void lr_ranking_prune(lr_tenant_t *t, int32_t day);
 /* ---- events.c ----------------------------------------------------------- */
 
 void lr_route_drain(lr_tenant_t *t);
-void lr_route_fire_due(lr_tenant_t *t, int64_t upto);
+void lr_route_fire_due(lr_tenant_t *t, int64_t upto, size_t max);
 
 #endif

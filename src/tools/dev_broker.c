@@ -28,10 +28,12 @@
 #include "log.h"
 #include "numparse.h"
 
-/* The default topic names of SPEC §2 (inputs, then outputs). */
+/* The default topic names of SPEC §2 (inputs, then outputs), and the
+ * shadow policy's decisions. */
 static const char *lr_dev_broker_topics[] = {
-    "lead-created",  "call-outcome",     "rep-status",
-    "lead-assigned", "rep-tier-changed", "lead-router-dlq",
+    "lead-created",         "call-outcome",     "rep-status",
+    "lead-assigned",        "rep-tier-changed", "lead-router-dlq",
+    "lead-assigned-shadow",
 };
 
 struct lr_dev_broker_s {

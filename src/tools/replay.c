@@ -245,7 +245,15 @@ static int lr_rp_seed(lr_rp_tenant_t *T, const lr_store_raw_key_t *keys,
         lr_rp_pairs(lr_rp_key(keys, cnt, "reps"), &s.reps);
         lr_rp_pairs(lr_rp_key(keys, cnt, "leads"), &s.leads);
         lr_rp_pairs(lr_rp_key(keys, cnt, "acct"), &s.accounts);
-        lr_rp_pairs(lr_rp_key(keys, cnt, "ev"), &s.seen);
+        /* the events applied, one key per day: ev:<day> */
+        s.seen     = lr_xcalloc(cnt + 1, sizeof(*s.seen));
+        s.seen_day = lr_xcalloc(cnt + 1, sizeof(*s.seen_day));
+        for (i = 0; i < cnt; i++)
+                if (!strncmp(keys[i].suffix, "ev:", 3)) {
+                        s.seen_day[s.seen_cnt] =
+                            (int32_t)strtol(keys[i].suffix + 3, NULL, 10);
+                        lr_rp_pairs(&keys[i], &s.seen[s.seen_cnt++]);
+                }
         lr_rp_pairs(lr_rp_key(keys, cnt, "outbox"), &s.outbox);
         lr_rp_pairs(lr_rp_key(keys, cnt, "timers"), &s.timers);
         s.buckets = lr_xcalloc(s.reps.cnt + 1, sizeof(*s.buckets));
@@ -277,7 +285,10 @@ static int lr_rp_seed(lr_rp_tenant_t *T, const lr_store_raw_key_t *keys,
         lr_rp_pairs_free(&s.reps);
         lr_rp_pairs_free(&s.leads);
         lr_rp_pairs_free(&s.accounts);
-        lr_rp_pairs_free(&s.seen);
+        for (i = 0; i < s.seen_cnt; i++)
+                lr_rp_pairs_free(&s.seen[i]);
+        free(s.seen);
+        free(s.seen_day);
         lr_rp_pairs_free(&s.outbox);
         lr_rp_pairs_free(&s.timers);
         lr_tenant_forget_changes(T->t);

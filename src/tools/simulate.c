@@ -39,6 +39,8 @@
 #include "timeutil.h"
 
 #define LR_SIM_SPEARMAN_DAY 90
+/* A first call and its notes keep a rep busy this long. */
+#define LR_SIM_FIRST_CALL_BUSY_MS (3 * 60000)
 #define LR_SIM_DEFAULT_START "2024-01-01"
 
 /* RNG streams of the simulation, xored with a day or a lead. */
@@ -91,6 +93,11 @@ typedef struct lr_sim_s {
         size_t leads_cnt, leads_size;
         lr_strmap_t *lead_idx, *rep_idx;
         int64_t *rep_leads;
+        int64_t *rep_week; /* [rep * weeks + week], full weeks of leads */
+        int64_t *rep_free; /* when the rep is done with its last first call */
+        char *rep_away;    /* [rep * weeks + week]: out of office then */
+
+        int weeks;
         double stl_sum, wait_sum;
         int64_t stl_n, rejected;
         int64_t timer_fires, roundtrips, offset;
@@ -220,7 +227,7 @@ static void lr_sim_push_day(lr_sim_t *s, int32_t day) {
 
 static int lr_sim_reason(const char *reason) {
         int k;
-        for (k = 0; k < 7; k++)
+        for (k = 0; k < 8; k++)
                 if (!strcmp(reason, lr_sim_reasons[k]))
                         return k;
         return 7;
@@ -258,20 +265,40 @@ static void lr_sim_decision(lr_sim_t *s, const lr_assigned_t *d) {
         l->rep         = (size_t)ri;
         l->assigned_at = d->decided_at;
         s->rep_leads[ri]++;
+        {
+                int32_t w = (lr_day_of(d->decided_at) - s->o->start_day) / 7;
+                if (w >= 0 && w < s->weeks)
+                        s->rep_week[ri * s->weeks + w]++;
+        }
         if (d->rep_tier == s->policy.tiers)
                 res->bottom_tier_leads++;
+
         res->reasons[lr_sim_reason(d->reason)]++;
 
         lr_gen_rng_stream(&rng, s->o->seed,
                           STREAM_SIM_OUTCOME ^ ((uint64_t)li << 8) ^
                               (uint64_t)(d->attempt & 0xff));
         lr_gen_draw_outcomes(s->gen, (size_t)ri, l->score, &rng, &traj);
+        /* A rep makes one first call at a time: a lead routed while its
+         * earlier ones wait for theirs waits behind them. */
+        if (traj.cnt) {
+                int64_t first = d->decided_at + traj.calls[0].offset_ms;
+                if (first < s->rep_free[ri]) {
+                        int64_t shift = s->rep_free[ri] - first;
+                        for (i = 0; i < traj.cnt; i++)
+                                traj.calls[i].offset_ms += shift;
+                }
+        }
         if (sla > 0 && traj.cnt && traj.calls[0].offset_ms >= sla) {
                 res->sla_breaches++;
+
                 if (!s->policy.sla_max_attempts ||
                     d->attempt < s->policy.sla_max_attempts)
                         return; /* the SLA timer takes the lead away */
         }
+        if (traj.cnt)
+                s->rep_free[ri] = d->decided_at + traj.calls[0].offset_ms +
+                                  LR_SIM_FIRST_CALL_BUSY_MS;
         lr_gen_push_outcomes(s->gen, &s->scratch, (size_t)ri, l->lead_id,
                              d->decided_at, &traj, 0);
         /* Another assignment of the lead: calls of their own ids. */
@@ -432,6 +459,22 @@ static int lr_sim_roundtrip(lr_sim_t *s) {
         return lr_sim_load(s);
 }
 
+/* A rep out of office: the weeks it touches do not count for the fewest
+ * leads of a week (min_rep_week_leads). */
+static void lr_sim_away(lr_sim_t *s, const lr_rep_status_t *st) {
+        int64_t ri;
+        int32_t d, last;
+        if (st->status != LR_PRESENCE_OUT_OF_OFFICE ||
+            !lr_strmap_get(s->rep_idx, st->rep_id, &ri))
+                return;
+        last = lr_day_of(st->has_until ? st->until : st->occurred_at);
+        for (d = lr_day_of(st->occurred_at); d <= last; d++) {
+                int32_t w = (d - s->o->start_day) / 7;
+                if (w >= 0 && w < s->weeks)
+                        s->rep_away[ri * s->weeks + w] = 1;
+        }
+}
+
 /* One queued event applied, its decisions fed back. */
 static void lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *e) {
         /* offsets in the order applied, as a partition's would be */
@@ -447,6 +490,8 @@ static void lr_sim_apply(lr_sim_t *s, lr_sim_ev_t *e) {
                 s->res->events++;
                 if (e->ev.kind == LR_EV_CALL_OUTCOME)
                         lr_sim_outcome(s, e);
+                if (e->ev.kind == LR_EV_REP_STATUS)
+                        lr_sim_away(s, &e->ev.u.rep);
                 lr_sim_result(s, &r);
         }
         lr_route_result_clear(&r);
@@ -550,7 +595,13 @@ static void lr_sim_finish(lr_sim_t *s) {
         res->mean_wait_seconds =
             res->waiting_leads ? s->wait_sum / (double)res->waiting_leads : 0;
         /* The generator's reps never depart: all are active. */
-        res->gini_leads    = lr_sim_gini(s->rep_leads, n);
+        res->gini_leads         = lr_sim_gini(s->rep_leads, n);
+        res->min_rep_week_leads = -1;
+        for (i = 0; i < n * (size_t)s->weeks; i++)
+                if (!s->rep_away[i] &&
+                    (res->min_rep_week_leads < 0 ||
+                     s->rep_week[i] < res->min_rep_week_leads))
+                        res->min_rep_week_leads = s->rep_week[i];
         res->min_rep_leads = n ? s->rep_leads[0] : 0;
         for (i = 1; i < n; i++)
                 if (s->rep_leads[i] < res->min_rep_leads)
@@ -568,6 +619,9 @@ static void lr_sim_clear(lr_sim_t *s) {
                 free(s->leads[i].lead_id);
         free(s->leads);
         free(s->rep_leads);
+        free(s->rep_week);
+        free(s->rep_free);
+        free(s->rep_away);
         lr_strmap_free(s->lead_idx);
         lr_strmap_free(s->rep_idx);
         lr_tenant_free(s->tenant);
@@ -620,6 +674,13 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
         s.rep_idx  = lr_strmap_new();
         s.rep_leads =
             lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_leads)));
+        s.rep_free =
+            lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen), sizeof(*s.rep_free)));
+        s.weeks = o->days / 7;
+        s.rep_away =
+            lr_sim_oom(calloc(lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1, 1));
+        s.rep_week = lr_sim_oom(calloc(
+            lr_gen_rep_cnt(s.gen) * (size_t)s.weeks + 1, sizeof(*s.rep_week)));
         for (i = 0; i < lr_gen_rep_cnt(s.gen); i++)
                 lr_strmap_set(s.rep_idx, lr_gen_rep(s.gen, i)->rep_id,
                               (int64_t)i);
@@ -677,13 +738,14 @@ static void lr_sim_json_one(FILE *fp, const lr_sim_result_t *r) {
                 "\"bottom_tier_leads\": %" PRId64 ", \"leads\": %" PRId64
                 ", \"routed\": %" PRId64 ", \"converted\": %" PRId64
                 ", \"won\": %" PRId64 ", \"min_rep_leads\": %" PRId64
+                ", \"min_rep_week_leads\": %" PRId64
                 ", \"tier_changes\": %" PRId64 ", \"reasons\": {",
                 r->strategy, r->conversion_rate, r->revenue_cents,
                 r->mean_speed_to_lead_minutes, r->waiting_leads,
                 r->mean_wait_seconds, r->sla_breaches, r->gini_leads,
                 r->spearman_skill_rank, (int)r->spearman_day,
                 r->bottom_tier_leads, r->leads, r->routed, r->converted, r->won,
-                r->min_rep_leads, r->tier_changes);
+                r->min_rep_leads, r->min_rep_week_leads, r->tier_changes);
         for (k = 0; k < 8; k++)
                 fprintf(fp, "%s\"%s\": %" PRId64, k ? ", " : "",
                         lr_sim_reasons[k], r->reasons[k]);
@@ -713,19 +775,162 @@ static void lr_sim_table(FILE *fp, const lr_sim_result_t *res, size_t cnt) {
         }
 }
 
+/* The figures averaged over seeds: name, offset, integer or not. */
+static const struct {
+        const char *name;
+        size_t off;
+        int is_int;
+} lr_sim_figures[] = {
+    {"conversion_rate", offsetof(lr_sim_result_t, conversion_rate), 0},
+    {"revenue_cents", offsetof(lr_sim_result_t, revenue_cents), 1},
+    {"mean_speed_to_lead_minutes",
+     offsetof(lr_sim_result_t, mean_speed_to_lead_minutes), 0},
+    {"waiting_leads", offsetof(lr_sim_result_t, waiting_leads), 1},
+    {"mean_wait_seconds", offsetof(lr_sim_result_t, mean_wait_seconds), 0},
+    {"sla_breaches", offsetof(lr_sim_result_t, sla_breaches), 1},
+    {"gini_leads", offsetof(lr_sim_result_t, gini_leads), 0},
+    {"spearman_skill_rank", offsetof(lr_sim_result_t, spearman_skill_rank), 0},
+    {"bottom_tier_leads", offsetof(lr_sim_result_t, bottom_tier_leads), 1},
+    {"min_rep_leads", offsetof(lr_sim_result_t, min_rep_leads), 1},
+    {"min_rep_week_leads", offsetof(lr_sim_result_t, min_rep_week_leads), 1},
+};
+#define LR_SIM_FIGURES (sizeof(lr_sim_figures) / sizeof(*lr_sim_figures))
+
+static double lr_sim_figure(const lr_sim_result_t *r, size_t f) {
+        const char *p = (const char *)r + lr_sim_figures[f].off;
+        return lr_sim_figures[f].is_int ? (double)*(const int64_t *)p
+                                        : *(const double *)p;
+}
+
+typedef struct lr_sim_stat_s {
+        double mean, sd, min, max;
+} lr_sim_stat_t;
+
+static lr_sim_stat_t lr_sim_stat(const lr_sim_result_t *runs, size_t n,
+                                 size_t f) {
+        lr_sim_stat_t st = {0, 0, 0, 0};
+        size_t i;
+        for (i = 0; i < n; i++) {
+                double v = lr_sim_figure(&runs[i], f);
+                st.mean += v / (double)n;
+                if (!i || v < st.min)
+                        st.min = v;
+                if (!i || v > st.max)
+                        st.max = v;
+        }
+        for (i = 0; i < n && n > 1; i++) {
+                double d = lr_sim_figure(&runs[i], f) - st.mean;
+                st.sd += d * d / (double)(n - 1);
+        }
+        st.sd = sqrt(st.sd);
+        return st;
+}
+
+/* One strategy over its seeds: the contract fields as means (integers
+ * rounded), their spread, and each run. */
+static void lr_sim_json_seeds(FILE *fp, const lr_sim_result_t *runs, size_t n) {
+        size_t f, i;
+        fprintf(fp, "{\"strategy\": \"%s\", \"seeds_run\": %zu",
+                runs[0].strategy, n);
+        for (f = 0; f < LR_SIM_FIGURES; f++) {
+                lr_sim_stat_t st = lr_sim_stat(runs, n, f);
+                if (lr_sim_figures[f].is_int)
+                        fprintf(fp, ", \"%s\": %.0f", lr_sim_figures[f].name,
+                                floor(st.mean + 0.5));
+                else
+                        fprintf(fp, ", \"%s\": %.6f", lr_sim_figures[f].name,
+                                st.mean);
+        }
+        fprintf(fp, ", \"spearman_day\": %d, \"spread\": {",
+                (int)runs[0].spearman_day);
+        for (f = 0; f < LR_SIM_FIGURES; f++) {
+                lr_sim_stat_t st = lr_sim_stat(runs, n, f);
+                fprintf(fp,
+                        "%s\"%s\": {\"sd\": %.6f, \"min\": %.6f, "
+                        "\"max\": %.6f}",
+                        f ? ", " : "", lr_sim_figures[f].name, st.sd, st.min,
+                        st.max);
+        }
+        fputs("}, \"seeds\": [", fp);
+        for (i = 0; i < n; i++) {
+                fputs(i ? ", " : "", fp);
+                lr_sim_json_one(fp, &runs[i]);
+        }
+        fputs("]}", fp);
+}
+
+/* Means with their standard deviation, and ranked against round robin
+ * seed by seed, when both ran. */
+static void lr_sim_table_seeds(FILE *fp, const lr_sim_result_t *res, size_t cnt,
+                               size_t n) {
+        const lr_sim_result_t *ranked = NULL, *rr = NULL;
+        size_t i, k;
+
+        fprintf(fp, "means over %zu seeds (± standard deviation)\n", n);
+        fprintf(fp, "%-21s %15s %17s %12s %14s %8s %14s %9s %11s\n", "strategy",
+                "conv", "revenue $M", "STL min", "SLA miss", "Gini", "Spearman",
+                "min leads", "min/week");
+        for (i = 0; i < cnt; i++) {
+                const lr_sim_result_t *runs = &res[i * n];
+                lr_sim_stat_t c             = lr_sim_stat(runs, n, 0),
+                              v             = lr_sim_stat(runs, n, 1),
+                              s             = lr_sim_stat(runs, n, 2),
+                              m             = lr_sim_stat(runs, n, 5),
+                              g             = lr_sim_stat(runs, n, 6),
+                              p             = lr_sim_stat(runs, n, 7),
+                              l             = lr_sim_stat(runs, n, 9),
+                              w             = lr_sim_stat(runs, n, 10);
+                fprintf(fp,
+                        "%-21s %6.2f%% ±%5.2f %8.1f ±%6.1f %5.1f ±%4.1f "
+                        "%7.0f ±%5.0f %8.3f %6.3f ±%5.3f %9.0f %11.0f\n",
+                        runs[0].strategy, 100 * c.mean, 100 * c.sd,
+                        v.mean / 1e8, v.sd / 1e8, s.mean, s.sd, m.mean, m.sd,
+                        g.mean, p.mean, p.sd, l.min, w.min);
+                if (!strcmp(runs[0].strategy, "ranked"))
+                        ranked = runs;
+                if (!strcmp(runs[0].strategy, "round_robin"))
+                        rr = runs;
+        }
+        if (!ranked || !rr)
+                return;
+        {
+                int conv = 0, rev = 0, sla = 0, stl = 0, sp = 0;
+                for (k = 0; k < n; k++) {
+                        conv +=
+                            ranked[k].conversion_rate > rr[k].conversion_rate;
+                        rev += ranked[k].revenue_cents > rr[k].revenue_cents;
+                        sla += ranked[k].sla_breaches <= rr[k].sla_breaches;
+                        stl += ranked[k].mean_speed_to_lead_minutes <=
+                               rr[k].mean_speed_to_lead_minutes;
+                        sp += ranked[k].spearman_skill_rank >= 0.9;
+                }
+                fprintf(fp,
+                        "ranked against round_robin, seeds won of %zu: "
+                        "conversion %d, revenue %d, SLA misses no more %d, "
+                        "speed to lead no slower %d; Spearman >= 0.9 on %d\n",
+                        n, conv, rev, sla, stl, sp);
+        }
+}
+
 int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
-                  size_t cnt, char *errstr, size_t errstr_size) {
+                  size_t cnt, size_t seeds, char *errstr, size_t errstr_size) {
         size_t i;
 
         if (!strcmp(format, "json")) {
                 fputs("{\"strategies\": [", fp);
                 for (i = 0; i < cnt; i++) {
                         fputs(i ? ",\n  " : "\n  ", fp);
-                        lr_sim_json_one(fp, &res[i]);
+                        if (seeds > 1)
+                                lr_sim_json_seeds(fp, &res[i * seeds], seeds);
+                        else
+                                lr_sim_json_one(fp, &res[i]);
                 }
                 fputs("\n]}\n", fp);
         } else if (!strcmp(format, "table")) {
-                lr_sim_table(fp, res, cnt);
+                if (seeds > 1)
+                        lr_sim_table_seeds(fp, res, cnt, seeds);
+                else
+                        lr_sim_table(fp, res, cnt);
         } else {
                 snprintf(errstr, errstr_size,
                          "--format %s: expected table or json", format);
@@ -743,22 +948,60 @@ int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
 int lr_sim_args_opt(int argc, char **argv, int i, void *opaque) {
         static const char *const names[] = {
             "--strategies", "--tenant", "--reps",  "--days",
-            "--seed",       "--start",  "--format"};
+            "--seed",       "--seeds",  "--start", "--format"};
         lr_sim_args_t *a    = opaque;
-        const char **dst[7] = {&a->strategies, &a->tenant, &a->reps,  &a->days,
-                               &a->seed,       &a->start,  &a->format};
+        const char **dst[8] = {&a->strategies, &a->tenant, &a->reps,
+                               &a->days,       &a->seed,   &a->seeds,
+                               &a->start,      &a->format};
         size_t k;
 
         if (!strcmp(argv[i], "--keep")) {
                 a->keep = 1;
                 return 1;
         }
-        for (k = 0; k < 7; k++)
+        for (k = 0; k < 8; k++)
                 if (!strcmp(argv[i], names[k]) && i + 1 < argc) {
                         *dst[k] = argv[i + 1];
                         return 2;
                 }
         return -1;
+}
+
+/* --seeds "1-5" or "1,4,9" into seeds[] (at most LR_SIM_SEEDS_MAX). */
+#define LR_SIM_SEEDS_MAX 100
+static int lr_sim_parse_seeds(const char *text, uint64_t *seeds, size_t *n) {
+        char buf[512], *tok, *save = NULL;
+        long long a, b;
+        *n = 0;
+        snprintf(buf, sizeof(buf), "%s", text);
+        for (tok = strtok_r(buf, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+                char *dash = strchr(tok + 1, '-'), one[64];
+                snprintf(one, sizeof(one), "%.*s",
+                         dash ? (int)(dash - tok) : (int)strlen(tok), tok);
+                if (lr_parse_opt("leadrouter simulate", "--seeds", one,
+                                 LLONG_MIN, LLONG_MAX, &a))
+                        return -1;
+                b = a;
+                if (dash && lr_parse_opt("leadrouter simulate", "--seeds",
+                                         dash + 1, a, a + LR_SIM_SEEDS_MAX, &b))
+                        return -1;
+                for (; a <= b; a++) {
+                        if (*n >= LR_SIM_SEEDS_MAX) {
+                                fprintf(stderr,
+                                        "leadrouter simulate: --seeds: more "
+                                        "than %d\n",
+                                        LR_SIM_SEEDS_MAX);
+                                return -1;
+                        }
+                        seeds[(*n)++] = (uint64_t)a;
+                }
+        }
+        if (!*n) {
+                fprintf(stderr, "leadrouter simulate: --seeds: empty\n");
+                return -1;
+        }
+        return 0;
 }
 
 int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
@@ -767,7 +1010,8 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
         const char *list = a->strategies ? a->strategies : "ranked,round_robin";
         lr_sim_result_t *res = NULL;
         char *names = NULL, *tok, *save = NULL, errstr[512];
-        size_t cnt = 0;
+        uint64_t seeds[LR_SIM_SEEDS_MAX];
+        size_t cnt = 0, nseeds = 1, k;
         long long v;
         int64_t ms;
         int rc = 1;
@@ -792,6 +1036,17 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                                  LLONG_MIN, LLONG_MAX, &v))
                         return 2;
                 o.seed = (uint64_t)v;
+        }
+        if (a->seeds && a->seed) {
+                fprintf(stderr, "leadrouter simulate: --seed and --seeds: "
+                                "give one\n");
+                return 2;
+        }
+        if (a->seeds) {
+                if (lr_sim_parse_seeds(a->seeds, seeds, &nseeds))
+                        return 2;
+        } else {
+                seeds[0] = o.seed;
         }
         if (lr_iso8601_parse(a->start ? a->start : LR_SIM_DEFAULT_START, &ms)) {
                 fprintf(stderr,
@@ -824,23 +1079,21 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                 }
                 cnt++;
         }
-        res = lr_sim_oom(calloc(cnt ? cnt : 1, sizeof(*res)));
+        res = lr_sim_oom(calloc(cnt * nseeds + 1, sizeof(*res)));
         strcpy(names, list);
         cnt = 0;
         for (tok = strtok_r(names, ",", &save); tok;
              tok = strtok_r(NULL, ",", &save)) {
-                if (lr_sim_run(cfg, &o, tok, &res[cnt], errstr,
-                               sizeof(errstr))) {
-                        fprintf(stderr, "leadrouter simulate: %s: %s\n", tok,
-                                errstr);
-                        goto done;
+                for (k = 0; k < nseeds; k++) {
+                        lr_sim_result_t *r = &res[cnt * nseeds + k];
+                        o.seed             = seeds[k];
+                        if (lr_sim_run(cfg, &o, tok, r, errstr,
+                                       sizeof(errstr))) {
+                                fprintf(stderr, "leadrouter simulate: %s: %s\n",
+                                        tok, errstr);
+                                goto done;
+                        }
                 }
-                if (strcmp(tok, "ranked") && res[cnt].routed &&
-                    !res[cnt].reasons[lr_sim_reason("BASELINE")])
-                        lr_warn("simulate",
-                                "%s: no BASELINE decision: the routing does "
-                                "not implement this strategy (yet)",
-                                tok);
                 cnt++;
         }
         if (!cnt) {
@@ -848,7 +1101,8 @@ int lr_simulate_main(const lr_config_t *cfg, const lr_sim_args_t *a) {
                 rc = 2;
                 goto done;
         }
-        if (lr_sim_render(stdout, format, res, cnt, errstr, sizeof(errstr))) {
+        if (lr_sim_render(stdout, format, res, cnt, nseeds, errstr,
+                          sizeof(errstr))) {
                 fprintf(stderr, "leadrouter simulate: %s\n", errstr);
                 goto done;
         }

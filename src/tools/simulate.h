@@ -47,9 +47,11 @@ typedef struct lr_sim_result_s {
                                * lead on, up to sla_max_attempts) */
         double gini_leads;    /* of the leads received per active rep */
         double spearman_skill_rank;
-        int32_t spearman_day;      /* days after the start: min(90, days) */
-        int64_t bottom_tier_leads; /* assigned to a rep in the bottom tier */
-        int64_t min_rep_leads;     /* fewest leads any active rep received */
+        int32_t spearman_day;       /* days after the start: min(90, days) */
+        int64_t bottom_tier_leads;  /* assigned to a rep in the bottom tier */
+        int64_t min_rep_leads;      /* fewest leads any active rep received */
+        int64_t min_rep_week_leads; /* fewest any rep received in one full
+                                     * week of the days with leads */
         int64_t tier_changes;
         int64_t reasons[8]; /* decisions by reason, lr_sim_reasons order */
         int64_t events;     /* input events applied */
@@ -61,15 +63,19 @@ int lr_sim_run(const lr_config_t *cfg, const lr_sim_opts_t *o,
                const char *strategy, lr_sim_result_t *res, char *errstr,
                size_t errstr_size);
 
-/* format "table" or "json". 0, or -1 with errstr. */
+/* format "table" or "json"; res holds cnt strategies x seeds runs (the
+ * runs of strategy i are res[i * seeds .. i * seeds + seeds)): with more
+ * than one seed each strategy shows the mean and the spread of every
+ * figure, and its runs. 0, or -1 with errstr. */
 int lr_sim_render(FILE *fp, const char *format, const lr_sim_result_t *res,
-                  size_t cnt, char *errstr, size_t errstr_size);
+                  size_t cnt, size_t seeds, char *errstr, size_t errstr_size);
 
 /* The options of `simulate` besides --config/--set, as given: filled by
  * lr_sim_args_opt (an `other` option parser for main.c's config helper)
  * and checked by lr_simulate_main. */
 typedef struct lr_sim_args_s {
-        const char *strategies, *tenant, *reps, *days, *seed, *start, *format;
+        const char *strategies, *tenant, *reps, *days, *seed, *seeds, *start,
+            *format;
         int keep;
 } lr_sim_args_t;
 

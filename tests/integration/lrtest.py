@@ -280,7 +280,8 @@ def redis_client():
 def applied(r, ns, tenant, event_id):
     """Whether the worker has applied input event_id of tenant (Redis holds
     it among the tenant's applied events)."""
-    return bool(r.hexists("%s:{%s}:ev" % (ns, tenant), event_id))
+    return any(r.hexists(k, event_id)
+               for k in r.scan_iter(match="%s:{%s}:ev:*" % (ns, tenant), count=1000))
 
 
 def state(ns, tenant, redis_url=None):

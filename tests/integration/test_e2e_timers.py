@@ -121,7 +121,11 @@ def wall_clock(b):
     (rep2, reason, attempt, at), = ds["lc-W1#2"]
     check(rep1 == "r1" and rep2 == "r2" and reason == "SLA_REASSIGNED" and attempt == 2,
           "W1: %s" % sorted(ds.items()))
-    check(at == now + 3000, "W1#2 decided at its due time: %d vs %d" % (at, now + 3000))
+    # the SLA counts from when r1 was told (routed_at), not the event time
+    routed = next(d["routed_at"] for _, d, _ in got if d["event_id"] == "lc-W1#1")
+    check(routed is not None and routed >= now,
+          "W1#1 without its wall-clock time: %r" % routed)
+    check(at == routed + 3000, "W1#2 decided at its due time: %d vs %d" % (at, routed + 3000))
     (rep, reason, _, at), = ds["lc-W2#1"]
     check(at == now + 2000 and reason == "RANKED", "W2 %s" % ds["lc-W2#1"])
 

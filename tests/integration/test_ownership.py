@@ -3,7 +3,9 @@ inputs, and a store error that must not become a dead letter.
 
 1. Co-partitioning: an input topic with another partition count than the
    others -> start-up refused, exit status 1, the message names the topics
-   and their counts.
+   and their counts. An event of a tenant on another partition than the
+   tenant's (a producer that does not key by tenant_id) is a dead letter
+   naming both partitions, and routes nothing.
 2. A zombie: worker A reaches Redis through a proxy that the test holds (a
    network partition), with a batch in flight; A is then stopped (SIGSTOP)
    past its session timeout while worker B takes its partitions and
@@ -19,7 +21,8 @@ import time
 
 from lrfaults import (Proxy, RedisServer, check_decisions, check_tallies, committed, events,
                       generate, produce_lines, wait_committed)
-from lrtest import Broker, Worker, check, consume, fail, namespace, read_all_dlq, settle
+from lrtest import (SCHEMAS, Broker, Worker, check, consume, fail, lead, ms, namespace,
+                    read_all_dlq, settle, status)
 
 T = "own"
 END = "2026-05-04"
@@ -50,6 +53,39 @@ def copartitioning():
               and "rep-status-2 2" in log, "the refusal does not name the topics:\n" + log[-2000:])
         w.stop()
     print("  co-partitioning: start-up refused, topics and counts named")
+
+
+def misplaced_tenant():
+    from confluent_kafka import Producer
+    day = "2026-05-04"
+    with Broker() as b:
+        w = Worker(b.bootstrap, namespace())
+        p = Producer({"bootstrap.servers": b.bootstrap})
+        try:
+            w.start()
+            # every event of the tenant on partition 0, whatever its key...
+            for name, ev in [status(T, "r1", ms(day + "T08:00"), "AVAILABLE"),
+                             lead(T, "L1", ms(day + "T09:00"))]:
+                p.produce("rep-status" if name == "RepStatus" else "lead-created",
+                          key=T.encode(), value=SCHEMAS.encode(name, ev), partition=0)
+            p.flush(30)
+            consume(b.bootstrap, "lead-assigned", 1, worker=w)
+            # ...but one, keyed by its lead, on partition 1
+            name, ev = lead(T, "L2", ms(day + "T09:05"))
+            p.produce("lead-created", key=b"L2", value=SCHEMAS.encode(name, ev), partition=1)
+            p.flush(30)
+            dead = consume(b.bootstrap, "lead-router-dlq", 1, decode=False, worker=w)
+            _, _, hdr = dead[0]
+            reason = hdr.get("error", "")
+            check("partition 0" in reason and "on 1" in reason and "keyed by tenant_id" in reason,
+                  "the dead letter's reason: %r" % reason)
+            got = settle(b.bootstrap, "lead-assigned", 1)
+            check([v["lead_id"] for _, v, _ in got] == ["L1"],
+                  "the misplaced lead was routed: %r" % [v["lead_id"] for _, v, _ in got])
+            check(w.stop() == 0, "worker exit status\n" + w.log()[-3000:])
+        finally:
+            w.close()
+    print("  misplaced tenant: an event on another partition than its tenant's is a dead letter")
 
 
 def zombie():
@@ -146,6 +182,7 @@ def store_error():
 
 def main():
     copartitioning()
+    misplaced_tenant()
     store_error()
     zombie()
     print("ownership: co-partitioning checked, store error survived, zombie fenced")

@@ -94,7 +94,7 @@ def join_group(b, ns, w):
     """Another member joins the worker's group (while the worker waits for
     Redis) and takes some of its partitions; returns the function that makes
     it leave again."""
-    revoked, assigned = count(w, "revoked"), count(w, "assigned ")
+    revoked, assigned = count(w, "revoked"), count(w, "worker: assigned ")
     c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": ns,
                   "partition.assignment.strategy": "range,roundrobin",
                   "session.timeout.ms": 6000, "enable.auto.commit": False,
@@ -105,11 +105,11 @@ def join_group(b, ns, w):
         c.poll(0.2)
     check(c.assignment(), "the second member got no partitions")
     wait_log(w, "revoked", revoked + 1)
-    wait_log(w, "assigned ", assigned + 1)
+    wait_log(w, "worker: assigned ", assigned + 1)
 
     def leave():
         c.close()
-        wait_log(w, "assigned ", assigned + 2)
+        wait_log(w, "worker: assigned ", assigned + 2)
     return leave
 
 
@@ -135,13 +135,13 @@ def main():
         try:
             produce_lines(b.bootstrap, head)
             wait_committed(b.bootstrap, ns, [w])
-            check(count(w, "assigned ") == 1, "worker not settled in its group")
+            check(count(w, "worker: assigned ") == 1, "worker not settled in its group")
 
             outage("hang (SIGSTOP)", b, w, ns, srv.freeze, srv.thaw, parts[0])
             outage("down (SHUTDOWN SAVE, restart)", b, w, ns,
                    lambda: srv.shutdown(save=True), srv.start, parts[1])
             log = w.log()
-            check(log.count("assigned ") == 1 and log.count("revoked") == 0,
+            check(log.count("worker: assigned ") == 1 and log.count("revoked") == 0,
                   "worker left its group during an outage\n" + log[-4000:])
             check("MAXPOLL" not in log and "maximum poll interval" not in log,
                   "max.poll.interval.ms exceeded\n" + log[-4000:])

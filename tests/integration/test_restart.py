@@ -41,7 +41,7 @@ def main():
             w.start()
             # kill at a random moment once it consumes (after joining the group)
             deadline = time.time() + 60
-            while w.log().count("assigned") < kills + 1 and time.time() < deadline:
+            while w.log().count("worker: assigned") < kills + 1 and time.time() < deadline:
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.05, 0.6))
             w.stop(signal.SIGKILL)

@@ -464,17 +464,9 @@ static void same_state(const lr_tenant_t *x, const lr_tenant_t *y) {
         CHECK_STR(tx, ty);
         free(tx);
         free(ty);
-        /* events seen */
-        CHECK_INT(x->seen.cnt, y->seen.cnt);
-        i = 0;
-        while (lr_dict_next(&x->seen, &i, &k, &v)) {
-                const lr_seen_t *a = v, *b = lr_dict_get(&y->seen, k);
-                CHECK(b != NULL);
-                if (b) {
-                        CHECK_INT(a->day, b->day);
-                        CHECK_STR(a->refs, b->refs);
-                }
-        }
+        /* events seen (what they decided is checked by redelivering them
+         * in continue_day) */
+        CHECK_INT(lr_seen_cnt(x->seen), lr_seen_cnt(y->seen));
         /* the outbox, in order */
         CHECK_INT(lr_tenant_outbox_mark(x), lr_tenant_outbox_mark(y));
         CHECK_INT(lr_tenant_outbox_len(x), lr_tenant_outbox_len(y));
@@ -765,7 +757,7 @@ static void check_story_state(const lr_tenant_t *t) {
         CHECK(tc >= 1 && dec >= 1);
         CHECK(t->accounts.cnt >= 1);
         CHECK(t->rr != NULL && t->cursors.cnt == 2 && t->has_vt);
-        CHECK(t->seen.cnt > 20);
+        CHECK(lr_seen_cnt(t->seen) > 20);
         CHECK(lr_tenant_rank_day(t) == D && t->order_cnt >= 4);
         CHECK(rep_field(t, "r4", REP_ACTIVE) == 0);
 }

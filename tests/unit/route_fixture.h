@@ -39,14 +39,17 @@ FIXTURE void fixture_init(void) {
         }
         D = lr_day_of(ms);
         lr_policy_defaults(&g_pol);
-        g_fire = 0;
+        /* the rules of issue 3 alone; tests of attention set it */
+        g_pol.max_untouched_leads = 0;
+        g_fire                    = 0;
 }
 
 /* The policy the baseline and timer tests start from. */
 FIXTURE void policy_reset(void) {
         lr_policy_defaults(&g_pol);
-        g_pol.max_open_leads = 100;
-        g_fire               = 0;
+        g_pol.max_open_leads      = 100;
+        g_pol.max_untouched_leads = 0;
+        g_fire                    = 0;
 }
 
 /* A tenant routed by g_pol (borrowed: a change to g_pol applies to the

@@ -1,11 +1,11 @@
 /*
  * replay_input.c - see replay_input.h.
  *
- * One reading thread serves every stream: it tops up each stream's ring of
- * decoded items and the replay's thread takes them, so decoding (the
- * larger share of a replay's work) runs beside the routing. A ring is a
- * single-producer single-consumer queue; either side sleeps on a condition
- * variable only when it has nothing to do.
+ * Reading threads (two, each serving every other stream) top up each
+ * stream's ring of decoded items and the replay's thread takes them, so
+ * decoding (the larger share of a replay's work) runs beside the routing. A
+ * ring is a single-producer single-consumer queue; either side sleeps on a
+ * condition variable only when it has nothing to do.
  *
  * Kafka: a consumer with a group.id of its own, which rd_kafka_assign()
  * needs and which is never joined; each partition has its own queue
@@ -56,6 +56,7 @@
                                      * more: the broker is gone */
 #define LR_RP_PRIVATE_ID 0x7ff00000 /* schema ids of Avro files' schemas */
 #define LR_RP_BAD_LOGGED 5
+#define LR_RP_READERS 2 /* reading threads at most */
 
 typedef struct lr_rp_ring_s {
         lr_rp_item_t *v;
@@ -95,16 +96,23 @@ struct lr_rp_input_s {
         int kafka;
         rd_kafka_t *rk;
         lr_codec_t *codec; /* Kafka: the config's registry, if any */
-        pthread_t thread;
-        int started;
+        struct lr_rp_reader_s *readers;
+        size_t readers_cnt; /* started */
         atomic_int stop, failed;
         char errstr[512];
         atomic_llong bad;
         /* sleeping */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        atomic_int main_waiting, reader_waiting;
+        atomic_int main_waiting, reader_waiting; /* how many wait */
 };
+
+/* A reading thread: it serves streams first, first + step, ... */
+typedef struct lr_rp_reader_s {
+        lr_rp_input_t *in;
+        size_t first, step;
+        pthread_t thread;
+} lr_rp_reader_t;
 
 /* ---- rings ------------------------------------------------------------ */
 
@@ -165,13 +173,15 @@ static void lr_rp_fail(lr_rp_input_t *in, const char *fmt, ...)
 
 static void lr_rp_fail(lr_rp_input_t *in, const char *fmt, ...) {
         va_list ap;
-        if (atomic_load(&in->failed))
-                return;
-        va_start(ap, fmt);
-        vsnprintf(in->errstr, sizeof(in->errstr), fmt, ap);
-        va_end(ap);
-        atomic_store(&in->failed, 1);
-        lr_rp_wake(in, &in->main_waiting);
+        pthread_mutex_lock(&in->lock); /* the first failure is the one told */
+        if (!atomic_load(&in->failed)) {
+                va_start(ap, fmt);
+                vsnprintf(in->errstr, sizeof(in->errstr), fmt, ap);
+                va_end(ap);
+                atomic_store(&in->failed, 1);
+        }
+        pthread_cond_broadcast(&in->cond);
+        pthread_mutex_unlock(&in->lock);
 }
 
 static void lr_rp_bad(lr_rp_input_t *in, lr_rp_item_t *it, const char *where,
@@ -773,15 +783,16 @@ static size_t lr_rp_fill(lr_rp_input_t *in, lr_rp_src_t *s, size_t n,
 }
 
 static void *lr_rp_reader(void *opaque) {
-        lr_rp_input_t *in = opaque;
+        lr_rp_reader_t *rd = opaque;
+        lr_rp_input_t *in  = rd->in;
         size_t i;
 
         prctl(PR_SET_NAME, "lr-replay-read", 0, 0, 0); /* for top, perf */
         while (!atomic_load(&in->stop) && !atomic_load(&in->failed)) {
                 size_t did = 0, open = 0, waiting = (size_t)-1;
-                if (in->kafka)
+                if (in->kafka && rd->first == 0)
                         rd_kafka_poll(in->rk, 0);
-                for (i = 0; i < in->cnt; i++) {
+                for (i = rd->first; i < in->cnt; i += rd->step) {
                         lr_rp_src_t *s = &in->src[i];
                         size_t room;
                         if (atomic_load(&s->ring.done))
@@ -821,10 +832,10 @@ static void *lr_rp_reader(void *opaque) {
                 }
                 /* every ring is full: wait for the replay to take some */
                 pthread_mutex_lock(&in->lock);
-                atomic_store(&in->reader_waiting, 1);
+                atomic_fetch_add(&in->reader_waiting, 1);
                 {
                         int full = 1;
-                        for (i = 0; i < in->cnt && full; i++)
+                        for (i = rd->first; i < in->cnt && full; i += rd->step)
                                 if (!atomic_load(&in->src[i].ring.done) &&
                                     lr_rp_ring_free_slots(&in->src[i].ring))
                                         full = 0;
@@ -840,10 +851,10 @@ static void *lr_rp_reader(void *opaque) {
                                                        &ts);
                         }
                 }
-                atomic_store(&in->reader_waiting, 0);
+                atomic_fetch_sub(&in->reader_waiting, 1);
                 pthread_mutex_unlock(&in->lock);
         }
-        for (i = 0; i < in->cnt; i++)
+        for (i = rd->first; i < in->cnt; i += rd->step)
                 atomic_store(&in->src[i].ring.done, 1);
         lr_rp_wake(in, &in->main_waiting);
         return NULL;
@@ -870,11 +881,24 @@ lr_rp_input_t *lr_rp_input_open(const lr_rp_input_opts_t *o, char *errstr,
 }
 
 void lr_rp_input_start(lr_rp_input_t *in) {
-        if (!in->started &&
-            !pthread_create(&in->thread, NULL, lr_rp_reader, in))
-                in->started = 1;
-        else if (!in->started)
-                lr_rp_fail(in, "cannot start the reading thread");
+        /* two threads when there are two streams or more: decoding is the
+         * larger share of the work, the routing takes a core of its own */
+        size_t n = in->cnt < LR_RP_READERS ? in->cnt : LR_RP_READERS, i;
+
+        if (in->readers || !n)
+                return;
+        in->readers = lr_xcalloc(n, sizeof(*in->readers));
+        for (i = 0; i < n; i++) {
+                lr_rp_reader_t *rd = &in->readers[i];
+                rd->in             = in;
+                rd->first          = i;
+                rd->step           = n;
+                if (pthread_create(&rd->thread, NULL, lr_rp_reader, rd)) {
+                        lr_rp_fail(in, "cannot start a reading thread");
+                        break;
+                }
+                in->readers_cnt++;
+        }
 }
 
 void lr_rp_input_free(lr_rp_input_t *in) {
@@ -882,10 +906,10 @@ void lr_rp_input_free(lr_rp_input_t *in) {
         if (!in)
                 return;
         atomic_store(&in->stop, 1);
-        if (in->started) {
-                lr_rp_wake(in, &in->reader_waiting);
-                pthread_join(in->thread, NULL);
-        }
+        lr_rp_wake(in, &in->reader_waiting);
+        for (i = 0; i < in->readers_cnt; i++)
+                pthread_join(in->readers[i].thread, NULL);
+        free(in->readers);
         for (i = 0; i < in->cnt; i++) {
                 lr_rp_src_t *s = &in->src[i];
                 if (s->ring.v)
@@ -995,7 +1019,9 @@ int64_t lr_rp_input_taken(const lr_rp_input_t *in, size_t i) {
 int lr_rp_input_failed(lr_rp_input_t *in, char *errstr, size_t errstr_size) {
         if (!atomic_load(&in->failed))
                 return 0;
+        pthread_mutex_lock(&in->lock);
         snprintf(errstr, errstr_size, "%s", in->errstr);
+        pthread_mutex_unlock(&in->lock);
         return 1;
 }
 

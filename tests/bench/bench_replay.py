@@ -42,7 +42,7 @@ def generate(opt, days, work, tenants=None):
                         str(days), "--end", "2026-03-02", "--fresh-day", "50", "--seed", str(t + 1)])
         lines += [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
     lines.sort(key=replay_org.event_time)
-    path = os.path.join(work, "history-%d.jsonl" % days)
+    path = os.path.join(work, "history-%dx%d.jsonl" % (tenants or opt.tenants, days))
     replay_org.write_jsonl(path, lines)
     return path, lines
 

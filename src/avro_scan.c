@@ -272,20 +272,31 @@ static lr_codec_err_t scan_value(scan_t *s, avro_schema_t schema, int depth) {
         }
 }
 
-lr_codec_err_t lr_avro_scan(avro_schema_t schema, const void *buf, size_t len,
-                            const lr_avro_limits_t *limits, char *errstr,
-                            size_t errstr_size) {
+lr_codec_err_t lr_avro_scan_length(avro_schema_t schema, const void *buf,
+                                   size_t len, const lr_avro_limits_t *limits,
+                                   size_t *used, char *errstr,
+                                   size_t errstr_size) {
         scan_t s = {
             buf,        (const uint8_t *)buf + len, limits, 0, NULL, errstr,
             errstr_size};
         lr_codec_err_t err = scan_value(&s, schema, 0);
 
+        *used = err ? 0 : (size_t)(s.p - (const uint8_t *)buf);
+        return err;
+}
+
+lr_codec_err_t lr_avro_scan(avro_schema_t schema, const void *buf, size_t len,
+                            const lr_avro_limits_t *limits, char *errstr,
+                            size_t errstr_size) {
+        size_t used;
+        lr_codec_err_t err = lr_avro_scan_length(schema, buf, len, limits,
+                                                 &used, errstr, errstr_size);
+
         if (err)
                 return err;
-        if (s.p != s.end) {
+        if (used != len) {
                 snprintf(errstr, errstr_size,
-                         "%zu trailing bytes after the Avro body",
-                         (size_t)(s.end - s.p));
+                         "%zu trailing bytes after the Avro body", len - used);
                 return LR_CODEC_ERR_DECODE;
         }
         return LR_CODEC_OK;

@@ -33,4 +33,11 @@ lr_codec_err_t lr_avro_scan(avro_schema_t schema, const void *buf, size_t len,
                             const lr_avro_limits_t *limits, char *errstr,
                             size_t errstr_size);
 
+/* lr_avro_scan() of the one datum at the start of buf[0..len): *used
+ * receives its length (the bytes after it are not looked at). */
+lr_codec_err_t lr_avro_scan_length(avro_schema_t schema, const void *buf,
+                                   size_t len, const lr_avro_limits_t *limits,
+                                   size_t *used, char *errstr,
+                                   size_t errstr_size);
+
 #endif

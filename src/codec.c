@@ -1136,6 +1136,50 @@ lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
         return x.err;
 }
 
+lr_codec_err_t lr_codec_frame_length(lr_codec_t *c, lr_event_kind_t kind,
+                                     const void *buf, size_t len, size_t *used,
+                                     char *errstr, size_t errstr_size) {
+        const uint8_t *p       = buf;
+        const codec_entry_t *e = NULL;
+        lr_codec_err_t err;
+        uint32_t id;
+        size_t body;
+
+        *used = 0;
+        if (!kind_valid(kind)) {
+                snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
+                return LR_CODEC_ERR_INVALID;
+        }
+        if (len < FRAME_HDR || p[0] != 0) {
+                snprintf(errstr, errstr_size,
+                         "not a Confluent-framed message (magic byte 0 and a "
+                         "4-byte schema id)");
+                return LR_CODEC_ERR_FRAME;
+        }
+        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+             p[4];
+        if (id > INT32_MAX) {
+                snprintf(errstr, errstr_size, "unknown schema id %u", id);
+                return LR_CODEC_ERR_SCHEMA_ID;
+        }
+        if ((err = entry_get(c, (int32_t)id, &e, errstr, errstr_size)))
+                return err;
+        if (e->kind != kind) {
+                snprintf(errstr, errstr_size, "schema id %u is %s, expected %s",
+                         id, lr_event_kind_name(e->kind),
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_INVALID;
+        }
+        if ((err = lr_avro_scan_length(
+                 e->writer, p + FRAME_HDR, len - FRAME_HDR,
+                 kind_is_input(kind) ? &lr_avro_input_limits
+                                     : &lr_avro_output_limits,
+                 &body, errstr, errstr_size)))
+                return err;
+        *used = FRAME_HDR + body;
+        return LR_CODEC_OK;
+}
+
 lr_codec_err_t lr_codec_to_json(lr_codec_t *c, lr_event_kind_t kind,
                                 const void *buf, size_t len, char **json,
                                 char *errstr, size_t errstr_size) {
@@ -1406,38 +1450,26 @@ lr_codec_err_t lr_codec_encode_tier_changed(lr_codec_t *c,
         return encode_put(c, LR_EV_REP_TIER_CHANGED, &p, buf, len);
 }
 
-lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
-                                    const char *json, void **buf, size_t *len,
-                                    char **tenant_id, char *errstr,
-                                    size_t errstr_size) {
-        json_error_t jerr;
-        json_t *root;
+/* Encodes the event object root (of kind's reader schema) as a framed
+ * message. */
+static lr_codec_err_t encode_json_object(lr_codec_t *c, lr_event_kind_t kind,
+                                         json_t *root, void **buf, size_t *len,
+                                         char *errstr, size_t errstr_size) {
         avro_value_t v;
         lr_codec_err_t err;
-        const char *tenant;
 
         *buf = NULL;
         *len = 0;
-        if (tenant_id)
-                *tenant_id = NULL;
         if (!kind_valid(kind)) {
                 snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
                 return LR_CODEC_ERR_INVALID;
         }
-        root = json_loads(json, 0, &jerr);
-        if (!root) {
-                snprintf(errstr, errstr_size, "not JSON: %s (column %d)",
-                         jerr.text, jerr.column);
-                return LR_CODEC_ERR_INVALID;
-        }
         if (!json_is_object(root)) {
-                json_decref(root);
                 snprintf(errstr, errstr_size, "%s must be a JSON object",
                          lr_event_kind_name(kind));
                 return LR_CODEC_ERR_INVALID;
         }
         if (avro_generic_value_new(c->reader[kind].cls, &v)) {
-                json_decref(root);
                 snprintf(errstr, errstr_size, "out of memory");
                 return LR_CODEC_ERR_ENCODE;
         }
@@ -1446,6 +1478,29 @@ lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
         if (!err)
                 err = frame_value(c, kind, &v, buf, len, errstr, errstr_size);
         avro_value_decref(&v);
+        return err;
+}
+
+lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
+                                    const char *json, void **buf, size_t *len,
+                                    char **tenant_id, char *errstr,
+                                    size_t errstr_size) {
+        json_error_t jerr;
+        json_t *root;
+        lr_codec_err_t err;
+        const char *tenant;
+
+        *buf = NULL;
+        *len = 0;
+        if (tenant_id)
+                *tenant_id = NULL;
+        root = json_loads(json, 0, &jerr);
+        if (!root) {
+                snprintf(errstr, errstr_size, "not JSON: %s (column %d)",
+                         jerr.text, jerr.column);
+                return LR_CODEC_ERR_INVALID;
+        }
+        err = encode_json_object(c, kind, root, buf, len, errstr, errstr_size);
         tenant = json_string_value(json_object_get(root, "tenant_id"));
         if (!err && tenant_id && tenant && !(*tenant_id = strdup(tenant))) {
                 free(*buf);
@@ -1455,5 +1510,27 @@ lr_codec_err_t lr_codec_encode_json(lr_codec_t *c, lr_event_kind_t kind,
                 err = LR_CODEC_ERR_ENCODE;
         }
         json_decref(root);
+        return err;
+}
+
+lr_codec_err_t lr_codec_decode_json(lr_codec_t *c, lr_event_kind_t kind,
+                                    struct json_t *event, lr_event_t *ev,
+                                    char *errstr, size_t errstr_size) {
+        lr_codec_err_t err;
+        void *buf;
+        size_t len;
+
+        memset(ev, 0, sizeof(*ev));
+        ev->kind = kind;
+        if (!kind_is_input(kind)) {
+                snprintf(errstr, errstr_size, "%s is not an input event kind",
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_INVALID;
+        }
+        if ((err = encode_json_object(c, kind, event, &buf, &len, errstr,
+                                      errstr_size)))
+                return err;
+        err = lr_codec_decode(c, kind, buf, len, ev, errstr, errstr_size);
+        free(buf);
         return err;
 }

@@ -44,8 +44,9 @@ rd_kafka_conf_t *lr_kafka_conf_new(const lr_config_t *cfg, lr_kafka_role_t role,
             {"acks", "all"},
             {"linger.ms", "2"},
             {NULL, NULL}};
+        int consumer = role == LR_KAFKA_CONSUMER || role == LR_KAFKA_READER;
         const char *(*defs)[2] =
-            role == LR_KAFKA_CONSUMER ? consumer_defaults : producer_defaults;
+            consumer ? consumer_defaults : producer_defaults;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         size_t i;
 
@@ -66,8 +67,9 @@ rd_kafka_conf_t *lr_kafka_conf_new(const lr_config_t *cfg, lr_kafka_role_t role,
                     !strcmp(k, "kafka.bootstrap.servers") ||
                     !strcmp(k, "kafka.group.id"))
                         continue;
-                /* A transactional id belongs to the producer alone. */
-                if (role == LR_KAFKA_CONSUMER &&
+                /* A transactional id belongs to the worker's producer
+                 * alone. */
+                if (role != LR_KAFKA_PRODUCER &&
                     !strcmp(k, "kafka.transactional.id"))
                         continue;
                 if (lr_kafka_set(conf, k + 6, cfg->kv[i].value, k, errstr,

@@ -106,6 +106,24 @@ lr_codec_err_t lr_codec_encode_json(lr_codec_t *codec, lr_event_kind_t kind,
                                     char **tenant_id, char *errstr,
                                     size_t errstr_size);
 
+/* An input event given as a JSON object (jansson's json_t, the form of
+ * lr_codec_encode_json) read as the worker reads it once `produce` has
+ * encoded it: lr_codec_encode_json() then lr_codec_decode(), with the same
+ * defaults, checks and limits, without the text round trip (replay of
+ * JSON lines files). Needs a codec that writes kind without a registry
+ * lookup (one without a registry). *ev as with lr_codec_decode(). */
+struct json_t;
+lr_codec_err_t lr_codec_decode_json(lr_codec_t *codec, lr_event_kind_t kind,
+                                    struct json_t *event, lr_event_t *ev,
+                                    char *errstr, size_t errstr_size);
+
+/* The length of the framed message of kind that starts buf[0..len), for
+ * files of framed messages one after the other: LR_CODEC_OK and *used, or
+ * an error as lr_codec_decode() gives it. */
+lr_codec_err_t lr_codec_frame_length(lr_codec_t *codec, lr_event_kind_t kind,
+                                     const void *buf, size_t len, size_t *used,
+                                     char *errstr, size_t errstr_size);
+
 /* Decodes a framed message of any known kind to a JSON object string
  * (malloc()ed), for tests and tools. */
 lr_codec_err_t lr_codec_to_json(lr_codec_t *codec, lr_event_kind_t kind,

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "generate.h"
+#include "inmem.h"
 #include "log.h"
 #include "numparse.h"
 #include "simulate.h"
@@ -529,6 +530,8 @@ static int lr_sim_loop(lr_sim_t *s) {
                         cur_day = day;
                         if (s->store && lr_sim_roundtrip(s))
                                 return -1;
+                        if (!s->store) /* as the write would */
+                                lr_tenant_forget_changes(s->tenant);
                 }
                 if (!s->spearman_done && day >= sp_day)
                         lr_sim_spearman_at(s, sp_day);

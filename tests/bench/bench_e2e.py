@@ -373,7 +373,8 @@ def backlog(opt, fresh_day):
     return [("history", hist), ("fresh day", fresh)]
 
 
-def drain(opt, tag, nworkers, parts, sets, profile=None, heap=True, settle_topic=None):
+def drain(opt, tag, nworkers, parts, sets, profile=None, heap=True, settle_topic=None,
+          settle_quiet=3.0):
     """Workers of one new group drain each part of the backlog in turn (see
     the module doc). Returns a dict of what was measured."""
     ns = tag + uuid.uuid4().hex[:6]
@@ -415,7 +416,7 @@ def drain(opt, tag, nworkers, parts, sets, profile=None, heap=True, settle_topic
                 1e6 * p["redis"] / p["events"], 1e6 * p["worker"] / p["events"],
                 1e6 * thr["main"] / p["events"], 1e6 * p["broker"] / p["events"]))
     if settle_topic:
-        res["settle"] = settle(settle_topic, ws)
+        res["settle"] = settle(settle_topic, ws, quiet=settle_quiet)
     res["mem1"] = [memory(w, heap) for w in ws]
     res["applied"] = stored_events(ns, parts)
     counters = [w.stop() for w in ws]
@@ -523,12 +524,16 @@ def phase_s(opt, res):
 
 def phase_c(opt, res):
     parts = backlog(opt, day(-1))
-    sets = ["policy.sla_first_touch_seconds=%d" % opt.sla] + opt.set_a
+    # Every lead decided at once (no rep waits on a first touch), so that
+    # every SLA timer comes due opt.sla seconds after its decision, in bulk.
+    sets = ["policy.sla_first_touch_seconds=%d" % opt.sla,
+            "policy.max_untouched_leads=0"] + opt.set_a
     say("\n== c: timers in bulk: phase a's backlog with the fresh day yesterday (%s), worker "
-        "--set %s: every SLA timer is due once it has caught up; load average %s"
-        % (day(-1), " --set ".join(sets), loadavg()))
+        "--set %s: the SLA of every lead comes due %d s after its decision; load average %s"
+        % (day(-1), " --set ".join(sets), opt.sla, loadavg()))
     before = sum(hi for _, hi in watermarks(("lead-assigned",)).values())
-    r = drain(opt, "benchc", 1, parts, sets, settle_topic="lead-assigned")
+    r = drain(opt, "benchc", 1, parts, sets, settle_topic="lead-assigned",
+              settle_quiet=opt.sla + 5)
     n, secs = r["settle"]
     leads = sum(1 for _, lines in parts for l in lines if '"lead-created"' in l)
     say("   %d decisions for %d leads (%d by timers, as far as they exceed the leads), the last "
@@ -884,16 +889,28 @@ def phase_m(opt, res):
     say("\n== m: %s; load average %s" % (" ".join(["leadrouter"] + args[1:]), loadavg()))
     t = time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    # Peak RSS read from /proc while it runs: a child's ru_maxrss starts at
+    # its parent's (this script's) RSS at the fork.
+    hwm = 0
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            with open("/proc/%d/status" % p.pid) as f:
+                hwm = max([hwm] + [int(l.split()[1]) for l in f if l.startswith("VmHWM:")])
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
     wall = time.monotonic() - t
     out = p.stdout.read().decode()
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode:
         lrtest.fail("simulate: %s" % p.stderr.read().decode()[-2000:])
     s = json.loads(out)["strategies"][0]
-    res["m"] = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss}
+    res["m"] = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": hwm}
     say("   %.2f s wall, %.2f s CPU, peak RSS %.1f MiB; conversion_rate %.4f, waiting_leads %s"
-        % (wall, res["m"]["cpu"], ru.ru_maxrss / 1024, s["conversion_rate"], s["waiting_leads"]))
+        % (wall, res["m"]["cpu"], hwm / 1024, s["conversion_rate"], s["waiting_leads"]))
 
 
 # --- phase d: Redis time of one lr_commit ------------------------------------
@@ -962,11 +979,11 @@ def commit_ops(argv):
     while i < len(argv):
         op, key, n = argv[i].decode(), argv[i + 1].decode(), int(argv[i + 2])
         per = 2 if op in ("H", "Z") else 1
-        k = "m:*" if key.startswith("m:") else key
+        k = "m:*" if key.startswith("m:") else "ev:*" if key.startswith("ev:") else key
         o = ops.get((op, k), 0)
         ops[(op, k)] = o + n
         i += 3 + n * per
-    return ops, ops.get(("H", "ev"), 0)
+    return ops, ops.get(("H", "ev:*"), 0)
 
 
 def phase_d(opt, res):
@@ -1047,7 +1064,7 @@ def main():
                          "comes due on the wall clock during the run)")
     ap.add_argument("--set-a", action="append", default=[], metavar="K=V",
                     help="worker --set for phases a, s, c")
-    ap.add_argument("--sla", type=int, default=60,
+    ap.add_argument("--sla", type=int, default=15,
                     help="phase c: policy.sla_first_touch_seconds")
     ap.add_argument("--profile", action="store_true",
                     help="phases a and c: the backlog once more under perf record (cpu-clock, "

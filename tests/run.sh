@@ -40,7 +40,9 @@ run_suite() { # build-dir cmake-args...
   cmake -S "$root" -B "$root/$dir" -DLR_WERROR=ON "$@" >/dev/null
   cmake --build "$root/$dir" -j2
   local log="$work/$dir.ctest.log" rc=0
-  (cd "$root/$dir" && ctest --output-on-failure --timeout 900) 2>&1 | tee "$log" || rc=$?
+  # Three at a time: the integration tests mostly wait (on timers, SLAs,
+  # outages), each on its own broker and namespace.
+  (cd "$root/$dir" && ctest --output-on-failure --timeout 900 -j3) 2>&1 | tee "$log" || rc=$?
   local line
   line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1 || true)
   if [ -n "$line" ]; then

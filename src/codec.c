@@ -686,6 +686,29 @@ static lr_codec_err_t read_body(const lr_codec_t *c, const codec_entry_t *e,
         return err;
 }
 
+/* The writer schema of a framed message (p holds at least FRAME_HDR bytes,
+ * magic byte checked), which must be of `kind`. */
+static lr_codec_err_t frame_entry(lr_codec_t *c, lr_event_kind_t kind,
+                                  const uint8_t *p, const codec_entry_t **e,
+                                  char *errstr, size_t errstr_size) {
+        uint32_t id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
+                      (uint32_t)p[3] << 8 | p[4];
+        lr_codec_err_t err;
+        if (id > INT32_MAX) {
+                snprintf(errstr, errstr_size, "unknown schema id %u", id);
+                return LR_CODEC_ERR_SCHEMA_ID;
+        }
+        if ((err = entry_get(c, (int32_t)id, e, errstr, errstr_size)))
+                return err;
+        if ((*e)->kind != kind) {
+                snprintf(errstr, errstr_size, "schema id %u is %s, expected %s",
+                         id, lr_event_kind_name((*e)->kind),
+                         lr_event_kind_name(kind));
+                return LR_CODEC_ERR_INVALID;
+        }
+        return LR_CODEC_OK;
+}
+
 /* Decodes a framed message of kind into *out, a new value of kind's reader
  * schema (the caller decrefs it on success). */
 static lr_codec_err_t decode_value(lr_codec_t *c, lr_event_kind_t kind,
@@ -695,7 +718,6 @@ static lr_codec_err_t decode_value(lr_codec_t *c, lr_event_kind_t kind,
         const uint8_t *p       = buf;
         const codec_entry_t *e = NULL;
         lr_codec_err_t err;
-        uint32_t id;
 
         if (!kind_valid(kind)) {
                 snprintf(errstr, errstr_size, "bad record kind %d", (int)kind);
@@ -722,20 +744,8 @@ static lr_codec_err_t decode_value(lr_codec_t *c, lr_event_kind_t kind,
                          p[0], p[0] == '{' ? " (JSON?)" : "");
                 return LR_CODEC_ERR_FRAME;
         }
-        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
-             p[4];
-        if (id > INT32_MAX) {
-                snprintf(errstr, errstr_size, "unknown schema id %u", id);
-                return LR_CODEC_ERR_SCHEMA_ID;
-        }
-        if ((err = entry_get(c, (int32_t)id, &e, errstr, errstr_size)))
+        if ((err = frame_entry(c, kind, p, &e, errstr, errstr_size)))
                 return err;
-        if (e->kind != kind) {
-                snprintf(errstr, errstr_size, "schema id %u is %s, expected %s",
-                         id, lr_event_kind_name(e->kind),
-                         lr_event_kind_name(kind));
-                return LR_CODEC_ERR_INVALID;
-        }
         err = lr_avro_scan(e->writer, p + FRAME_HDR, len - FRAME_HDR,
                            kind_is_input(kind) ? &lr_avro_input_limits
                                                : &lr_avro_output_limits,
@@ -1142,7 +1152,6 @@ lr_codec_err_t lr_codec_frame_length(lr_codec_t *c, lr_event_kind_t kind,
         const uint8_t *p       = buf;
         const codec_entry_t *e = NULL;
         lr_codec_err_t err;
-        uint32_t id;
         size_t body;
 
         *used = 0;
@@ -1156,20 +1165,8 @@ lr_codec_err_t lr_codec_frame_length(lr_codec_t *c, lr_event_kind_t kind,
                          "4-byte schema id)");
                 return LR_CODEC_ERR_FRAME;
         }
-        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
-             p[4];
-        if (id > INT32_MAX) {
-                snprintf(errstr, errstr_size, "unknown schema id %u", id);
-                return LR_CODEC_ERR_SCHEMA_ID;
-        }
-        if ((err = entry_get(c, (int32_t)id, &e, errstr, errstr_size)))
+        if ((err = frame_entry(c, kind, p, &e, errstr, errstr_size)))
                 return err;
-        if (e->kind != kind) {
-                snprintf(errstr, errstr_size, "schema id %u is %s, expected %s",
-                         id, lr_event_kind_name(e->kind),
-                         lr_event_kind_name(kind));
-                return LR_CODEC_ERR_INVALID;
-        }
         if ((err = lr_avro_scan_length(
                  e->writer, p + FRAME_HDR, len - FRAME_HDR,
                  kind_is_input(kind) ? &lr_avro_input_limits

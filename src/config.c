@@ -342,12 +342,15 @@ static int lr_parse_bool(const char *key, const char *v, int *out, char *errstr,
 }
 
 /* Applies one policy key (the part after "policy." or "tenants.<id>.").
- * Returns 0, -1 on a bad value, 1 if the key is unknown. */
+ * Returns 0, or -1 with errstr naming the key when it is unknown or its
+ * value bad. */
 static int lr_policy_apply(lr_policy_t *p, const char *sub, const char *key,
                            const char *v, char *errstr, size_t errstr_size) {
         int i;
-        if (!lr_config_key_listed(lr_policy_key_names, sub))
-                return 1;
+        if (!lr_config_key_listed(lr_policy_key_names, sub)) {
+                snprintf(errstr, errstr_size, "%s: unknown key", key);
+                return -1;
+        }
         if (!strncmp(sub, "weights.", 8)) {
                 for (i = 0; i < LR_METRIC_CNT; i++)
                         if (!strcmp(sub + 8, lr_metric_name((lr_metric_t)i)))
@@ -488,7 +491,6 @@ static int lr_config_shadow(const lr_config_t *cfg, const char *tenant,
                             size_t errstr_size) {
         char prefix[256];
         size_t i, tl = tenant ? strlen(tenant) : 0;
-        int r;
 
         *out = *p;
         for (i = 0; i < cfg->kv_cnt; i++) {
@@ -501,14 +503,9 @@ static int lr_config_shadow(const lr_config_t *cfg, const char *tenant,
                         sub = k + 16 + tl;
                 if (!sub)
                         continue;
-                r = lr_policy_apply(out, sub, k, cfg->kv[i].value, errstr,
-                                    errstr_size);
-                if (r < 0)
+                if (lr_policy_apply(out, sub, k, cfg->kv[i].value, errstr,
+                                    errstr_size))
                         return -1;
-                if (r > 0) {
-                        snprintf(errstr, errstr_size, "%s: unknown key", k);
-                        return -1;
-                }
         }
         snprintf(prefix, sizeof(prefix), "%s%s%s",
                  tenant ? "tenants." : "shadow.policy", tenant ? tenant : "",
@@ -542,7 +539,7 @@ static int lr_config_shadows(lr_config_t *cfg, char *errstr,
 
 int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
         size_t i;
-        int t, r;
+        int t;
 
         cfg->bootstrap_servers = "127.0.0.1:9092";
         cfg->group_id          = "leadrouter";
@@ -568,14 +565,9 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                 const char *k = cfg->kv[i].key, *v = cfg->kv[i].value;
                 if (strncmp(k, "policy.", 7))
                         continue;
-                r = lr_policy_apply(&cfg->policy, k + 7, k, v, errstr,
-                                    errstr_size);
-                if (r < 0)
+                if (lr_policy_apply(&cfg->policy, k + 7, k, v, errstr,
+                                    errstr_size))
                         return -1;
-                if (r > 0) {
-                        snprintf(errstr, errstr_size, "%s: unknown key", k);
-                        return -1;
-                }
         }
         for (i = 0; i < cfg->kv_cnt; i++) {
                 const char *k = cfg->kv[i].key, *v = cfg->kv[i].value;
@@ -612,15 +604,9 @@ int lr_config_finalize(lr_config_t *cfg, char *errstr, size_t errstr_size) {
                                 tp->has_shadow = 1;
                                 continue; /* applied below */
                         }
-                        r = lr_policy_apply(&tp->policy, dot + 1, k, v, errstr,
-                                            errstr_size);
-                        if (r < 0)
+                        if (lr_policy_apply(&tp->policy, dot + 1, k, v, errstr,
+                                            errstr_size))
                                 return -1;
-                        if (r > 0) {
-                                snprintf(errstr, errstr_size, "%s: unknown key",
-                                         k);
-                                return -1;
-                        }
                         continue;
                 }
                 if (!lr_config_key_listed(lr_config_key_names, k)) {

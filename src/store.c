@@ -176,17 +176,22 @@ static redisReply *store_cmd(lr_store_t *st, int argc, const char **argv,
         return r;
 }
 
+/* The strings of a variadic call (at most 8) as argv/len. */
+static void store_vargs(int argc, va_list ap, const char **argv, size_t *len) {
+        int i;
+        for (i = 0; i < argc && i < 8; i++) {
+                argv[i] = va_arg(ap, const char *);
+                len[i]  = strlen(argv[i]);
+        }
+}
+
 static redisReply *store_cmdv(lr_store_t *st, char *errstr, size_t errstr_size,
                               int argc, ...) {
         const char *argv[8];
         size_t len[8];
         va_list ap;
-        int i;
         va_start(ap, argc);
-        for (i = 0; i < argc && i < 8; i++) {
-                argv[i] = va_arg(ap, const char *);
-                len[i]  = strlen(argv[i]);
-        }
+        store_vargs(argc, ap, argv, len);
         va_end(ap);
         return store_cmd(st, argc, argv, len, errstr, errstr_size);
 }
@@ -370,12 +375,8 @@ static int store_appendv(lr_store_t *st, int argc, ...) {
         const char *argv[8];
         size_t len[8];
         va_list ap;
-        int i;
         va_start(ap, argc);
-        for (i = 0; i < argc && i < 8; i++) {
-                argv[i] = va_arg(ap, const char *);
-                len[i]  = strlen(argv[i]);
-        }
+        store_vargs(argc, ap, argv, len);
         va_end(ap);
         return store_append(st, argc, argv, len);
 }

@@ -765,7 +765,8 @@ static int lr_worker_slots(lr_worker_t *w, lr_batch_t *b) {
  * (now > 0) fires the timers due. 0, or -1 on an internal error (fatal). */
 static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
         /* on the wall clock, deadlines count from when the rep is told */
-        int64_t wall = w->cfg->clock_event ? 0 : lr_now_ms(), lag = -1;
+        int64_t now_ms = lr_now_ms(), lag = -1;
+        int64_t wall = w->cfg->clock_event ? 0 : now_ms;
         size_t i = 0, d, budget = LR_TIMERS_PER_ROUND;
         int side;
         void *v;
@@ -794,8 +795,8 @@ static int lr_worker_route(lr_worker_t *w, lr_batch_t *b, int64_t now) {
                 }
                 b->slot[i]->touched = 1;
                 for (d = r->timer_cnt; d < r->decisions_cnt; d++)
-                        if (lr_now_ms() - r->decisions[d].decided_at > lag)
-                                lag = lr_now_ms() - r->decisions[d].decided_at;
+                        if (now_ms - r->decisions[d].decided_at > lag)
+                                lag = now_ms - r->decisions[d].decided_at;
         }
         if (lag >= 0)
                 atomic_store_explicit(&w->metrics.routing_lag_ms, lag,

@@ -10,10 +10,15 @@ struct lr_dict_slot_s {
         void *value;
 };
 
-uint64_t lr_dict_hash(const char *s) {
+uint64_t lr_fnv1a(const char *s) {
         uint64_t h = 1469598103934665603ULL;
         while (*s)
                 h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+        return h;
+}
+
+uint64_t lr_dict_hash(const char *s) {
+        uint64_t h = lr_fnv1a(s);
         return h ^ (h >> 29);
 }
 

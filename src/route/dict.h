@@ -30,5 +30,7 @@ void *lr_dict_del(lr_dict_t *d, const char *key);
 int lr_dict_next(const lr_dict_t *d, size_t *i, const char **key, void **value);
 
 uint64_t lr_dict_hash(const char *s);
+/* FNV-1a of a string: the base of lr_dict_hash and of seen.c's fingerprints. */
+uint64_t lr_fnv1a(const char *s);
 
 #endif

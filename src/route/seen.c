@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dict.h"
 #include "seen.h"
 #include "xalloc.h"
 
@@ -34,9 +35,7 @@ struct lr_seen_s {
 };
 
 static uint64_t lr_seen_hash(const char *s) {
-        uint64_t h = 1469598103934665603ULL;
-        while (*s)
-                h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+        uint64_t h = lr_fnv1a(s);
         /* splitmix64's finalizer: every bit of the id reaches every bit */
         h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
         h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;

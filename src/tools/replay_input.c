@@ -107,6 +107,20 @@ struct lr_rp_input_s {
         atomic_int main_waiting, reader_waiting; /* how many wait */
 };
 
+/* Waits on in->cond (in->lock held) for a signal or 20 ms, whichever
+ * comes first: a producer or consumer that missed a broadcast looks
+ * again. */
+static void lr_rp_wait(lr_rp_input_t *in) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&in->cond, &in->lock, &ts);
+}
+
 /* A reading thread: it serves streams first, first + step, ... */
 typedef struct lr_rp_reader_s {
         lr_rp_input_t *in;
@@ -840,15 +854,7 @@ static void *lr_rp_reader(void *opaque) {
                                     lr_rp_ring_free_slots(&in->src[i].ring))
                                         full = 0;
                         if (full && !atomic_load(&in->stop)) {
-                                struct timespec ts;
-                                clock_gettime(CLOCK_REALTIME, &ts);
-                                ts.tv_nsec += 20 * 1000000L;
-                                if (ts.tv_nsec >= 1000000000L) {
-                                        ts.tv_sec++;
-                                        ts.tv_nsec -= 1000000000L;
-                                }
-                                pthread_cond_timedwait(&in->cond, &in->lock,
-                                                       &ts);
+                                lr_rp_wait(in);
                         }
                 }
                 atomic_fetch_sub(&in->reader_waiting, 1);
@@ -978,14 +984,7 @@ lr_rp_item_t *lr_rp_input_head(lr_rp_input_t *in, size_t i) {
                 atomic_store(&in->main_waiting, 1);
                 if (h == atomic_load(&r->tail) && !atomic_load(&r->done) &&
                     !atomic_load(&in->failed)) {
-                        struct timespec ts;
-                        clock_gettime(CLOCK_REALTIME, &ts);
-                        ts.tv_nsec += 20 * 1000000L;
-                        if (ts.tv_nsec >= 1000000000L) {
-                                ts.tv_sec++;
-                                ts.tv_nsec -= 1000000000L;
-                        }
-                        pthread_cond_timedwait(&in->cond, &in->lock, &ts);
+                        lr_rp_wait(in);
                 }
                 atomic_store(&in->main_waiting, 0);
                 pthread_mutex_unlock(&in->lock);

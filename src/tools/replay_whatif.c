@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dict.h"
+#include "gini.h"
 #include "leadrouter/rank.h"
 #include "replay_whatif.h"
 #include "xalloc.h"
@@ -248,17 +249,6 @@ static void lr_rp_expect(const lr_rp_table_t *tb,
 
 /* ---- the report ---------------------------------------------------------- */
 
-static double lr_rp_gini(const int64_t *x, size_t n) {
-        double sum = 0, diff = 0;
-        size_t i, j;
-        for (i = 0; i < n; i++) {
-                sum += (double)x[i];
-                for (j = 0; j < n; j++)
-                        diff += fabs((double)x[i] - (double)x[j]);
-        }
-        return sum > 0 ? diff / (2.0 * (double)n * sum) : 0;
-}
-
 static lr_rp_rep_count_t *lr_rp_rep(lr_rp_whatif_t *w, lr_rp_whatif_report_t *r,
                                     size_t *size, const char *tenant_id,
                                     const char *rep_id) {
@@ -374,10 +364,10 @@ void lr_rp_whatif_report(lr_rp_whatif_t *w, const lr_rp_recorded_t *recorded,
         x = lr_xcalloc(r->reps_cnt + 1, sizeof(*x));
         for (i = 0; i < r->reps_cnt; i++)
                 x[i] = r->reps[i].before;
-        r->before.gini_leads = lr_rp_gini(x, r->reps_cnt);
+        r->before.gini_leads = lr_gini(x, r->reps_cnt);
         for (i = 0; i < r->reps_cnt; i++)
                 x[i] = r->reps[i].after;
-        r->after.gini_leads = lr_rp_gini(x, r->reps_cnt);
+        r->after.gini_leads = lr_gini(x, r->reps_cnt);
         free(x);
 
         /* lead by lead */

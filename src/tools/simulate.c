@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "generate.h"
+#include "gini.h"
 #include "inmem.h"
 #include "log.h"
 #include "numparse.h"
@@ -574,19 +575,6 @@ static int lr_sim_loop(lr_sim_t *s) {
         return 0;
 }
 
-/* Gini coefficient of x[0..n) (0 = equal shares). */
-static double lr_sim_gini(const int64_t *x, size_t n) {
-        double sum = 0, diff = 0;
-        size_t i, j;
-
-        for (i = 0; i < n; i++) {
-                sum += (double)x[i];
-                for (j = 0; j < n; j++)
-                        diff += fabs((double)x[i] - (double)x[j]);
-        }
-        return sum > 0 ? diff / (2.0 * (double)n * sum) : 0;
-}
-
 static void lr_sim_finish(lr_sim_t *s) {
         lr_sim_result_t *res = s->res;
         size_t n             = lr_gen_rep_cnt(s->gen), i;
@@ -598,7 +586,7 @@ static void lr_sim_finish(lr_sim_t *s) {
         res->mean_wait_seconds =
             res->waiting_leads ? s->wait_sum / (double)res->waiting_leads : 0;
         /* The generator's reps never depart: all are active. */
-        res->gini_leads         = lr_sim_gini(s->rep_leads, n);
+        res->gini_leads         = lr_gini(s->rep_leads, n);
         res->min_rep_week_leads = -1;
         for (i = 0; i < n * (size_t)s->weeks; i++)
                 if (!s->rep_away[i] &&

@@ -7,7 +7,9 @@ independent model of the rules:
 - never to a rep who was in a meeting, out of office, offline, departed or
   at capacity at the event time of the decision;
 - the rep chosen is the best-composite candidate of the lead's tier (nearest
-  tier when none), composites and tiers as the scorecard reports them;
+  tier when none), composites and tiers as the scorecard reports them,
+  passing over a rep still to call a lead routed within the SLA unless the
+  whole tier is (policy.max_untouched_leads);
 - leads arriving when nobody is free wait and are assigned, with reason
   QUEUED and their wait, when the first rep becomes available.
 """
@@ -21,6 +23,7 @@ from lrtest import (Broker, Worker, applied, check, consume, fail, flush_namespa
 T = "acme"
 D0 = "2026-03-02"  # a Monday
 MAX_OPEN = 3
+SLA_MS = 900 * 1000  # policy.sla_first_touch_seconds, default
 
 
 def wait_applied(ns, events, worker, timeout=60):
@@ -67,10 +70,16 @@ def main():
                             event_id="early-" + r) for r in ("r1", "r2", "r3", "r4", "r5", "r6")]
             produce(b.bootstrap, early)
             wait_applied(ns, early, w)
-            # r6 leaves the day before; its AVAILABLE at 08:00 must not revive it.
-            h = history() + [status(T, "r6", ms("2026-03-01T18:00"), "DEPARTED")]
+            h = history()
             produce(b.bootstrap, h)
             wait_applied(ns, h, w)
+            # r6 leaves the day before; its AVAILABLE at 08:00 must not revive
+            # it.  Produced once the history is in: it is on another topic,
+            # and applied first it would install 1 March's tier evaluation
+            # before the outcomes of 25 February.
+            gone = [status(T, "r6", ms("2026-03-01T18:00"), "DEPARTED")]
+            produce(b.bootstrap, gone)
+            wait_applied(ns, gone, w)
             produce(b.bootstrap, start)
             wait_applied(ns, start, w)
             # Phase 2: presence changes at 09:00.
@@ -132,6 +141,7 @@ def main():
     # Replay the decisions in order against the model of the rules.
     unavailable = {"r2", "r3", "r6"}  # OOO, OFFLINE, DEPARTED for the whole day
     open_leads = {r: 0 for r in reps}
+    routed = []
     tier_of = {r: reps[r]["tier"] for r in reps}
     comp = {r: reps[r]["composite"] for r in reps}
     first = [d for d in decisions if d["reason"] != "QUEUED"]
@@ -148,7 +158,11 @@ def main():
         for tier in order:
             cands = [r for r in free if tier_of[r] == tier]
             if cands:
-                best = max(comp[r] for r in cands)
+                # max_untouched_leads (default 1): a rep still to call a lead
+                # routed within the SLA waits, unless the whole tier does.
+                fresh = [r for r in cands if not any(
+                    u == r and t - at < SLA_MS for u, at in routed)]
+                best = max(comp[r] for r in (fresh or cands))
                 check(abs(comp[d["rep_id"]] - best) < 1e-9 and tier_of[d["rep_id"]] == tier,
                       "%s: chose %s (%.4f, tier %d), best of tier %d is %.4f among %s" % (
                           d["lead_id"], d["rep_id"], comp[d["rep_id"]], tier_of[d["rep_id"]],
@@ -158,6 +172,7 @@ def main():
                 break
         check(abs(d["rep_score"] - comp[d["rep_id"]]) < 1e-6, "rep_score matches scorecard")
         open_leads[d["rep_id"]] += 1
+        routed.append((d["rep_id"], t))  # no lead of the day is called
     for d in queued:
         check(d["decided_at"] == ms(D0 + "T11:00"), "queued lead decided at the 11:00 event")
         check(d["rep_id"] in ("r1", "r2"), "queued lead went to %s" % d["rep_id"])

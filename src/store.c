@@ -456,16 +456,25 @@ int lr_store_partition_tenants(lr_store_t *st, int32_t nparts, int32_t p,
         return 0;
 }
 
-int lr_store_partition_add(lr_store_t *st, int32_t nparts, int32_t p,
-                           const char *tenant, char *errstr,
+int lr_store_partition_add(lr_store_t *st, int32_t nparts, const int32_t *p,
+                           const char *const *tenants, size_t n, char *errstr,
                            size_t errstr_size) {
         char key[512];
         redisReply *r;
-        snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts, (int)p);
-        if (lr_store_connect(st, errstr, errstr_size) ||
-            !(r = store_cmdv(st, errstr, errstr_size, 3, "SADD", key, tenant)))
+        size_t i;
+        if (lr_store_connect(st, errstr, errstr_size))
                 return -1;
-        freeReplyObject(r);
+        for (i = 0; i < n; i++) {
+                snprintf(key, sizeof(key), "%s:pt:%d:%d", st->ns, (int)nparts,
+                         (int)p[i]);
+                if (store_appendv(st, 3, "SADD", key, tenants[i]))
+                        return store_append_failed(st, errstr, errstr_size);
+        }
+        for (i = 0; i < n; i++) {
+                if (!(r = store_reply(st, errstr, errstr_size)))
+                        return -1;
+                freeReplyObject(r);
+        }
         return 0;
 }
 

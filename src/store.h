@@ -62,14 +62,15 @@ int lr_store_new_epoch(lr_store_t *st, int64_t *epoch, char *errstr,
                        size_t errstr_size);
 
 /* The tenants whose events were seen on input partition p of topics of
- * nparts partitions (malloc()ed strings; free with lr_store_strings_free),
- * and the record of one. Filed by partition count: once partitions are
- * added, tenants move, and each is filed again at its first event. */
+ * nparts partitions (malloc()ed strings; free with lr_store_strings_free).
+ * Filed by partition count: once partitions are added, tenants move, and each
+ * is filed again at its first event. */
 int lr_store_partition_tenants(lr_store_t *st, int32_t nparts, int32_t p,
                                char ***tenants, size_t *cnt, char *errstr,
                                size_t errstr_size);
-int lr_store_partition_add(lr_store_t *st, int32_t nparts, int32_t p,
-                           const char *tenant, char *errstr,
+/* Files tenants[i] under partition p[i], all in one round trip. */
+int lr_store_partition_add(lr_store_t *st, int32_t nparts, const int32_t *p,
+                           const char *const *tenants, size_t n, char *errstr,
                            size_t errstr_size);
 void lr_store_strings_free(char **s, size_t cnt);
 

@@ -554,6 +554,7 @@ static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
         lr_store_load_t *ld = lr_xcalloc(n + 1, sizeof(*ld));
         lr_store_load_t *sh = lr_xcalloc(n + 1, sizeof(*sh));
         int32_t *part       = lr_xcalloc(n + 1, sizeof(*part));
+        const char **ids    = lr_xcalloc(n + 1, sizeof(*ids));
         char errstr[512];
         size_t i, k = 0, ks = 0;
         int rc = 0;
@@ -599,15 +600,15 @@ static int lr_worker_load(lr_worker_t *w, char **tenants, const int32_t *p,
                         }
                 s->partition = part[i];
                 lr_dict_set(&w->slots, lr_tenant_id(s->side[LR_LIVE].t), s);
-                /* the tenant's partition, for the next owner */
-                while (lr_store_partition_add(w->store[LR_LIVE], w->parts_total,
-                                              part[i], ld[i].tenant_id, errstr,
-                                              sizeof(errstr)))
-                        if (lr_worker_wait_redis(w, errstr)) {
-                                rc = -1;
-                                goto done;
-                        }
+                ids[i] = ld[i].tenant_id;
         }
+        /* the tenants' partitions, for the next owner */
+        while (lr_store_partition_add(w->store[LR_LIVE], w->parts_total, part,
+                                      ids, k, errstr, sizeof(errstr)))
+                if (lr_worker_wait_redis(w, errstr)) {
+                        rc = -1;
+                        goto done;
+                }
 done:
         if (rc == 1)
                 lr_warn("worker",
@@ -622,6 +623,7 @@ done:
         free(ld);
         free(sh);
         free(part);
+        free(ids);
         return rc;
 }
 

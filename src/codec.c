@@ -1341,10 +1341,34 @@ static void put_opt_long(put_t *p, const char *name, int present, int64_t v) {
                                   : avro_value_set_null(&branch));
 }
 
+/* Input positions into map m (of longs). */
+static void put_positions(put_t *p, const char *name, avro_value_t *m,
+                          const lr_position_t *v, size_t cnt) {
+        avro_value_t e;
+        size_t i;
+        for (i = 0; i < cnt && !p->err; i++) {
+                put_check(p, name, avro_value_add(m, v[i].key, &e, NULL, NULL));
+                if (!p->err)
+                        put_check(p, name, avro_value_set_long(&e, v[i].next));
+        }
+}
+
 /* An optional map of longs: none -> null. */
 static void put_opt_positions(put_t *p, const char *name,
                               const lr_position_t *v, size_t cnt) {
-        avro_value_t f, branch, e;
+        avro_value_t f, branch;
+        if (!put_field(p, name, &f))
+                return;
+        put_check(p, name, avro_value_set_branch(&f, cnt ? 1 : 0, &branch));
+        if (!cnt && !p->err)
+                put_check(p, name, avro_value_set_null(&branch));
+        put_positions(p, name, &branch, v, cnt);
+}
+
+/* An optional array of RankingInstalled: none -> null. */
+static void put_opt_installs(put_t *p, const char *name, const lr_install_t *v,
+                             size_t cnt) {
+        avro_value_t f, branch, m;
         size_t i;
         if (!put_field(p, name, &f))
                 return;
@@ -1352,10 +1376,16 @@ static void put_opt_positions(put_t *p, const char *name,
         if (!cnt && !p->err)
                 put_check(p, name, avro_value_set_null(&branch));
         for (i = 0; i < cnt && !p->err; i++) {
-                put_check(p, name,
-                          avro_value_add(&branch, v[i].key, &e, NULL, NULL));
-                if (!p->err)
-                        put_check(p, name, avro_value_set_long(&e, v[i].next));
+                put_t item = *p;
+                put_check(p, name, avro_value_append(&branch, &item.rec, NULL));
+                if (p->err)
+                        break;
+                item.record = "LeadAssigned.rankings_installed";
+                put_int(&item, "day", v[i].day);
+                if (put_field(&item, "inputs_applied", &m))
+                        put_positions(&item, "inputs_applied", &m, v[i].inputs,
+                                      v[i].inputs_cnt);
+                p->err = item.err;
         }
 }
 
@@ -1424,6 +1454,8 @@ lr_codec_err_t lr_codec_encode_assigned(lr_codec_t *c, const lr_assigned_t *a,
         put_long(&p, "source_offset", a->source_offset);
         put_opt_positions(&p, "inputs_applied", a->inputs, a->inputs_cnt);
         put_opt_long(&p, "routed_at", a->has_routed_at, a->routed_at);
+        put_opt_installs(&p, "rankings_installed", a->installs,
+                         a->installs_cnt);
         return encode_put(c, LR_EV_LEAD_ASSIGNED, &p, buf, len);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "leadrouter/event.h"
+#include "xalloc.h"
 
 static const char *const kind_names[LR_EV__CNT] = {"LeadCreated", "CallOutcome",
                                                    "RepStatus", "LeadAssigned",
@@ -148,6 +149,30 @@ void lr_event_clear(lr_event_t *ev) {
         memset(ev, 0, sizeof(*ev));
 }
 
+void lr_install_clear(lr_install_t *in) {
+        size_t i;
+        for (i = 0; i < in->inputs_cnt; i++)
+                free(in->inputs[i].key);
+        free(in->inputs);
+        memset(in, 0, sizeof(*in));
+}
+
+lr_install_t *lr_installs_copy(const lr_install_t *v, size_t n) {
+        lr_install_t *out = n ? lr_xcalloc(n, sizeof(*out)) : NULL;
+        size_t i, k;
+        for (i = 0; i < n; i++) {
+                out[i].day        = v[i].day;
+                out[i].inputs_cnt = v[i].inputs_cnt;
+                out[i].inputs =
+                    lr_xcalloc(v[i].inputs_cnt + 1, sizeof(*out[i].inputs));
+                for (k = 0; k < v[i].inputs_cnt; k++) {
+                        out[i].inputs[k].key  = lr_xstrdup(v[i].inputs[k].key);
+                        out[i].inputs[k].next = v[i].inputs[k].next;
+                }
+        }
+        return out;
+}
+
 void lr_assigned_clear(lr_assigned_t *a) {
         size_t i;
 
@@ -168,6 +193,9 @@ void lr_assigned_clear(lr_assigned_t *a) {
         for (i = 0; i < a->inputs_cnt; i++)
                 free(a->inputs[i].key);
         free(a->inputs);
+        for (i = 0; i < a->installs_cnt; i++)
+                lr_install_clear(&a->installs[i]);
+        free(a->installs);
         memset(a, 0, sizeof(*a));
 }
 

@@ -137,6 +137,19 @@ typedef struct lr_position_s {
         int64_t next;
 } lr_position_t;
 
+/* A ranking the tenant installed: its event-time day (days since the
+ * epoch) and the tenant's input positions just after the input that opened
+ * the day. */
+typedef struct lr_install_s {
+        int32_t day;
+        lr_position_t *inputs;
+        size_t inputs_cnt;
+} lr_install_t;
+
+void lr_install_clear(lr_install_t *in);
+/* A deep copy of n installs (NULL when n is 0). */
+lr_install_t *lr_installs_copy(const lr_install_t *v, size_t n);
+
 /* LeadAssigned (output). Owned strings; lr_assigned_clear() frees them. */
 typedef struct lr_assigned_s {
         char *event_id;
@@ -162,6 +175,10 @@ typedef struct lr_assigned_s {
         /* the tenant's input positions when it was decided (replay) */
         lr_position_t *inputs;
         size_t inputs_cnt;
+        /* the rankings installed since the tenant's previous decision, in
+         * order (replay: where each day's ranking was computed) */
+        lr_install_t *installs;
+        size_t installs_cnt;
         int has_routed_at;
         int64_t routed_at; /* wall clock of a live decision */
 } lr_assigned_t;

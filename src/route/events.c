@@ -44,27 +44,6 @@ static void lr_refs_add(lr_tenant_t *t, const char *lead_id, int attempt) {
 /* ---- assignment -----------------------------------------------------------
  */
 
-static int lr_position_cmp(const void *a, const void *b) {
-        return strcmp(((const lr_position_t *)a)->key,
-                      ((const lr_position_t *)b)->key);
-}
-
-/* The tenant's input positions, sorted by key: what the decision records
- * for a replay (borrowed keys; free the array only). */
-static lr_position_t *lr_positions(const lr_tenant_t *t, size_t *cnt) {
-        lr_position_t *v = lr_xcalloc(t->positions.cnt + 1, sizeof(*v));
-        size_t i = 0, n = 0;
-        const char *k;
-        void *val;
-        while (lr_dict_next(&t->positions, &i, &k, &val)) {
-                v[n].key    = (char *)k;
-                v[n++].next = strtoll(val, NULL, 10);
-        }
-        qsort(v, n, sizeof(*v), lr_position_cmp);
-        *cnt = n;
-        return v;
-}
-
 /* When a deadline counted from now falls: on the wall clock when the call
  * has one (live), else on the event clock. */
 static int64_t lr_deadline(const lr_tenant_t *t, int seconds) {
@@ -83,6 +62,7 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         char eid[512], ref[512];
         int32_t rday;
         int64_t wait = 0;
+        size_t i;
 
         if (queued) {
                 wait = t->t - (l->has_qt ? l->qt : l->created_at);
@@ -111,10 +91,11 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
         d.source_topic     = l->src_topic;
         d.source_partition = l->src_partition;
         d.source_offset    = l->src_offset;
-        d.inputs           = lr_positions(t, &d.inputs_cnt);
-        d.has_routed_at    = t->wall != 0;
-        d.routed_at        = t->wall;
-        d.explanation      = lr_explain(&d);
+        d.inputs           = lr_tenant_positions(t, &d.inputs_cnt);
+        lr_installs_take(t, &d);
+        d.has_routed_at = t->wall != 0;
+        d.routed_at     = t->wall;
+        d.explanation   = lr_explain(&d);
 
         r->open++;
         r->handled++;
@@ -191,6 +172,9 @@ static void lr_assign(lr_tenant_t *t, lr_lead_t *l, lr_pick_t *pick,
                 lr_refs_add(t, l->id, l->attempt);
         free(d.explanation);
         free(d.inputs);
+        for (i = 0; i < d.installs_cnt; i++)
+                lr_install_clear(&d.installs[i]);
+        free(d.installs);
         lr_pick_clear(pick);
 }
 

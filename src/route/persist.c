@@ -535,6 +535,24 @@ char *lr_persist_decision_json(const lr_assigned_t *d) {
                 lr_jw_int(&w, "routed_at", d->routed_at);
         else
                 lr_jw_null(&w, "routed_at");
+        if (d->installs_cnt) {
+                lr_jw_open(&w, "rankings_installed", '[');
+                for (i = 0; i < d->installs_cnt; i++) {
+                        const lr_install_t *in = &d->installs[i];
+                        size_t k;
+                        lr_jw_open(&w, NULL, '{');
+                        lr_jw_int(&w, "day", in->day);
+                        lr_jw_open(&w, "inputs_applied", '{');
+                        for (k = 0; k < in->inputs_cnt; k++)
+                                lr_jw_int(&w, in->inputs[k].key,
+                                          in->inputs[k].next);
+                        lr_jw_close(&w, '}');
+                        lr_jw_close(&w, '}');
+                }
+                lr_jw_close(&w, ']');
+        } else {
+                lr_jw_null(&w, "rankings_installed");
+        }
         lr_jw_close(&w, '}');
         return lr_jw_take(&w);
 }
@@ -546,6 +564,23 @@ static char *lr_json_str(json_t *o, const char *key) {
 
 static int64_t lr_json_int(json_t *o, const char *key) {
         return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* A JSON object of input positions ("<topic>:<partition>": next), or
+ * NULL when there is none. */
+static lr_position_t *lr_json_positions(json_t *in, size_t *cnt) {
+        lr_position_t *v = NULL;
+        const char *k;
+        json_t *x;
+        *cnt = 0;
+        if (!json_is_object(in) || !json_object_size(in))
+                return NULL;
+        v = lr_xcalloc(json_object_size(in), sizeof(*v));
+        json_object_foreach(in, k, x) {
+                v[*cnt].key      = lr_xstrdup(k);
+                v[(*cnt)++].next = (int64_t)json_integer_value(x);
+        }
+        return v;
 }
 
 int lr_persist_decision_parse(const char *json, size_t len, lr_assigned_t *d) {
@@ -575,17 +610,18 @@ int lr_persist_decision_parse(const char *json, size_t len, lr_assigned_t *d) {
         d->source_partition = (int32_t)lr_json_int(o, "source_partition");
         d->source_offset    = lr_json_int(o, "source_offset");
         {
-                json_t *in = json_object_get(o, "inputs_applied"), *v;
-                const char *k;
-                if (json_is_object(in) && json_object_size(in)) {
-                        d->inputs = lr_xcalloc(json_object_size(in),
-                                               sizeof(*d->inputs));
-                        json_object_foreach(in, k, v) {
-                                d->inputs[d->inputs_cnt].key = lr_xstrdup(k);
-                                d->inputs[d->inputs_cnt].next =
-                                    (int64_t)json_integer_value(v);
-                                d->inputs_cnt++;
-                        }
+                json_t *ri = json_object_get(o, "rankings_installed"), *x;
+                d->inputs  = lr_json_positions(
+                     json_object_get(o, "inputs_applied"), &d->inputs_cnt);
+                if (json_array_size(ri))
+                        d->installs = lr_xcalloc(json_array_size(ri),
+                                                 sizeof(*d->installs));
+                json_array_foreach(ri, i, x) {
+                        lr_install_t *in = &d->installs[d->installs_cnt++];
+                        in->day          = (int32_t)lr_json_int(x, "day");
+                        in->inputs       = lr_json_positions(
+                                  json_object_get(x, "inputs_applied"),
+                                  &in->inputs_cnt);
                 }
                 if (json_is_integer(json_object_get(o, "routed_at"))) {
                         d->has_routed_at = 1;
@@ -755,6 +791,59 @@ static size_t lr_persist_deletes(lr_tenant_t *t, lr_args_t *ops) {
         return groups;
 }
 
+/* The installs not yet carried by a decision, as text (the meta hash is
+ * readable by anyone): "<day> <topic>:<partition>=<next>,...;<day> ...". */
+static void lr_installs_pack(const lr_install_t *v, size_t n, lr_buf_t *b) {
+        char num[64];
+        size_t i, k;
+        for (i = 0; i < n; i++) {
+                snprintf(num, sizeof(num), "%s%d ", i ? ";" : "",
+                         (int)v[i].day);
+                lr_buf_put(b, num, strlen(num));
+                for (k = 0; k < v[i].inputs_cnt; k++) {
+                        lr_buf_put(b, v[i].inputs[k].key,
+                                   strlen(v[i].inputs[k].key));
+                        snprintf(num, sizeof(num), "=%lld%s",
+                                 (long long)v[i].inputs[k].next,
+                                 k + 1 < v[i].inputs_cnt ? "," : "");
+                        lr_buf_put(b, num, strlen(num));
+                }
+        }
+}
+
+/* Reads lr_installs_pack's text (s: NUL-terminated); an unreadable one
+ * is dropped (the replay then installs those days by event time). */
+static void lr_installs_unpack(lr_tenant_t *t, char *s) {
+        char *save = NULL, *item;
+        for (item = strtok_r(s, ";", &save); item;
+             item = strtok_r(NULL, ";", &save)) {
+                char *sp = strchr(item, ' '), *save2 = NULL, *kv;
+                lr_install_t *in;
+                if (!sp)
+                        break;
+                *sp         = '\0';
+                t->installs = lr_xrealloc(
+                    t->installs, (t->installs_cnt + 1) * sizeof(*t->installs));
+                in = &t->installs[t->installs_cnt++];
+                memset(in, 0, sizeof(*in));
+                in->day = (int32_t)strtol(item, NULL, 10);
+                for (kv = strtok_r(sp + 1, ",", &save2); kv;
+                     kv = strtok_r(NULL, ",", &save2)) {
+                        char *eq = strrchr(kv, '=');
+                        if (!eq)
+                                continue;
+                        *eq = '\0';
+                        in->inputs =
+                            lr_xrealloc(in->inputs, (in->inputs_cnt + 1) *
+                                                        sizeof(*in->inputs));
+                        in->inputs[in->inputs_cnt].key = lr_xstrdup(kv);
+                        in->inputs[in->inputs_cnt].next =
+                            strtoll(eq + 1, NULL, 10);
+                        in->inputs_cnt++;
+                }
+        }
+}
+
 static size_t lr_persist_meta(lr_tenant_t *t, lr_args_t *ops) {
         lr_group_t g;
         size_t i = 0;
@@ -802,6 +891,14 @@ static size_t lr_persist_meta(lr_tenant_t *t, lr_args_t *ops) {
                         lr_item_str(&g, v);
                         g.n++;
                 }
+        }
+        if (t->installs_dirty) {
+                lr_buf_t b = {NULL, 0, 0};
+                lr_installs_pack(t->installs, t->installs_cnt, &b);
+                lr_item_str(&g, "inst");
+                lr_group_item(&g, b.p ? b.p : "", b.len);
+                g.n++;
+                lr_buf_free(&b);
         }
         if (t->outbox_dirty) {
                 lr_item_str(&g, "oseq");
@@ -1000,6 +1097,8 @@ static void lr_load_meta(lr_tenant_t *t, const lr_pairs_t *m) {
                         lr_dict_set_str(&t->cursors, k + 2, v);
                 else if (!strncmp(k, "p:", 2))
                         lr_dict_set_str(&t->positions, k + 2, v);
+                else if (!strcmp(k, "inst"))
+                        lr_installs_unpack(t, v);
                 else if (!strcmp(k, "oseq"))
                         t->outbox_seq = strtoull(v, NULL, 10);
                 free(k);

@@ -8,7 +8,9 @@
  *   meta        HASH  v (layout), epoch and version (the store's), rankday,
  *                     rr (round robin cursor), c:<region> (territory
  *                     cursors), vt (weighted round robin virtual time),
- *                     p:<topic>:<partition> (next input offset), oseq
+ *                     p:<topic>:<partition> (next input offset), oseq,
+ *                     inst (rankings installed since the last decision,
+ *                     packed: the next decision carries them)
  *   reps        HASH  rep_id -> rep record (state, presence history,
  *                     profile, ranking position), packed
  *   m:<rep_id>  HASH  day -> the rep's day bucket, packed; a day leaves by

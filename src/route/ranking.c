@@ -165,6 +165,7 @@ void lr_ranking_install_day(lr_tenant_t *t, int32_t day) {
 
         if (day <= t->rankday)
                 return;
+        lr_install_add(t, day);
         if (t->rankday >= 0) {
                 /* the history days that left the retention since */
                 int32_t d, from = t->rankday - t->ranking_retention_days,

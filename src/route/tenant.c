@@ -149,6 +149,7 @@ void lr_tenant_clear_changes(lr_tenant_t *t) {
         t->cursors_dirty   = 0;
         t->ranking_dirty   = 0;
         t->positions_dirty = 0;
+        t->installs_dirty  = 0;
         t->outbox_dirty    = 0;
 }
 
@@ -169,6 +170,9 @@ void lr_tenant_free(lr_tenant_t *t) {
         lr_dict_free_keys_values(&t->accounts);
         lr_dict_free_keys_values(&t->cursors);
         lr_dict_free_keys_values(&t->positions);
+        for (i = 0; i < t->installs_cnt; i++)
+                lr_install_clear(&t->installs[i]);
+        free(t->installs);
         for (i = 0; i < t->timer_cnt; i++)
                 free(t->timers[i].lead_id);
         for (i = 0; i < t->outbox_cnt; i++)
@@ -590,6 +594,60 @@ void lr_account_set(lr_tenant_t *t, const char *acct, const char *rep_id) {
                 lr_dict_set(&t->accounts_dirty, lr_xstrdup(acct), (void *)1);
 }
 
+static int lr_position_cmp(const void *a, const void *b) {
+        return strcmp(((const lr_position_t *)a)->key,
+                      ((const lr_position_t *)b)->key);
+}
+
+lr_position_t *lr_tenant_positions(const lr_tenant_t *t, size_t *cnt) {
+        lr_position_t *v = lr_xcalloc(t->positions.cnt + 1, sizeof(*v));
+        size_t i = 0, n = 0;
+        const char *k;
+        void *val;
+        while (lr_dict_next(&t->positions, &i, &k, &val)) {
+                v[n].key    = (char *)k;
+                v[n++].next = strtoll(val, NULL, 10);
+        }
+        qsort(v, n, sizeof(*v), lr_position_cmp);
+        *cnt = n;
+        return v;
+}
+
+/* Installs kept for the next decision; a tenant that decides nothing for
+ * years keeps the latest (the replay installs older days by event time). */
+#define LR_INSTALLS_MAX 800
+
+void lr_install_add(lr_tenant_t *t, int32_t day) {
+        lr_install_t *in;
+        size_t i;
+
+        if (!t->positions.cnt)
+                return; /* no input positions (simulate, tools) */
+        if (t->installs_cnt == LR_INSTALLS_MAX) {
+                lr_install_clear(&t->installs[0]);
+                memmove(t->installs, t->installs + 1,
+                        --t->installs_cnt * sizeof(*t->installs));
+        }
+        t->installs = lr_xrealloc(t->installs,
+                                  (t->installs_cnt + 1) * sizeof(*t->installs));
+        in          = &t->installs[t->installs_cnt++];
+        in->day     = day;
+        in->inputs  = lr_tenant_positions(t, &in->inputs_cnt);
+        for (i = 0; i < in->inputs_cnt; i++)
+                in->inputs[i].key = lr_xstrdup(in->inputs[i].key);
+        t->installs_dirty = 1;
+}
+
+void lr_installs_take(lr_tenant_t *t, lr_assigned_t *d) {
+        if (!t->installs_cnt)
+                return;
+        d->installs       = t->installs;
+        d->installs_cnt   = t->installs_cnt;
+        t->installs       = NULL;
+        t->installs_cnt   = 0;
+        t->installs_dirty = 1;
+}
+
 int lr_position_advance(lr_tenant_t *t, const lr_route_source_t *src) {
         char key[512];
         char *v, num[24];
@@ -650,6 +708,7 @@ void lr_assigned_copy(lr_assigned_t *dst, const lr_assigned_t *s) {
                 dst->inputs[i].key  = lr_xstrdup(s->inputs[i].key);
                 dst->inputs[i].next = s->inputs[i].next;
         }
+        dst->installs = lr_installs_copy(s->installs, s->installs_cnt);
 }
 
 void lr_tier_changed_copy(lr_tier_changed_t *dst, const lr_tier_changed_t *s) {

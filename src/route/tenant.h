@@ -249,6 +249,11 @@ struct lr_tenant_s {
         /* input positions: "<topic>:<partition>" -> offset + 1 */
         lr_dict_t positions;
         int positions_dirty;
+        /* rankings installed since the last decision, with the positions
+         * they were installed at: the next decision carries them */
+        lr_install_t *installs;
+        size_t installs_cnt;
+        int installs_dirty;
         /* the call in progress */
         int64_t t;    /* its clock (an event's time, a timer's due) */
         int64_t wall; /* wall-clock time of the call (live), 0 = none */
@@ -315,6 +320,13 @@ void lr_gone_add(lr_tenant_t *t, int what, const char *a, int32_t day);
 /* Moves the tenant's input position past src: 1, or 0 when src was
  * applied already (at or below the position). NULL src: 1. */
 int lr_position_advance(lr_tenant_t *t, const lr_route_source_t *src);
+/* The tenant's input positions sorted by key (borrowed keys; free the
+ * array only). */
+lr_position_t *lr_tenant_positions(const lr_tenant_t *t, size_t *cnt);
+/* Records the install of day's ranking at the current positions. */
+void lr_install_add(lr_tenant_t *t, int32_t day);
+/* Hands the recorded installs over to decision d. */
+void lr_installs_take(lr_tenant_t *t, lr_assigned_t *d);
 
 /* Sets a string value of a dict that owns its keys and values. */
 void lr_dict_set_str(lr_dict_t *d, const char *key, const char *value);

@@ -591,7 +591,8 @@ static int lr_rp_i64_cmp(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* Wall-clock tenants: the timers the worker fired after the inputs of g,
+/* An install: the day's ranking in place. Wall-clock tenants: the timers
+ * the worker fired after the inputs of g,
  * at the wall-clock times it fired them: each tick that made one of g's
  * decisions, and a tick that left no decision but is known from one (a
  * lead escalated after it was queued again: its first-touch SLA ran out
@@ -605,6 +606,14 @@ static void lr_rp_reached(void *opaque, void *tenant, const lr_rp_group_t *g,
         lr_route_result_t res;
         size_t i, n = 0;
 
+        if (g->install) {
+                /* installed by its trigger; else by a wall-clock tick */
+                if (!rp->fatal) {
+                        lr_tenant_ensure_day(T->t, g->install_day, &res);
+                        lr_route_result_clear(&res);
+                }
+                return;
+        }
         if (!T->wall || rp->fatal)
                 return;
         ticks = lr_xcalloc(2 * g->cnt + 1, sizeof(*ticks));

@@ -50,6 +50,7 @@ typedef struct lr_rp_track_s {
 typedef struct lr_rp_rtenant_s {
         lr_rp_rec_t **recs; /* in the worker's order */
         size_t cnt, size;
+        int *early; /* +1/-1 at the ends of runs of ranked_early recs */
         lr_rp_track_t *tracks;
         size_t tracks_cnt;
 } lr_rp_rtenant_t;
@@ -71,13 +72,18 @@ void lr_rp_recorded_free(lr_rp_recorded_t *r) {
                         free(t->tracks[k].seg_min);
                 free(t->tracks);
                 free(t->recs);
+                free(t->early);
                 free(t);
         }
         i = 0;
         while (lr_dict_next(&r->strings, &i, NULL, &v))
                 free(v);
-        for (k = 0; k < r->cnt; k++)
+        for (k = 0; k < r->cnt; k++) {
+                for (i = 0; i < r->v[k].inst_cnt; i++)
+                        free(r->v[k].inst[i].pos);
+                free(r->v[k].inst);
                 free(r->v[k].pos);
+        }
         free(r->v);
         lr_dict_destroy(&r->by_id);
         lr_dict_destroy(&r->strings);
@@ -99,6 +105,23 @@ static const char *lr_rp_intern(lr_rp_recorded_t *r, const char *s) {
 static int lr_rp_pos_cmp(const void *a, const void *b) {
         return strcmp(((const lr_rp_pos_t *)a)->key,
                       ((const lr_rp_pos_t *)b)->key);
+}
+
+/* Recorded positions, sorted by key (streams bound later); *sum grows by
+ * their offsets. */
+static lr_rp_pos_t *lr_rp_positions(lr_rp_recorded_t *r,
+                                    const lr_position_t *in, size_t n,
+                                    int64_t *sum) {
+        lr_rp_pos_t *pos = lr_xcalloc(n + 1, sizeof(*pos));
+        size_t i;
+        for (i = 0; i < n; i++) {
+                pos[i].key    = lr_rp_intern(r, in[i].key);
+                pos[i].stream = -1;
+                pos[i].next   = in[i].next;
+                *sum += in[i].next;
+        }
+        qsort(pos, n, sizeof(*pos), lr_rp_pos_cmp);
+        return pos;
 }
 
 int lr_rp_recorded_add_json(lr_rp_recorded_t *r, const char *json, size_t len) {
@@ -141,15 +164,21 @@ int lr_rp_recorded_add_json(lr_rp_recorded_t *r, const char *json, size_t len) {
         rec->source_stream    = -1;
         rec->later_min        = INT64_MAX;
         if (d.inputs_cnt) {
-                rec->pos     = lr_xcalloc(d.inputs_cnt, sizeof(*rec->pos));
                 rec->pos_cnt = d.inputs_cnt;
-                for (i = 0; i < d.inputs_cnt; i++) {
-                        rec->pos[i].key    = lr_rp_intern(r, d.inputs[i].key);
-                        rec->pos[i].stream = -1;
-                        rec->pos[i].next   = d.inputs[i].next;
-                        rec->pos_sum += d.inputs[i].next;
+                rec->pos =
+                    lr_rp_positions(r, d.inputs, d.inputs_cnt, &rec->pos_sum);
+        }
+        if (d.installs_cnt) {
+                int64_t sum   = 0;
+                rec->inst     = lr_xcalloc(d.installs_cnt, sizeof(*rec->inst));
+                rec->inst_cnt = d.installs_cnt;
+                for (i = 0; i < d.installs_cnt; i++) {
+                        rec->inst[i].day     = d.installs[i].day;
+                        rec->inst[i].pos_cnt = d.installs[i].inputs_cnt;
+                        rec->inst[i].pos =
+                            lr_rp_positions(r, d.installs[i].inputs,
+                                            d.installs[i].inputs_cnt, &sum);
                 }
-                qsort(rec->pos, rec->pos_cnt, sizeof(*rec->pos), lr_rp_pos_cmp);
         }
         lr_assigned_clear(&d);
         return 0;
@@ -438,8 +467,17 @@ static void lr_rp_recorded_index(lr_rp_recorded_t *r) {
         }
         i = 0;
         while (lr_dict_next(&r->tenants, &i, NULL, &v)) {
-                lr_rp_rtenant_t *t = v;
+                lr_rp_rtenant_t *t         = v;
+                const lr_rp_install_t *gov = NULL;
+                size_t k;
                 qsort(t->recs, t->cnt, sizeof(*t->recs), lr_rp_rec_order);
+                for (k = 0; k < t->cnt; k++) {
+                        if (t->recs[k]->inst_cnt)
+                                gov =
+                                    &t->recs[k]->inst[t->recs[k]->inst_cnt - 1];
+                        t->recs[k]->gov = gov;
+                }
+                t->early = lr_xcalloc(t->cnt + 1, sizeof(*t->early));
         }
 }
 
@@ -523,8 +561,13 @@ void lr_rp_recorded_bind(lr_rp_recorded_t *r,
         size_t k, i;
         for (k = 0; k < r->cnt; k++) {
                 lr_rp_rec_t *rec = &r->v[k];
+                size_t j;
                 for (i = 0; i < rec->pos_cnt; i++)
                         rec->pos[i].stream = stream_of(opaque, rec->pos[i].key);
+                for (j = 0; j < rec->inst_cnt; j++)
+                        for (i = 0; i < rec->inst[j].pos_cnt; i++)
+                                rec->inst[j].pos[i].stream =
+                                    stream_of(opaque, rec->inst[j].pos[i].key);
                 snprintf(key, sizeof(key), "%s:%d",
                          rec->source_topic ? rec->source_topic : "",
                          (int)rec->source_partition);
@@ -532,12 +575,55 @@ void lr_rp_recorded_bind(lr_rp_recorded_t *r,
         }
 }
 
-static int64_t lr_rp_rec_next(const lr_rp_rec_t *rec, int stream) {
+static int64_t lr_rp_pos_next(const lr_rp_pos_t *pos, size_t cnt, int stream) {
         size_t i;
-        for (i = 0; i < rec->pos_cnt; i++)
-                if (rec->pos[i].stream == stream)
-                        return rec->pos[i].next;
+        for (i = 0; i < cnt; i++)
+                if (pos[i].stream == stream)
+                        return pos[i].next;
         return 0;
+}
+
+static int64_t lr_rp_rec_next(const lr_rp_rec_t *rec, int stream) {
+        return lr_rp_pos_next(rec->pos, rec->pos_cnt, stream);
+}
+
+/* Whether rec ranked with a ranking installed before the input at offset
+ * on stream (0: none, or installed after). */
+static int lr_rp_gov_before(const lr_rp_rec_t *rec, int stream,
+                            int64_t offset) {
+        return rec->gov && lr_rp_pos_next(rec->gov->pos, rec->gov->pos_cnt,
+                                          stream) <= offset;
+}
+
+/* An input of day `day` at offset, applied before the decisions from j on:
+ * those that ranked with a ranking of a later day installed before it
+ * (a run, as installs only move forward) did without it. */
+static void lr_rp_mark_early(lr_rp_rtenant_t *t, size_t j, int stream,
+                             int64_t offset, int32_t day) {
+        size_t lo = j, hi = t->cnt, m, end;
+        /* end: the first from j on whose ranking was installed after it */
+        while (lo < hi) {
+                m = lo + (hi - lo) / 2;
+                if (lr_rp_gov_before(t->recs[m], stream, offset))
+                        lo = m + 1;
+                else
+                        hi = m;
+        }
+        end = lo;
+        /* the first in [j, end) whose ranking's day is later */
+        lo = j;
+        hi = end;
+        while (lo < hi) {
+                m = lo + (hi - lo) / 2;
+                if (t->recs[m]->gov->day > day)
+                        hi = m;
+                else
+                        lo = m + 1;
+        }
+        if (lo < end) {
+                t->early[lo]++;
+                t->early[end]--;
+        }
 }
 
 static lr_rp_track_t *lr_rp_track(lr_rp_rtenant_t *t, int stream) {
@@ -579,6 +665,8 @@ void lr_rp_recorded_observe(lr_rp_recorded_t *r, const char *tenant_id,
                         rec->inverted = 1;
                 tr->inversions = 0;
         }
+        if (!out)
+                lr_rp_mark_early(t, tr->j, stream, offset, lr_day_of(time));
         if (time < tr->run_max)
                 tr->inversions++;
         if (time > tr->run_max)
@@ -591,7 +679,12 @@ void lr_rp_recorded_observe(lr_rp_recorded_t *r, const char *tenant_id,
  * input after each decision. */
 static void lr_rp_recorded_finish(lr_rp_rtenant_t *t) {
         size_t k, i;
+        int run = 0;
 
+        for (i = 0; i < t->cnt; i++) {
+                run += t->early[i];
+                t->recs[i]->ranked_early = run > 0;
+        }
         for (k = 0; k < t->tracks_cnt; k++) {
                 lr_rp_track_t *tr = &t->tracks[k];
                 int64_t suf       = INT64_MAX;
@@ -619,6 +712,8 @@ const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec) {
              rec->applied_max > rec->later_min) ||
             rec->inverted)
                 return LR_RP_CAUSE_ORDER;
+        if (rec->ranked_early)
+                return LR_RP_CAUSE_RANKING;
         return NULL;
 }
 
@@ -662,8 +757,9 @@ static const char *lr_rp_cause(lr_rp_recorded_t *r, const lr_rp_rtenant_t *t,
         if (rec->has_routed_at && (!strcmp(rec->reason, "SLA_REASSIGNED") ||
                                    !strcmp(rec->reason, "ESCALATED")))
                 return LR_RP_CAUSE_WALL;
+        /* in the worker's order a late input comes late in the replay too */
         if (c->positions_usable && (d = lr_rp_recorded_disorder(rec)) &&
-            (c->event_time_order || !strcmp(d, LR_RP_CAUSE_ORDER)))
+            (c->event_time_order || strcmp(d, LR_RP_CAUSE_LATE)))
                 return d;
         if (earlier) {
                 snprintf(buf, sizeof(buf), LR_RP_CAUSE_EARLIER " (%s)",

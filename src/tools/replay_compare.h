@@ -29,6 +29,14 @@ typedef struct lr_rp_pos_s {
         int64_t next;
 } lr_rp_pos_t;
 
+/* A ranking the worker installed (LeadAssigned.rankings_installed): the
+ * day, and the positions just after the input that opened it. */
+typedef struct lr_rp_install_s {
+        int32_t day;
+        lr_rp_pos_t *pos;
+        size_t pos_cnt;
+} lr_rp_install_t;
+
 typedef enum lr_rp_match_e {
         LR_RP_UNMATCHED = 0,
         LR_RP_REPRODUCED,
@@ -45,8 +53,11 @@ typedef struct lr_rp_rec_s {
         int source_stream; /* the input stream of source_topic:partition */
         lr_rp_pos_t *pos;
         size_t pos_cnt;
-        int64_t pos_sum; /* grows with the worker's order */
-        size_t seq;      /* order read */
+        int64_t pos_sum;       /* grows with the worker's order */
+        lr_rp_install_t *inst; /* installed since the tenant's previous */
+        size_t inst_cnt;
+        const lr_rp_install_t *gov; /* the install of the ranking it used */
+        size_t seq;                 /* order read */
         /* the join */
         int in_scope;
         lr_rp_match_t match;
@@ -55,6 +66,8 @@ typedef struct lr_rp_rec_s {
         int64_t applied_max; /* latest event time applied before it */
         int64_t later_min;   /* earliest event time applied after it */
         int inverted;        /* an input before it came after a later one */
+        int ranked_early;    /* an input of an earlier day came after its
+                              * ranking was installed */
         const char *cause;   /* lr_rp_recorded_explain */
 } lr_rp_rec_t;
 
@@ -138,5 +151,8 @@ const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec);
 #define LR_RP_CAUSE_LATE "decided before an input that now precedes it"
 #define LR_RP_CAUSE_WALL "timer fired on the wall clock"
 #define LR_RP_CAUSE_EARLIER "follows an earlier difference of the tenant"
+#define LR_RP_CAUSE_RANKING                                                    \
+        "an input of an earlier day arrived after the day's ranking was "      \
+        "installed"
 
 #endif

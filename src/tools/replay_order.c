@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "replay_order.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* Held inputs of one stream, in the stream's order. */
@@ -72,15 +73,30 @@ void lr_rp_sched_init(lr_rp_sched_t *s, lr_rp_rec_t *const *recs, size_t n) {
         memset(s, 0, sizeof(*s));
         for (i = 0; i < n; i++) {
                 lr_rp_group_t *g;
+                size_t k;
                 if (!recs[i]->pos_cnt)
                         continue;
-                if (s->cnt &&
+                for (k = 0; k < recs[i]->inst_cnt; k++) {
+                        const lr_rp_install_t *in = &recs[i]->inst[k];
+                        if (!in->pos_cnt)
+                                continue;
+                        lr_xgrow(&s->groups, &size, s->cnt + 1,
+                                 sizeof(*s->groups));
+                        g = &s->groups[s->cnt++];
+                        memset(g, 0, sizeof(*g));
+                        g->pos         = in->pos;
+                        g->pos_cnt     = in->pos_cnt;
+                        g->install     = 1;
+                        g->install_day = in->day;
+                }
+                if (s->cnt && !s->groups[s->cnt - 1].install &&
                     lr_rp_same_pos(s->groups[s->cnt - 1].recs[0], recs[i])) {
                         s->groups[s->cnt - 1].cnt++;
                         continue;
                 }
                 lr_xgrow(&s->groups, &size, s->cnt + 1, sizeof(*s->groups));
-                g          = &s->groups[s->cnt++];
+                g = &s->groups[s->cnt++];
+                memset(g, 0, sizeof(*g));
                 g->recs    = (lr_rp_rec_t **)&recs[i];
                 g->cnt     = 1;
                 g->pos     = recs[i]->pos;
@@ -169,6 +185,15 @@ static int lr_rp_trigger(const lr_rp_group_t *g, lr_rp_item_t *const *cand,
         int best = -1, pass, passes = 2;
         size_t i, k;
 
+        /* an install: the input of its day (those before were of earlier
+         * days, or they would have installed it) */
+        for (i = 0; g->install && i < n; i++)
+                if (lr_day_of(cand[i]->time) >= g->install_day &&
+                    (best < 0 ||
+                     lr_rp_before(cand[best], cs[best], cand[i], cs[i])))
+                        best = (int)i;
+        if (g->install)
+                return best;
         for (k = 0; k < g->cnt; k++) {
                 if (g->recs[k]->decided_at < first)
                         first = g->recs[k]->decided_at;

@@ -13,7 +13,10 @@
  * applies, before the input that made decision D, exactly the inputs
  * below D's positions on every stream, each stream in its own order:
  * between two decisions, the inputs in between go by event time, the one
- * that made the decision (the trigger) last. A tenant waits for its inputs
+ * that made the decision (the trigger) last. The same holds for the points
+ * where the worker installed a day's ranking (recorded with the next
+ * decision): the inputs of earlier days it had not yet applied then come
+ * after, as they did live. A tenant waits for its inputs
  * of a stream that is behind, holding those of the others: memory grows
  * only with how far apart the worker applied inputs of different topics.
  */
@@ -26,12 +29,16 @@
 #include "replay_compare.h"
 #include "replay_input.h"
 
-/* Decisions the worker made after applying the same inputs. */
+/* Decisions the worker made after applying the same inputs; or (install)
+ * none: the point where it installed the ranking of install_day, whose
+ * positions the next decision recorded. */
 typedef struct lr_rp_group_s {
         lr_rp_rec_t **recs;
         size_t cnt;
-        const lr_rp_pos_t *pos; /* recs[0]'s */
+        const lr_rp_pos_t *pos; /* recs[0]'s, or the install's */
         size_t pos_cnt;
+        int install;
+        int32_t install_day;
 } lr_rp_group_t;
 
 /* One tenant's place in the worker's order. */
@@ -60,8 +67,9 @@ typedef struct lr_rp_order_ops_s {
          * input that made group g's decisions. */
         void (*apply)(void *opaque, size_t stream, lr_rp_item_t *it,
                       const lr_rp_group_t *g, int trigger);
-        /* Every input before group g's decisions is applied (after its
-         * trigger, whose event time is trigger_time, INT64_MIN if none). */
+        /* Every input before group g's decisions (or install) is applied
+         * (after its trigger, whose event time is trigger_time, INT64_MIN if
+         * none). */
         void (*reached)(void *opaque, void *tenant, const lr_rp_group_t *g,
                         int64_t trigger_time);
 } lr_rp_order_ops_t;

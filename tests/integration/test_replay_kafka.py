@@ -1,19 +1,22 @@
 """`leadrouter replay` end to end over Kafka: a live worker (dev broker, real
 Redis) routes an org, and replay reproduces every decision it recorded.
 
-Event clock: three tenants fed in order (replay_org.Feeder):
+Event clock: four tenants fed in order (replay_org.Feeder):
 - acme, a generated org: imported history, presence changes, fresh leads
   decided RANKED/FALLBACK_TIER, first-touch SLAs running out
   (SLA_REASSIGNED), and a spell where every rep is busy (leads QUEUED, or
   ESCALATED past max_wait);
 - late: two leads whose LeadCreated events are produced out of event-time
   order (the later one first), with reps that take one lead each;
+- midnight: a status of 5 March installs that day's ranking before the
+  wins of 4 March 22:00 arrive (another topic): the worker routes ML on the
+  ranking without them, and records where it installed it;
 - rr: a generated org whose fresh leads are routed ranked, for a what-if.
 Checks: `replay --compare lead-assigned` reproduces every decision, exit 0,
-and names the late tenant's decisions as made on out-of-order inputs; a copy
-of the topic with one decision altered (a file, and another topic) is
-reported with both reps, exit 1; `--order event-time` reports the late
-tenant's two decisions with their causes; a what-if with
+and names the late and midnight tenants' decisions as made on out-of-order
+inputs; a copy of the topic with one decision altered (a file, and another
+topic) is reported with both reps, exit 1; `--order event-time` reports
+the late and midnight tenants' decisions with their causes; a what-if with
 policy.strategy=round_robin reports the moved leads and leads per rep, as
 counted here from the recorded decisions and the round-robin order;
 --format html gives one self-contained page; --output-topic writes the
@@ -36,6 +39,7 @@ import replay_org  # noqa: E402
 from lrtest import check, lead, ms, status, outcome  # noqa: E402
 
 DAY = "2026-03-02"
+RANKED_EARLY = "an input of an earlier day arrived after the day's ranking was installed"
 EVENT_CLOCK = {"worker.clock": "event", "policy.sla_first_touch_seconds": 900,
                "policy.max_wait_seconds": 300,
                # imported leads without a terminal outcome stay open
@@ -74,6 +78,27 @@ def late_events():
             replay_org.envelope(lead("late", "LE", ms(DAY + "T09:55"), score=30)))
 
 
+def midnight_events():
+    """m1 and m2: m1 ahead on 3 March; m2's wins of 4 March late in the
+    evening arrive after a status of 5 March has installed that day's
+    ranking (on another topic), so the worker routes ML of 5 March to m1.
+    Returns the feeds in the order the worker sees them."""
+    def day(d, hm):
+        return ms("2026-03-%02dT%s" % (d, hm))
+    start = [status("midnight", r, day(3, "08:00"), "AVAILABLE", event_id="m-start-" + r)
+             for r in ("m1", "m2")]
+    early = [outcome("midnight", "m1", "mh1", day(3, "10:00") + i * 60000, oc,
+                     deal=2000000 if oc == "CLOSED_WON" else None)
+             for i, oc in enumerate(("CONNECTED", "OPPORTUNITY_CREATED", "CLOSED_WON"))]
+    opens = [status("midnight", "m2", day(5, "07:00"), "AVAILABLE", event_id="m-open")]
+    late = [outcome("midnight", "m2", "mh%d" % k, day(4, "22:00") + (3 * k + i) * 60000, oc,
+                    deal=5000000 if oc == "CLOSED_WON" else None)
+            for k in (2, 3, 4)
+            for i, oc in enumerate(("CONNECTED", "OPPORTUNITY_CREATED", "CLOSED_WON"))]
+    lead_ = [lead("midnight", "ML", day(5, "09:00"), score=30)]
+    return [[replay_org.envelope(x) for x in feed] for feed in (start, early, opens, late, lead_)]
+
+
 def rr_events():
     events = replay_org.generate("--tenant", "rr", "--reps", 4, "--days", 10, "--end", DAY,
                                  "--fresh-day", 12, "--seed", 7)
@@ -109,6 +134,8 @@ def event_clock(work):
             feed.send(statuses)
             feed.send([ll])  # decided before LE arrives
             feed.send([le])
+            for part in midnight_events():
+                feed.send(part)
             time.sleep(0.5)
         check(w.stop() == 0, "worker exit status\n" + w.log()[-3000:])
         recorded = replay_org.recorded(b.bootstrap)
@@ -127,8 +154,13 @@ def event_clock(work):
         check(rep["order"] == "recorded", "order %s" % rep["order"])
         late = {x["event_id"]: x["cause"] for x in rep["decided_out_of_order"]}
         check(late == {"lc-LL#1": "decided before an input that now precedes it",
-                       "lc-LE#1": "inputs arrived out of event-time order"},
+                       "lc-LE#1": "inputs arrived out of event-time order",
+                       "lc-ML#1": RANKED_EARLY},
               "decided on out-of-order inputs: %s" % late)
+        check(by_id["lc-ML#1"]["rep_id"] == "m1" and
+              [x["day"] for x in by_id["lc-ML#1"]["rankings_installed"]] == [20515, 20517],
+              "ML, routed on 5 March's ranking as installed before m2's late wins: %s"
+              % by_id["lc-ML#1"])
         print("reproduced %d of %d; out of order: %s" % (rep["reproduced"], rep["compared"], late))
 
         # 2. a copy with one decision altered: a file, and another topic
@@ -163,7 +195,8 @@ def event_clock(work):
         causes = {x["event_id"]: (x["recorded_rep_id"], x["replayed_rep_id"], x["cause"])
                   for x in rep["differing"]}
         check(causes == {"lc-LL#1": ("l1", "l2", "decided before an input that now precedes it"),
-                         "lc-LE#1": ("l2", "l1", "inputs arrived out of event-time order")},
+                         "lc-LE#1": ("l2", "l1", "inputs arrived out of event-time order"),
+                         "lc-ML#1": ("m1", "m2", RANKED_EARLY)},
               "event-time order: %s" % causes)
         print("event-time order:", causes)
 

@@ -414,6 +414,9 @@ static void same_state(const lr_tenant_t *x, const lr_tenant_t *y) {
         CHECK_INT(x->unranked_cnt, y->unranked_cnt);
         for (i = 0; i < x->unranked_cnt && i < y->unranked_cnt; i++)
                 CHECK_STR(x->unranked[i]->id, y->unranked[i]->id);
+        /* the rankings installed since the last decision */
+        check_same_installs(x->installs, x->installs_cnt, y->installs,
+                            y->installs_cnt);
         /* the installed ranking, as the history keeps it */
         CHECK_INT(x->ranking.day, y->ranking.day);
         CHECK_INT(x->ranking.evaluated, y->ranking.evaluated);
@@ -851,8 +854,8 @@ static void continue_next_day(lr_tenant_t *x, lr_tenant_t *y) {
 static void test_round_trip(void) {
         const char *ns = "lrtest-store-rt";
         lr_store_t *st = store_open(ns);
-        lr_tenant_t *a, *b, *c;
-        int64_t e1, e2, e3, va = -1, vb = -1, vc = -1, first;
+        lr_tenant_t *a, *b, *c, *d;
+        int64_t e1, e2, e3, e4, va = -1, vb = -1, vc = -1, vd = -1, first;
 
         fixture_init();
         g_pol.owner_first    = 1;
@@ -892,6 +895,17 @@ static void test_round_trip(void) {
                 same_state(a, c);
                 continue_next_day(a, c);
                 same_state(a, c);
+                /* D+2's ranking, installed after the last decision, is
+                 * kept for the next one, across a move too */
+                CHECK_INT(a->installs_cnt, 1);
+                CHECK_INT(commit(st, e3, c, &vc), LR_STORE_WRITTEN);
+                e4 = new_epoch(st);
+                d  = claim(st, e4, RT, &vd);
+                CHECK(d != NULL);
+                if (d) {
+                        same_state(a, d);
+                        lr_tenant_free(d);
+                }
                 lr_tenant_free(c);
         }
         lr_tenant_free(a);

@@ -354,6 +354,27 @@ FIXTURE const char *refs(const lr_route_result_t *r) {
 }
 
 /* Every field of two decisions (one made, one re-read or re-made). */
+FIXTURE void check_same_positions(const lr_position_t *a, size_t na,
+                                  const lr_position_t *b, size_t nb) {
+        size_t i;
+        CHECK_INT(na, nb);
+        for (i = 0; i < na && i < nb; i++) {
+                CHECK_STR(a[i].key, b[i].key);
+                CHECK_INT(a[i].next, b[i].next);
+        }
+}
+
+FIXTURE void check_same_installs(const lr_install_t *a, size_t na,
+                                 const lr_install_t *b, size_t nb) {
+        size_t i;
+        CHECK_INT(na, nb);
+        for (i = 0; i < na && i < nb; i++) {
+                CHECK_INT(a[i].day, b[i].day);
+                check_same_positions(a[i].inputs, a[i].inputs_cnt, b[i].inputs,
+                                     b[i].inputs_cnt);
+        }
+}
+
 FIXTURE void check_same_decision(const lr_assigned_t *a,
                                  const lr_assigned_t *b) {
         size_t i;
@@ -383,6 +404,10 @@ FIXTURE void check_same_decision(const lr_assigned_t *a,
                   b->source_topic ? b->source_topic : "");
         CHECK_INT(a->source_partition, b->source_partition);
         CHECK_INT(a->source_offset, b->source_offset);
+        check_same_positions(a->inputs, a->inputs_cnt, b->inputs,
+                             b->inputs_cnt);
+        check_same_installs(a->installs, a->installs_cnt, b->installs,
+                            b->installs_cnt);
 }
 
 #endif

@@ -344,6 +344,8 @@ static void check_json_field(const char *text, const char *key,
 
 static void test_outputs(void) {
         lr_skip_t skipped[2] = {{"r-1", "IN_MEETING"}, {"r-2", "AT_CAPACITY"}};
+        lr_position_t at[2]  = {{"call-outcome:2", 7}, {"rep-status:2", 3}};
+        lr_install_t inst[2] = {{20416, at, 1}, {20417, at, 2}};
         lr_assigned_t a      = {0};
         lr_tier_changed_t t  = {0};
         void *buf;
@@ -370,6 +372,8 @@ static void test_outputs(void) {
         a.source_topic     = "lead-created";
         a.source_partition = 2;
         a.source_offset    = 41;
+        a.installs         = inst;
+        a.installs_cnt     = 2;
 
         CHECK_INT(lr_codec_encode_assigned(codec, &a, &buf, &len, errstr,
                                            sizeof(errstr)),
@@ -388,6 +392,12 @@ static void test_outputs(void) {
                          "[{\"rep_id\":\"r-1\",\"why\":\"IN_MEETING\"},"
                          "{\"rep_id\":\"r-2\",\"why\":\"AT_CAPACITY\"}]");
         check_json_field(json, "source_offset", "41");
+        check_json_field(json, "inputs_applied", "null");
+        check_json_field(
+            json, "rankings_installed",
+            "[{\"day\":20416,\"inputs_applied\":{\"call-outcome:2\":7}},"
+            "{\"day\":20417,\"inputs_applied\":{\"call-outcome:2\":7,"
+            "\"rep-status:2\":3}}]");
         free(json);
         /* An output record is not an input event, nor the wrong kind. */
         expect_bad(LR_EV_LEAD_CREATED, buf, len, LR_CODEC_ERR_INVALID,
@@ -866,15 +876,15 @@ static int write_corpus(const char *dir) {
                 lr_event_kind_t kind;
                 const char **json;
                 const char *name;
-        } seeds[]           = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
-                               {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
-                               {LR_EV_CALL_OUTCOME, &CALL, "call"},
-                               {LR_EV_REP_STATUS, &REP, "rep"}};
-        lr_skip_t skipped   = {"r-1", "BUSY"};
-        lr_assigned_t a     = {"e#1",    "t",      "l",  "r", T0,  1,
-                               "RANKED", "s",      1,    1,   1,   0.5,
-                               0,        &skipped, 1,    "x", "p", "lead-created",
-                               0,        7,        NULL, 0,   0,   0};
+        } seeds[]         = {{LR_EV_LEAD_CREATED, &LEAD_FULL, "lead_full"},
+                             {LR_EV_LEAD_CREATED, &LEAD_MIN, "lead_min"},
+                             {LR_EV_CALL_OUTCOME, &CALL, "call"},
+                             {LR_EV_REP_STATUS, &REP, "rep"}};
+        lr_skip_t skipped = {"r-1", "BUSY"};
+        lr_assigned_t a   = {
+              "e#1", "t", "l",  "r", T0,       1, "RANKED", "s", 1,
+              1,     1,   0.5,  0,   &skipped, 1, "x",      "p", "lead-created",
+              0,     7,   NULL, 0,   NULL,     0, 0,        0};
         lr_tier_changed_t t = {"e", "t", "r", 2, 1, 0.9, 0.7, T0, "up"};
         msg_t m;
         size_t i;

@@ -40,16 +40,26 @@ static void test_decision_round_trip(void) {
         d.rep_score  = 0.1 + 0.2;
         d.wait_ms    = -5;
         d.skipped    = sk;
-        d.skipped_cnt      = 2;
-        d.explanation      = NULL;
-        d.policy_version   = dup("v1");
-        d.source_topic     = dup("lead-created");
-        d.source_partition = 3;
-        d.source_offset    = 41;
-        d.inputs           = in;
-        d.inputs_cnt       = 1;
-        d.has_routed_at    = 1;
-        d.routed_at        = 1700000000999;
+        d.skipped_cnt                = 2;
+        d.explanation                = NULL;
+        d.policy_version             = dup("v1");
+        d.source_topic               = dup("lead-created");
+        d.source_partition           = 3;
+        d.source_offset              = 41;
+        d.inputs                     = in;
+        d.inputs_cnt                 = 1;
+        d.has_routed_at              = 1;
+        d.routed_at                  = 1700000000999;
+        d.installs                   = calloc(2, sizeof(*d.installs));
+        d.installs_cnt               = 2;
+        d.installs[0].day            = 20513;
+        d.installs[1].day            = 20514;
+        d.installs[1].inputs         = calloc(2, sizeof(*d.installs[1].inputs));
+        d.installs[1].inputs_cnt     = 2;
+        d.installs[1].inputs[0].key  = dup("call-outcome:3");
+        d.installs[1].inputs[0].next = 7;
+        d.installs[1].inputs[1].key  = dup("rep-status:3");
+        d.installs[1].inputs[1].next = 9000000000;
 
         json = lr_persist_decision_json(&d);
         o    = json_loads(json, 0, NULL);
@@ -81,11 +91,24 @@ static void test_decision_round_trip(void) {
         }
         CHECK_INT(back.has_routed_at, 1);
         CHECK_INT(back.routed_at, 1700000000999);
+        CHECK_INT(back.installs_cnt, 2);
+        if (back.installs_cnt == 2) {
+                CHECK_INT(back.installs[0].day, 20513);
+                CHECK_INT(back.installs[0].inputs_cnt, 0);
+                CHECK_INT(back.installs[1].day, 20514);
+                CHECK_INT(back.installs[1].inputs_cnt, 2);
+                if (back.installs[1].inputs_cnt == 2) {
+                        CHECK_STR(back.installs[1].inputs[0].key,
+                                  "call-outcome:3");
+                        CHECK_INT(back.installs[1].inputs[1].next, 9000000000);
+                }
+        }
         lr_assigned_clear(&back);
         free(json);
 
         /* without the optional fields, and a whole-number score */
         d.inputs_cnt    = 0;
+        d.installs_cnt  = 0;
         d.has_routed_at = 0;
         d.skipped_cnt   = 0;
         d.rep_score     = 3;
@@ -93,18 +116,21 @@ static void test_decision_round_trip(void) {
         o               = json_loads(json, 0, NULL);
         CHECK(json_is_null(json_object_get(o, "inputs_applied")));
         CHECK(json_is_null(json_object_get(o, "routed_at")));
+        CHECK(json_is_null(json_object_get(o, "rankings_installed")));
         CHECK_INT(json_array_size(json_object_get(o, "skipped")), 0);
         CHECK(json_is_real(json_object_get(o, "rep_score")));
         json_decref(o);
         CHECK_INT(lr_persist_decision_parse(json, strlen(json), &back), 0);
         CHECK_INT(back.has_routed_at, 0);
         CHECK_INT(back.inputs_cnt, 0);
+        CHECK_INT(back.installs_cnt, 0);
         CHECK(back.rep_score == 3);
         lr_assigned_clear(&back);
         free(json);
 
-        d.skipped_cnt = 2;
-        d.inputs_cnt  = 1;
+        d.skipped_cnt  = 2;
+        d.inputs_cnt   = 1;
+        d.installs_cnt = 2;
         lr_assigned_clear(&d);
 }
 

@@ -10,7 +10,7 @@
  *                     cursors), vt (weighted round robin virtual time),
  *                     p:<topic>:<partition> (next input offset), oseq,
  *                     inst (rankings installed since the last decision,
- *                     packed: the next decision carries them)
+ *                     as text: the next decision carries them)
  *   reps        HASH  rep_id -> rep record (state, presence history,
  *                     profile, ranking position), packed
  *   m:<rep_id>  HASH  day -> the rep's day bucket, packed; a day leaves by

@@ -197,25 +197,33 @@ static void lr_enqueue(lr_tenant_t *t, lr_lead_t *l, int64_t qt) {
 /* Assigns waiting leads, best first, while a rep can take them. A lead that
  * only its previous assignees could take is passed by; any other lead that
  * finds nobody means nobody is free. Returns 1 in that case (blocked: a new
- * lead waits behind the queue). */
+ * lead waits behind the queue). A lead is never routed at a time before it
+ * waited: when an input read late (older than the lead, from another
+ * topic) frees a rep, the lead is routed as of when it began to wait. */
 static int lr_drain(lr_tenant_t *t) {
-        size_t i = 0, n;
+        int64_t t0 = t->t;
+        size_t i   = 0, n;
         for (n = 0; n < LR_DRAIN_MAX; n++) {
                 lr_lead_t *l;
                 lr_pick_t pick;
+                int found;
                 if (i >= t->queue_cnt)
                         return 0;
                 l = t->queue[i];
-                if (lr_choose(t, l, &pick)) {
+                if (l->has_qt && l->qt > t0)
+                        lr_call_time(t, l->qt);
+                found = lr_choose(t, l, &pick);
+                if (found) {
                         lr_queue_remove(t, l);
                         lr_assign(t, l, &pick,
                                   l->attempt > 0 ? "SLA_REASSIGNED" : "QUEUED",
                                   1);
-                } else if (l->prev_cnt) {
-                        i++;
-                } else {
-                        return 1;
                 }
+                lr_call_time(t, t0);
+                if (!found && !l->prev_cnt)
+                        return 1;
+                if (!found)
+                        i++;
         }
         return 1;
 }

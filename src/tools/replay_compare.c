@@ -703,10 +703,12 @@ static void lr_rp_recorded_finish(lr_rp_rtenant_t *t) {
         }
 }
 
-const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec) {
+const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec, int event_time) {
         if (!rec->pos_cnt)
                 return NULL;
-        if (rec->later_min != INT64_MAX && rec->later_min < rec->decided_at)
+        /* in the worker's order a late input comes late in the replay too */
+        if (event_time && rec->later_min != INT64_MAX &&
+            rec->later_min < rec->decided_at)
                 return LR_RP_CAUSE_LATE;
         if ((rec->later_min != INT64_MAX &&
              rec->applied_max > rec->later_min) ||
@@ -757,9 +759,8 @@ static const char *lr_rp_cause(lr_rp_recorded_t *r, const lr_rp_rtenant_t *t,
         if (rec->has_routed_at && (!strcmp(rec->reason, "SLA_REASSIGNED") ||
                                    !strcmp(rec->reason, "ESCALATED")))
                 return LR_RP_CAUSE_WALL;
-        /* in the worker's order a late input comes late in the replay too */
-        if (c->positions_usable && (d = lr_rp_recorded_disorder(rec)) &&
-            (c->event_time_order || strcmp(d, LR_RP_CAUSE_LATE)))
+        if (c->positions_usable &&
+            (d = lr_rp_recorded_disorder(rec, c->event_time_order)))
                 return d;
         if (earlier) {
                 snprintf(buf, sizeof(buf), LR_RP_CAUSE_EARLIER " (%s)",

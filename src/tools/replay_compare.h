@@ -142,8 +142,10 @@ typedef struct lr_rp_coverage_s {
 void lr_rp_recorded_explain(lr_rp_recorded_t *r, const lr_rp_coverage_t *c);
 
 /* The cause, if any, why the worker's order of inputs before rec was
- * not their event-time order (NULL when it was). */
-const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec);
+ * not their event-time order (NULL when it was); event_time: for a replay
+ * by event time, where an input that reached the worker after rec now
+ * precedes it (in the worker's order it does not). */
+const char *lr_rp_recorded_disorder(const lr_rp_rec_t *rec, int event_time);
 
 #define LR_RP_CAUSE_POLICY "policy_version differs"
 #define LR_RP_CAUSE_MISSING "input missing from the replayed range"

@@ -38,8 +38,8 @@ static int lr_rp_in_list(const lr_rp_rec_t *rec, lr_rp_list_t which) {
                 return rec->match == LR_RP_DIFFERS;
         case LR_RP_LIST_ONLY:
                 return rec->match == LR_RP_UNMATCHED;
-        default:
-                return lr_rp_recorded_disorder(rec) != NULL;
+        default: /* how the worker's order differed, whatever the replay's */
+                return lr_rp_recorded_disorder(rec, 1) != NULL;
         }
 }
 
@@ -209,7 +209,7 @@ static int lr_rp_json(FILE *fp, const lr_rp_report_t *r) {
                     late,
                     json_pack("{s:s,s:s,s:s,s:b}", "event_id", v[i]->event_id,
                               "lead_id", v[i]->lead_id, "cause",
-                              lr_rp_recorded_disorder(v[i]), "reproduced",
+                              lr_rp_recorded_disorder(v[i], 1), "reproduced",
                               v[i]->match == LR_RP_REPRODUCED));
         free(v);
         doc = json_pack(
@@ -372,7 +372,7 @@ static void lr_rp_table(FILE *fp, const lr_rp_report_t *r) {
                         n);
         for (i = 0; i < n && i < LR_RP_TABLE_MAX; i++)
                 fprintf(fp, "  %-28s %s%s\n", v[i]->event_id,
-                        lr_rp_recorded_disorder(v[i]),
+                        lr_rp_recorded_disorder(v[i], 1),
                         v[i]->match == LR_RP_REPRODUCED
                             ? " (reproduced in the worker's order)"
                             : "");
@@ -595,7 +595,7 @@ static void lr_rp_html(FILE *fp, const lr_rp_report_t *r) {
                                 lr_rp_esc(fp, v[i]->event_id);
                                 fprintf(fp,
                                         "</td><td>%s</td><td>%s</td></tr>\n",
-                                        lr_rp_recorded_disorder(v[i]),
+                                        lr_rp_recorded_disorder(v[i], 1),
                                         v[i]->match == LR_RP_REPRODUCED ? "yes"
                                                                         : "no");
                         }

@@ -104,6 +104,7 @@ static void test_day_ranking_and_idempotency(void) {
 static void test_presence_at_event_time(void) {
         lr_tenant_t *a = tenant_new("a"), *b = tenant_new("b");
         lr_tenant_t *c = tenant_new("c"), *d = tenant_new("d");
+        lr_tenant_t *e = tenant_new("e");
         lr_route_result_t r;
 
         /* In a meeting until 10:30: a lead at 10:00 waits. */
@@ -146,6 +147,25 @@ static void test_presence_at_event_time(void) {
         lr_route_result_clear(&r);
         CHECK_INT(lead(d, "L1", at(D, 10, 0), 3, &r), 0);
         lr_route_result_clear(&r);
+
+        /* A status read late, older than a waiting lead (another topic):
+         * the lead is routed as of when it began to wait, not back in
+         * time before it existed. */
+        install_day(e, D);
+        CHECK_INT(lead(e, "Q1", at(D, 10, 0), 3, &r), 0);
+        lr_route_result_clear(&r);
+        {
+                lr_event_t ev = ev_status("e-late", "e", "r1", at(D, 9, 50),
+                                          LR_PRESENCE_AVAILABLE, 0);
+                CHECK_INT(apply(e, &ev, 3, &r), LR_ROUTE_APPLIED);
+                CHECK_STR(decs(&r), "Q1>r1:QUEUED#1");
+                if (r.decisions_cnt == 1) {
+                        CHECK_INT(r.decisions[0].decided_at, at(D, 10, 0));
+                        CHECK_INT(r.decisions[0].wait_ms, 0);
+                }
+                lr_route_result_clear(&r);
+        }
+        lr_tenant_free(e);
         lr_tenant_free(a);
         lr_tenant_free(b);
         lr_tenant_free(c);

@@ -591,12 +591,12 @@ static int lr_rp_i64_cmp(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* An install: the day's ranking in place. Wall-clock tenants: the timers
- * the worker fired after the inputs of g,
- * at the wall-clock times it fired them: each tick that made one of g's
- * decisions, and a tick that left no decision but is known from one (a
- * lead escalated after it was queued again: its first-touch SLA ran out
- * max_wait before, at a tick that found nobody), in time order. */
+/* After the inputs of g. An install: the day's ranking in place.
+ * Wall-clock tenants: the timers the worker fired, at the wall-clock times
+ * it fired them: each tick that made one of g's decisions, and a tick that
+ * left no decision but is known from one (a lead escalated after it was
+ * queued again: its first-touch SLA ran out max_wait before, at a tick
+ * that found nobody), in time order. */
 static void lr_rp_reached(void *opaque, void *tenant, const lr_rp_group_t *g,
                           int64_t trigger_time) {
         lr_rp_t *rp       = opaque;

@@ -24,7 +24,8 @@ replayed decisions, never to a worker's topic;
 nothing is written to Redis or lead-assigned.
 
 Wall clock: a worker on its wall clock with SLAs and escalations firing by
-its clock; replay reproduces every decision, timer decisions included.
+its clock, and a waiting lead routed by a status older than it (read after
+it); replay reproduces every decision, timer decisions included.
 """
 import collections
 import json
@@ -316,6 +317,15 @@ def wall_clock():
             now = int(time.time() * 1000)
             send(status(T, "r2", now, "AVAILABLE"), lead(T, "Q3", now + 5, score=60))
             time.sleep(4)
+            # everyone busy; Q4 waits; a status older than Q4, read after it,
+            # frees r3: Q4 is routed as of its wait, not before it existed
+            now = int(time.time() * 1000)
+            send(status(T, "r1", now, "BUSY"), status(T, "r2", now, "BUSY"),
+                 status(T, "r3", now, "IN_MEETING"))
+            q4_at = now + 50
+            send(lead(T, "Q4", q4_at, score=60))
+            send(status(T, "r3", now + 10, "AVAILABLE"))
+            time.sleep(4)
         check(w.stop() == 0, "worker exit status\n" + w.log()[-3000:])
         by_id = unique(replay_org.recorded(b.bootstrap))
         reasons = collections.Counter(d["reason"] for d in by_id.values())
@@ -323,6 +333,10 @@ def wall_clock():
         check(reasons["SLA_REASSIGNED"] and reasons["ESCALATED"],
               "no timer decision on the wall clock: %s" % dict(reasons))
         check(all(d["routed_at"] for d in by_id.values()), "a live decision without routed_at")
+        q4 = by_id.get("lc-Q4#1")
+        check(q4 and q4["reason"] == "QUEUED" and q4["rep_id"] == "r3"
+              and q4["decided_at"] == q4_at and q4["wait_ms"] == 0,
+              "Q4, routed by a late status as of its wait: %s" % q4)
         rep = replay_org.report(replay_org.replay(w, b.bootstrap, "--compare", "lead-assigned",
                                                   "--format", "json", check_rc=0))
         check_reproduced(rep, len(by_id), "wall clock")

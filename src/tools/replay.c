@@ -514,10 +514,11 @@ static int lr_rp_advance(lr_rp_tenant_t *T, const lr_rp_item_t *it) {
 }
 
 /* The wall-clock time the worker applied an input at, as far as the
- * recorded decisions tell: the trigger of group g, at its decisions' (dated
- * at its event time, or later for a waiting lead it routed as of its wait;
- * a tick's are dated at their routed_at); a lead that waited and was
- * escalated, when it was queued; else the latest known before it. */
+ * recorded decisions tell: the trigger of group g, at its decisions' (those
+ * dated at its event time; else a QUEUED one dated later, a waiting lead
+ * it routed as of its wait -- a timer's decisions are dated at their due
+ * times); a lead that waited and was escalated, when it was queued; else
+ * the latest known before it. */
 static int64_t lr_rp_event_wall(lr_rp_tenant_t *T, const lr_rp_group_t *g,
                                 int trigger, const lr_rp_item_t *it) {
         int64_t w;
@@ -529,7 +530,8 @@ static int64_t lr_rp_event_wall(lr_rp_tenant_t *T, const lr_rp_group_t *g,
         for (i = 0; trigger && g && i < g->cnt; i++)
                 if (g->recs[i]->has_routed_at &&
                     g->recs[i]->decided_at > it->time &&
-                    g->recs[i]->decided_at != g->recs[i]->routed_at)
+                    g->recs[i]->decided_at != g->recs[i]->routed_at &&
+                    !strcmp(g->recs[i]->reason, "QUEUED"))
                         return g->recs[i]->routed_at;
         if (T->queued_wall && it->ev.kind == LR_EV_LEAD_CREATED &&
             it->ev.lead_id &&

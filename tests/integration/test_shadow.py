@@ -31,7 +31,7 @@ def org():
     reps = [status(T, rep, ms("2026-03-02T08:00"), "AVAILABLE") for rep in REPS]
     leads = [lead(T, "L%02d" % i, ms("2026-03-02T09:00") + i * 60000, score=30 + 2 * i)
              for i in range(LEADS)]
-    return history + reps, leads
+    return history, reps, leads
 
 
 def wait_applied(ns, events, worker, timeout=60):
@@ -45,13 +45,17 @@ def wait_applied(ns, events, worker, timeout=60):
 
 def route(extra):
     """Routes the org; returns (live, shadow) decisions by event_id."""
-    before, leads = org()
+    history, reps, leads = org()
     ns = namespace()
     with Broker() as b:
         w = Worker(b.bootstrap, ns, extra=extra)
         with w:
-            produce(b.bootstrap, before)
-            wait_applied(ns, before, w)
+            # one after the other: on another topic, a status of 2 March
+            # applied first would install that day's ranking before the
+            # history (as it should), and the two runs would rank apart
+            for events in (history, reps):
+                produce(b.bootstrap, events)
+                wait_applied(ns, events, w)
             produce(b.bootstrap, leads)
             live = consume(b.bootstrap, "lead-assigned", LEADS, timeout=60, worker=w)
             live = settle(b.bootstrap, "lead-assigned", live)

@@ -1111,13 +1111,9 @@ static void ex_rep_status(ex_t *x, lr_event_t *ev) {
                 r->max_open_leads = (int32_t)v;
 }
 
-lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
-                               const void *buf, size_t len, lr_event_t *ev,
-                               char *errstr, size_t errstr_size) {
-        ex_t x = {
-            .err = LR_CODEC_OK, .errstr = errstr, .errstr_size = errstr_size};
-        lr_codec_err_t err;
-
+/* An input event of `kind` about to be decoded into ev (zeroed). */
+static lr_codec_err_t decode_begin(lr_event_kind_t kind, lr_event_t *ev,
+                                   char *errstr, size_t errstr_size) {
         memset(ev, 0, sizeof(*ev));
         ev->kind = kind;
         if (!kind_is_input(kind)) {
@@ -1125,6 +1121,18 @@ lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
                          lr_event_kind_name(kind));
                 return LR_CODEC_ERR_INVALID;
         }
+        return LR_CODEC_OK;
+}
+
+lr_codec_err_t lr_codec_decode(lr_codec_t *c, lr_event_kind_t kind,
+                               const void *buf, size_t len, lr_event_t *ev,
+                               char *errstr, size_t errstr_size) {
+        ex_t x = {
+            .err = LR_CODEC_OK, .errstr = errstr, .errstr_size = errstr_size};
+        lr_codec_err_t err;
+
+        if ((err = decode_begin(kind, ev, errstr, errstr_size)))
+                return err;
         if ((err =
                  decode_value(c, kind, buf, len, &x.rec, errstr, errstr_size)))
                 return err;
@@ -1549,13 +1557,8 @@ lr_codec_err_t lr_codec_decode_json(lr_codec_t *c, lr_event_kind_t kind,
         void *buf;
         size_t len;
 
-        memset(ev, 0, sizeof(*ev));
-        ev->kind = kind;
-        if (!kind_is_input(kind)) {
-                snprintf(errstr, errstr_size, "%s is not an input event kind",
-                         lr_event_kind_name(kind));
-                return LR_CODEC_ERR_INVALID;
-        }
+        if ((err = decode_begin(kind, ev, errstr, errstr_size)))
+                return err;
         if ((err = encode_json_object(c, kind, event, &buf, &len, errstr,
                                       errstr_size)))
                 return err;

@@ -353,7 +353,6 @@ FIXTURE const char *refs(const lr_route_result_t *r) {
         return buf;
 }
 
-/* Every field of two decisions (one made, one re-read or re-made). */
 FIXTURE void check_same_positions(const lr_position_t *a, size_t na,
                                   const lr_position_t *b, size_t nb) {
         size_t i;
@@ -375,6 +374,7 @@ FIXTURE void check_same_installs(const lr_install_t *a, size_t na,
         }
 }
 
+/* Every field of two decisions (one made, one re-read or re-made). */
 FIXTURE void check_same_decision(const lr_assigned_t *a,
                                  const lr_assigned_t *b) {
         size_t i;
